@@ -1,0 +1,1 @@
+"""Users, sign-in, invitations and sessions."""

@@ -1,0 +1,1 @@
+"""Admin pages: users, organizations, request types, extra holidays."""

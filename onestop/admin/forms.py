@@ -1,0 +1,68 @@
+"""Admin forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from onestop.accounts.models import Role
+from onestop.cases.forms import MultiCheckboxField
+from onestop.catalog.labels import CATEGORY_LABELS
+from onestop.orgs.models import OrgKind
+
+ROLE_LABELS = {
+    Role.FIRM: _l("Firm member"),
+    Role.CASEWORKER: _l("Caseworker"),
+    Role.PARTNER: _l("Partner member"),
+    Role.PARTNER_LEAD: _l("Partner lead"),
+    Role.ADMIN: _l("Admin"),
+}
+KIND_LABELS = {
+    OrgKind.CITY_DESK: _l("City one-stop desk"),
+    OrgKind.CITY_DIVISION: _l("City division"),
+    OrgKind.LABOR_UNION: _l("Labor union council"),
+    OrgKind.UNIVERSITY: _l("University"),
+    OrgKind.EMPLOYMENT_CENTER: _l("Employment center"),
+    OrgKind.INSTITUTE: _l("Institute"),
+    OrgKind.OTHER: _l("Other"),
+}
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    organization = SelectField(_l("Organization"), coerce=int)
+    firm = SelectField(_l("Firm"), coerce=int)
+    is_enabled = BooleanField(_l("Can sign in"), default=True)
+
+
+class NewUserForm(UserForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=160)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=160)])
+    kind = SelectField(_l("Kind"), choices=[(k.value, KIND_LABELS[k]) for k in OrgKind])
+    is_active = BooleanField(_l("Active"), default=True)
+
+
+class RequestTypeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=160)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=160)])
+    category = SelectField(_l("Category"),
+                           choices=[(c.value, label) for c, label in CATEGORY_LABELS.items()])
+    period = StringField(_l("Processing period"), validators=[DataRequired(), Length(max=20)],
+                         description=_l("3h, 5d, 10d, 2w, 1m, 1y or immediate"))
+    checklist = TextAreaField(_l("Required documents"), validators=[Length(max=5000)],
+                              description=_l("One a line: Korean | English"))
+    form_fields = TextAreaField(_l("Form fields"), validators=[Length(max=5000)],
+                                description=_l("One a line: name | Korean | English | required"))
+    partners = MultiCheckboxField(_l("Default partners"), coerce=int, validate_choice=False)
+    is_active = BooleanField(_l("Offered to firms"), default=True)
+
+
+class HolidayForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    name = StringField(_l("Why"), validators=[DataRequired(), Length(max=120)])

@@ -1,0 +1,113 @@
+"""Admin changes to users, organizations and the request-type catalog."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from onestop import policy
+from onestop.accounts.models import Role, User
+from onestop.catalog.models import Category, RequestType
+from onestop.deadlines import parse_period
+from onestop.errors import Conflict, Invalid
+from onestop.extensions import db
+from onestop.orgs.models import OrgKind, Organization
+
+
+def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
+                organization: Organization | None, firm) -> None:
+    policy.require(actor, "admin.manage")
+    if role not in set(Role):
+        raise Invalid(_l("Unknown role."), field="role")
+    if user.id == actor.id and (role != Role.ADMIN or not is_enabled):
+        raise Invalid(_l("You cannot take away your own admin access."), field="role")
+    if role == Role.FIRM and firm is None:
+        raise Invalid(_l("A firm member needs a firm."), field="firm")
+    if role in (Role.PARTNER, Role.PARTNER_LEAD) and (organization is None
+                                                      or not organization.is_partner):
+        raise Invalid(_l("A partner member needs a partner organization."),
+                      field="organization")
+    was_enabled = user.is_enabled
+    user.name = name.strip()
+    user.role = role
+    user.is_enabled = is_enabled
+    user.firm = firm if role == Role.FIRM else None
+    user.organization = organization if role in (Role.PARTNER, Role.PARTNER_LEAD) else None
+    if was_enabled and not is_enabled:
+        user.session_version += 1
+
+
+def save_organization(actor, org: Organization | None, *, name: str, name_en: str,
+                      kind: str, is_active: bool) -> Organization:
+    policy.require(actor, "admin.manage")
+    if kind not in set(OrgKind):
+        raise Invalid(_l("Unknown kind."), field="kind")
+    clash = db.session.scalar(select(Organization.id).where(Organization.name == name.strip()))
+    if clash and (org is None or clash != org.id):
+        raise Conflict(_l("An organization with this name exists already."), field="name")
+    if org is None:
+        org = Organization()
+        db.session.add(org)
+    org.name, org.name_en, org.kind, org.is_active = name.strip(), name_en.strip(), kind, is_active
+    db.session.flush()
+    return org
+
+
+def parse_checklist(text: str) -> list[dict]:
+    """One document a line: 'Korean | English'."""
+    items = []
+    for line in text.splitlines():
+        if line.strip():
+            ko, _sep, en = line.partition("|")
+            items.append({"ko": ko.strip(), "en": en.strip() or ko.strip()})
+    return items
+
+
+def parse_form_fields(text: str) -> list[dict]:
+    """One field a line: 'name | Korean label | English label | required'."""
+    fields = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        name = parts[0]
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            raise Invalid(_l("Line %(n)d: a field name is lowercase letters, digits and _.",
+                             n=number), field="form_fields")
+        if name in {f["name"] for f in fields}:
+            raise Invalid(_l("Line %(n)d: the field name is used twice.", n=number),
+                          field="form_fields")
+        ko = parts[1] if len(parts) > 1 and parts[1] else name
+        en = parts[2] if len(parts) > 2 and parts[2] else ko
+        required = len(parts) > 3 and parts[3].lower() in ("required", "y", "yes", "필수")
+        fields.append({"name": name, "ko": ko, "en": en, "required": required})
+    return fields
+
+
+def save_request_type(actor, request_type: RequestType | None, *, code: str, name: str,
+                      name_en: str, category: str, period: str, checklist: str,
+                      form_fields: str, partners: list[Organization],
+                      is_active: bool) -> RequestType:
+    policy.require(actor, "admin.manage")
+    if category not in set(Category):
+        raise Invalid(_l("Unknown category."), field="category")
+    try:
+        period = str(parse_period(period))
+    except ValueError:
+        raise Invalid(_l("Write the period as 3h, 5d, 10d, 2w, 1m, 1y or immediate."),
+                      field="period") from None
+    code = code.strip().lower()
+    clash = db.session.scalar(select(RequestType.id).where(RequestType.code == code))
+    if clash and (request_type is None or clash != request_type.id):
+        raise Conflict(_l("This code is taken."), field="code")
+    if any(not p.is_partner for p in partners):
+        raise Invalid(_l("Only partner organizations take tasks."), field="partners")
+    if request_type is None:
+        request_type = RequestType()
+        db.session.add(request_type)
+    request_type.code, request_type.name, request_type.name_en = code, name.strip(), name_en.strip()
+    request_type.category, request_type.period, request_type.is_active = category, period, is_active
+    request_type.checklist = parse_checklist(checklist)
+    request_type.form_fields = parse_form_fields(form_fields)
+    request_type.default_partners = partners
+    db.session.flush()
+    return request_type

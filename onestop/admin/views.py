@@ -1,0 +1,173 @@
+"""Admin pages: users, organizations, request types, extra non-working days."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from onestop import policy
+from onestop.accounts.models import User
+from onestop.accounts.services import invite_user, reissue_invitation
+from onestop.admin import services
+from onestop.admin.forms import (ROLE_LABELS, HolidayForm, NewUserForm, OrganizationForm,
+                                 RequestTypeForm, UserForm)
+from onestop.catalog.models import RequestType
+from onestop.errors import NotFound
+from onestop.extensions import db
+from onestop.firms.models import Firm
+from onestop.orgs.models import Organization
+from onestop.web import perform
+from onestop.workdays.models import ExtraHoliday
+from onestop.workdays.services import add_extra_holiday, remove_extra_holiday
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    policy.require(current_user, "admin.manage")
+
+
+def _get(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound("not found")
+    return obj
+
+
+def _status() -> int:
+    return 422 if request.method == "POST" else 200
+
+
+def _user_choices(form: UserForm) -> None:
+    none = [(0, _("— none —"))]
+    form.organization.choices = none + [(o.id, o.name) for o in db.session.scalars(
+        select(Organization).order_by(Organization.name))]
+    form.firm.choices = none + [(f.id, f.name) for f in db.session.scalars(
+        select(Firm).order_by(Firm.name))]
+
+
+@bp.get("/users")
+def users():
+    rows = db.session.scalars(select(User).options(
+        selectinload(User.firm), selectinload(User.organization))
+        .order_by(User.role, User.name)).all()
+    return render_template("admin/users.html", users=rows, role_labels=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    _user_choices(form)
+    if form.validate_on_submit():
+        result = perform(invite_user, current_user, email=form.email.data, name=form.name.data,
+                         role=form.role.data, firm=db.session.get(Firm, form.firm.data or 0),
+                         organization=db.session.get(Organization, form.organization.data or 0),
+                         locale=form.locale.data, form=form)
+        if result:
+            user, token = result
+            return render_template("admin/invited.html", user=user, link=url_for(
+                "accounts.accept_invitation", token=token, _external=True))
+    return render_template("admin/user_form.html", form=form, user=None), _status()
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = _get(User, user_id)
+    form = UserForm(obj=user) if request.method == "GET" else UserForm()
+    if request.method == "GET":
+        form.organization.data = user.organization_id or 0
+        form.firm.data = user.firm_id or 0
+    _user_choices(form)
+    if form.validate_on_submit():
+        if perform(services.update_user, current_user, user, name=form.name.data,
+                   role=form.role.data, is_enabled=form.is_enabled.data,
+                   organization=db.session.get(Organization, form.organization.data or 0),
+                   firm=db.session.get(Firm, form.firm.data or 0), form=form):
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.users"), 303)
+    return render_template("admin/user_form.html", form=form, user=user), _status()
+
+
+@bp.post("/users/<int:user_id>/invitation")
+def reinvite(user_id: int):
+    user = _get(User, user_id)
+    token = perform(reissue_invitation, user)
+    return render_template("admin/invited.html", user=user, link=url_for(
+        "accounts.accept_invitation", token=token, _external=True))
+
+
+@bp.get("/organizations")
+def organizations():
+    rows = db.session.scalars(select(Organization).order_by(Organization.kind,
+                                                            Organization.name)).all()
+    return render_template("admin/organizations.html", organizations=rows)
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"], defaults={"org_id": None})
+@bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
+def edit_organization(org_id: int | None):
+    org = _get(Organization, org_id) if org_id else None
+    form = OrganizationForm(obj=org)
+    if form.validate_on_submit():
+        if perform(services.save_organization, current_user, org, name=form.name.data,
+                   name_en=form.name_en.data or "", kind=form.kind.data,
+                   is_active=form.is_active.data, form=form):
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.organizations"), 303)
+    return render_template("admin/organization_form.html", form=form, org=org), _status()
+
+
+@bp.get("/request-types")
+def request_types():
+    rows = db.session.scalars(select(RequestType).options(
+        selectinload(RequestType.default_partners))
+        .order_by(RequestType.category, RequestType.name)).all()
+    return render_template("admin/request_types.html", request_types=rows)
+
+
+@bp.route("/request-types/new", methods=["GET", "POST"], defaults={"type_id": None})
+@bp.route("/request-types/<int:type_id>", methods=["GET", "POST"])
+def edit_request_type(type_id: int | None):
+    request_type = _get(RequestType, type_id) if type_id else None
+    form = RequestTypeForm()
+    if request.method == "GET" and request_type:
+        form = RequestTypeForm(
+            obj=request_type, partners=[p.id for p in request_type.default_partners],
+            checklist="\n".join(f"{i['ko']} | {i['en']}" for i in request_type.checklist),
+            form_fields="\n".join(
+                f"{f['name']} | {f['ko']} | {f['en']}" + (" | required" if f["required"] else "")
+                for f in request_type.form_fields))
+    partners = db.session.scalars(select(Organization).where(
+        Organization.kind != "city_desk").order_by(Organization.name)).all()
+    form.partners.choices = [(o.id, o.name) for o in partners]
+    if form.validate_on_submit():
+        chosen = [o for o in partners if o.id in set(form.partners.data or [])]
+        if perform(services.save_request_type, current_user, request_type,
+                   code=form.code.data, name=form.name.data, name_en=form.name_en.data or "",
+                   category=form.category.data, period=form.period.data,
+                   checklist=form.checklist.data or "", form_fields=form.form_fields.data or "",
+                   partners=chosen, is_active=form.is_active.data, form=form):
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.request_types"), 303)
+    return render_template("admin/request_type_form.html", form=form,
+                           request_type=request_type), _status()
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+def holidays():
+    form = HolidayForm()
+    if form.validate_on_submit():
+        if perform(add_extra_holiday, current_user, form.day.data, form.name.data, form=form):
+            flash(_("Added. Deadlines counted from now on skip this day."), "success")
+            return redirect(url_for("admin.holidays"), 303)
+    rows = db.session.scalars(select(ExtraHoliday).order_by(ExtraHoliday.day.desc())).all()
+    return render_template("admin/holidays.html", form=form, holidays=rows), _status()
+
+
+@bp.post("/holidays/<int:holiday_id>/delete")
+def delete_holiday(holiday_id: int):
+    if perform(remove_extra_holiday, current_user, _get(ExtraHoliday, holiday_id)):
+        flash(_("Removed."), "success")
+    return redirect(url_for("admin.holidays"), 303)

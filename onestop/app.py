@@ -1,0 +1,95 @@
+"""The application factory."""
+import os
+from pathlib import Path
+
+from flask import Flask, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from onestop.config import config_for
+from onestop.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("ONESTOP_INSTANCE", str(Path.cwd() / "instance")),
+    )
+    config = config_for(config_name)
+    if hasattr(config, "check"):
+        config.check()
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    from onestop import web
+
+    web.register_error_handlers(app)
+    web.register_template_helpers(app)
+    web.register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def _select_locale() -> str:
+    languages = ("ko", "en")
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return "ko"
+
+
+def register_extensions(app: Flask) -> None:
+    from onestop import models  # noqa: F401  (every model registered before Alembic looks)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=_select_locale,
+        timezone_selector=lambda: "Asia/Seoul",
+        default_translation_directories=str(ROOT / "onestop" / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+
+    from onestop.accounts.services import load_session_user
+
+    login_manager.user_loader(load_session_user)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+    if dbapi_connection.__class__.__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from onestop.accounts.views import bp as accounts
+    from onestop.admin.views import bp as admin
+    from onestop.cases.views import bp as cases
+    from onestop.firms.views import bp as firms
+    from onestop.home.views import bp as home
+    from onestop.tasks.views import bp as tasks
+
+    for bp in (home, accounts, firms, cases, tasks, admin):
+        app.register_blueprint(bp)
+
+
+def register_cli(app: Flask) -> None:
+    from onestop.cli import deadline_command, demo_cli
+
+    app.cli.add_command(deadline_command)
+    app.cli.add_command(demo_cli)

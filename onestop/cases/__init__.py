@@ -1,0 +1,1 @@
+"""A firm's requests: filing, triage, routing, comments, attachments, history."""

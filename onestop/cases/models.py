@@ -1,0 +1,110 @@
+"""Cases and what hangs off them: comments, attachments, history."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onestop.db import utcnow
+from onestop.extensions import db
+
+PRIORITIES = ("normal", "high", "urgent")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
+    request_type_id: Mapped[int] = mapped_column(ForeignKey("request_types.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_items: Mapped[list] = mapped_column(JSON, default=list)
+    form_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Set while the case waits on the firm: the clock is stopped from this moment.
+    paused_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    firm = relationship("Firm")
+    request_type = relationship("RequestType")
+    owner = relationship("User", foreign_keys=[owner_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    tasks = relationship("AgencyTask", back_populates="case", order_by="AgencyTask.id")
+    comments = relationship("Comment", back_populates="case", order_by="Comment.created_at")
+    attachments = relationship("Attachment", back_populates="case", order_by="Attachment.id")
+    events = relationship("Event", back_populates="case", order_by="Event.id")
+
+    @property
+    def reference(self) -> str:
+        return f"OS-{self.submitted_at:%Y}-{self.id:05d}"
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    is_internal: Mapped[bool] = mapped_column(default=False)
+    # A partner's request for information (보완요구) to the firm.
+    is_info_request: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case = relationship("Case", back_populates="comments")
+    author = relationship("User")
+    attachments = relationship("Attachment", back_populates="comment")
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    # Name of the file under UPLOAD_DIR; random, never derived from the user's filename.
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case = relationship("Case", back_populates="attachments")
+    comment = relationship("Comment", back_populates="attachments")
+    uploaded_by = relationship("User")
+
+
+class Event(db.Model):
+    """Append-only history of a case and its tasks."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("agency_tasks.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    # Internal events (notes, due-date overrides with reasons) are never shown to the firm.
+    is_internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case = relationship("Case", back_populates="events")
+    task = relationship("AgencyTask")
+    actor = relationship("User")

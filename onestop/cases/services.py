@@ -1,0 +1,244 @@
+"""Filing, triage, routing, comments and the case's end of life."""
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from onestop import policy, workflow
+from onestop.cases.models import PRIORITIES, Attachment, Case, Comment, Event
+from onestop.catalog.models import RequestType
+from onestop.concurrency import check_version
+from onestop.deadlines import parse_period
+from onestop.errors import Invalid
+from onestop.extensions import db
+from onestop.orgs.models import Organization
+from onestop.storage import store_upload
+from onestop.tasks.models import AgencyTask
+from onestop.workdays.services import work_calendar
+from onestop.workflow import ACTIVE_TASK, CaseStatus, TaskStatus
+
+
+def attach_files(actor, case: Case, files: list[tuple[str, bytes]],
+                 comment: Comment | None = None) -> list[Attachment]:
+    policy.require(actor, "case.attach", case)
+    attachments = [
+        Attachment(case=case, comment=comment, uploaded_by=actor,
+                   **store_upload(db.session, name, data))
+        for name, data in files
+    ]
+    db.session.add_all(attachments)
+    return attachments
+
+
+def file_case(actor, request_type: RequestType, *, title: str, description: str,
+              priority: str, form_data: dict, checked_items: list[int],
+              files: list[tuple[str, bytes]], now: datetime) -> Case:
+    """A firm member files a request for their firm."""
+    policy.require(actor, "case.file")
+    if not request_type.is_active:
+        raise Invalid(_l("This request type is no longer offered."), field="request_type")
+    if priority not in PRIORITIES:
+        raise Invalid(_l("Choose a priority."), field="priority")
+    missing = [f["name"] for f in request_type.form_fields
+               if f.get("required") and not str(form_data.get(f["name"], "")).strip()]
+    if missing:
+        raise Invalid(_l("Fill in every required field."), field="field_" + missing[0])
+    if any(i not in range(len(request_type.checklist)) for i in checked_items):
+        raise Invalid(_l("Unknown checklist item."), field="checklist")
+    case = Case(
+        firm_id=actor.firm_id, request_type=request_type, title=title.strip(),
+        description=description.strip(), priority=priority,
+        form_data={f["name"]: str(form_data.get(f["name"], "")).strip()
+                   for f in request_type.form_fields},
+        checked_items=sorted(set(checked_items)), created_by=actor,
+        owner_id=actor.firm.account_officer_id, submitted_at=now,
+    )
+    db.session.add(case)
+    workflow.open_case(actor, case, now=now)
+    attach_files(actor, case, files)
+    db.session.flush()
+    return case
+
+
+def checklist_complete(case: Case) -> bool:
+    return len(set(case.checked_items)) == len(case.request_type.checklist)
+
+
+def update_checklist(actor, case: Case, checked_items: list[int], *, version) -> None:
+    """The firm (before triage) or the desk ticks the required documents."""
+    policy.require(actor, "case.edit_checklist", case)
+    check_version(case, version)
+    if case.status != CaseStatus.SUBMITTED:
+        raise Invalid(_l("The checklist is fixed once the request is accepted."))
+    if any(i not in range(len(case.request_type.checklist)) for i in checked_items):
+        raise Invalid(_l("Unknown checklist item."), field="checklist")
+    case.checked_items = sorted(set(checked_items))
+
+
+def accept_case(actor, case: Case, *, now: datetime, version) -> None:
+    """The desk accepts a complete request: its clock starts now."""
+    check_version(case, version)
+    policy.require(actor, "case.accept", case)
+    if not checklist_complete(case):
+        raise Invalid(_l("Required documents are missing. Ask the firm for them or reject "
+                         "the request with a reason."))
+    workflow.apply_case(actor, case, "accept", now=now)
+    case.accepted_at = now
+    case.due_at = work_calendar().due_at(now, parse_period(case.request_type.period))
+
+
+def reject_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:
+    check_version(case, version)
+    if not reason.strip():
+        raise Invalid(_l("Give the firm a reason."), field="reason")
+    workflow.apply_case(actor, case, "reject", now=now, detail=reason.strip())
+    case.rejection_reason = reason.strip()
+
+
+def route_case(actor, case: Case, organizations: list[Organization], *, now: datetime,
+               version, instructions: str = "",
+               due_overrides: dict[int, tuple[datetime, str]] | None = None) -> list[AgencyTask]:
+    """Split the case into one task per partner organization, all running at once."""
+    check_version(case, version)
+    policy.require(actor, "case.route", case)
+    if case.status not in (CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS,
+                           CaseStatus.WAITING_ON_FIRM):
+        raise Invalid(_l("Only an accepted, open request can be routed."))
+    if not organizations:
+        raise Invalid(_l("Choose at least one partner organization."), field="organizations")
+    busy = {t.organization_id for t in case.tasks if t.status in ACTIVE_TASK}
+    for org in organizations:
+        if not org.is_partner or not org.is_active:
+            raise Invalid(_l("%(org)s cannot take tasks.", org=org.name), field="organizations")
+        if org.id in busy:
+            raise Invalid(_l("%(org)s already has an open task on this request.", org=org.name),
+                          field="organizations")
+    calendar = work_calendar()
+    period = case.request_type.period
+    tasks = []
+    for org in organizations:
+        due_at, reason = (due_overrides or {}).get(org.id, (None, ""))
+        if due_at is not None and not reason.strip():
+            raise Invalid(_l("Give a reason for the changed due date."), field="due_reason")
+        task = AgencyTask(
+            case=case, organization=org, period=period, routed_at=now,
+            due_at=due_at or calendar.due_at(now, parse_period(period)),
+            due_override_reason=reason.strip(), instructions=instructions.strip(),
+        )
+        db.session.add(task)
+        workflow.open_task(actor, task, now=now)
+        tasks.append(task)
+    if case.status == CaseStatus.TRIAGED:
+        workflow.apply_case(actor, case, "start", now=now, cascade=True)
+    db.session.flush()
+    return tasks
+
+
+def add_comment(actor, case: Case, body: str, *, is_internal: bool, now: datetime,
+                files: list[tuple[str, bytes]] = ()) -> Comment:
+    """A comment; the firm's comment while the case waits on it answers and restarts the clock."""
+    body = body.strip()
+    if not body:
+        raise Invalid(_l("Write something first."), field="body")
+    policy.require(actor, "case.comment_internal" if is_internal else "case.comment", case)
+    if case.status in (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
+        raise Invalid(_l("This request is finished; comments are closed."))
+    comment = Comment(case=case, author=actor, body=body, is_internal=is_internal,
+                      created_at=now)
+    db.session.add(comment)
+    attach_files(actor, case, list(files), comment=comment)
+    db.session.add(Event(case=case, actor=actor, action="case.comment",
+                         is_internal=is_internal, created_at=now))
+    if policy.can(actor, "case.answer", case) and case.status == CaseStatus.WAITING_ON_FIRM:
+        resume_clock(actor, case, now=now)
+    db.session.flush()
+    return comment
+
+
+def resume_clock(actor, case: Case, *, now: datetime) -> None:
+    """The firm answered: every waiting task and the case run again, due dates pushed out
+    by the working time waited."""
+    calendar = work_calendar()
+    for task in case.tasks:
+        if task.status == TaskStatus.WAITING_ON_FIRM:
+            waited = calendar.working_time_between(task.paused_at, now)
+            task.due_at = calendar.add_working_time(task.due_at, waited)
+            task.waited_seconds += int(waited.total_seconds())
+            task.paused_at = None
+            workflow.apply_task(actor, task, "firm_answered", now=now, cascade=True,
+                                detail=_waited_detail(waited))
+    if case.paused_at is not None and case.due_at is not None:
+        case.due_at = calendar.add_working_time(
+            case.due_at, calendar.working_time_between(case.paused_at, now))
+    case.paused_at = None
+    workflow.apply_case(actor, case, "firm_answered", now=now, cascade=True)
+
+
+def _waited_detail(waited: timedelta) -> str:
+    hours, rest = divmod(int(waited.total_seconds()) // 60, 60)
+    return f"+{hours}h{rest:02d}m"
+
+
+def resolve_case(actor, case: Case, *, now: datetime, version) -> None:
+    """The desk resolves a case whose tasks are all finished."""
+    check_version(case, version)
+    policy.require(actor, "case.resolve", case)
+    if any(t.status in ACTIVE_TASK for t in case.tasks):
+        raise Invalid(_l("Some tasks are still open; they must be finished or cancelled first."))
+    workflow.apply_case(actor, case, "resolve", now=now)
+    case.resolved_at = now
+
+
+def close_case(actor, case: Case, *, now: datetime, version) -> None:
+    check_version(case, version)
+    workflow.apply_case(actor, case, "close", now=now)
+    case.closed_at = now
+
+
+def reopen_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:
+    """The firm reopens a resolved case within the reopen window."""
+    check_version(case, version)
+    policy.require(actor, "case.reopen", case)
+    window = timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"])
+    if case.resolved_at is None or now > case.resolved_at + window:
+        raise Invalid(_l("A request can be reopened only within %(days)d days of its "
+                         "resolution. File a new request instead.",
+                         days=window.days))
+    if not reason.strip():
+        raise Invalid(_l("Say what is still missing."), field="reason")
+    workflow.apply_case(actor, case, "reopen", now=now, detail=reason.strip())
+    case.resolved_at = None
+
+
+def withdraw_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:
+    """The firm withdraws its request; every running task is cancelled."""
+    check_version(case, version)
+    workflow.apply_case(actor, case, "withdraw", now=now, detail=reason.strip())
+    case.closed_at = now
+    for task in case.tasks:
+        if task.status in ACTIVE_TASK:
+            workflow.apply_task(actor, task, "cancel", now=now, cascade=True)
+            task.finished_at = now
+
+
+def resolve_if_all_done(actor, case: Case, *, now: datetime) -> None:
+    """The last finished task resolves the case, when one was done and no decline still
+    waits for the desk to reroute."""
+    if case.status != CaseStatus.IN_PROGRESS:
+        return
+    statuses = {t.status for t in case.tasks}
+    if statuses & set(ACTIVE_TASK) or TaskStatus.DONE not in statuses:
+        return
+    last_routed_at = max(t.routed_at for t in case.tasks)
+    if any(t.status == TaskStatus.DECLINED and t.finished_at >= last_routed_at
+           for t in case.tasks):
+        return
+    workflow.apply_case(actor, case, "tasks_done", now=now, cascade=True)
+    case.resolved_at = now
+
+
+def active_request_types() -> list[RequestType]:
+    return list(db.session.scalars(
+        select(RequestType).where(RequestType.is_active).order_by(RequestType.category,
+                                                                 RequestType.name)))

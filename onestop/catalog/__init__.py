@@ -1,0 +1,1 @@
+"""The request-type catalog: categories, deadline rules, checklists, default partners."""

@@ -1,0 +1,1 @@
+"""Incoming firms and their onboarding."""

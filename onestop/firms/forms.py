@@ -1,0 +1,23 @@
+"""Onboarding and invitation forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class FirmForm(FlaskForm):
+    name = StringField(_l("Firm name"), validators=[DataRequired(), Length(max=160)])
+    brn = StringField(_l("Business registration number"),
+                      validators=[DataRequired(), Length(max=20)],
+                      description=_l("10 digits, e.g. 123-45-67891"))
+    industry = StringField(_l("Industry"), validators=[DataRequired(), Length(max=120)])
+    site = StringField(_l("Site in the zone"), validators=[DataRequired(), Length(max=200)])
+    phase = SelectField(_l("Phase"), coerce=int,
+                        choices=[(1, _l("Phase 1")), (2, _l("Phase 2")), (3, _l("Phase 3"))])
+    account_officer = SelectField(_l("Account officer"), coerce=int)
+
+
+class InviteMemberForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])

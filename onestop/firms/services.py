@@ -1,0 +1,47 @@
+"""Onboarding firms."""
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from onestop import policy
+from onestop.accounts.models import User
+from onestop.errors import Conflict, Invalid
+from onestop.extensions import db
+from onestop.firms.models import PHASES, Firm
+
+_BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+
+
+def normalize_brn(text: str) -> str:
+    """Digits of a business registration number (사업자등록번호), or Invalid."""
+    digits = re.sub(r"[\s-]", "", text or "")
+    if not re.fullmatch(r"\d{10}", digits):
+        raise Invalid(_l("A business registration number has 10 digits, like 123-45-67891."),
+                      field="brn")
+    numbers = [int(c) for c in digits]
+    total = sum(n * w for n, w in zip(numbers, _BRN_WEIGHTS, strict=False))
+    total += numbers[8] * 5 // 10
+    if (10 - total % 10) % 10 != numbers[9]:
+        raise Invalid(_l("This business registration number is not valid (check digit). "
+                         "Check it against the certificate."), field="brn")
+    return digits
+
+
+def onboard_firm(actor, *, name: str, brn: str, industry: str, site: str, phase: int,
+                 account_officer: User | None, now: datetime) -> Firm:
+    policy.require(actor, "firm.onboard")
+    digits = normalize_brn(brn)
+    if phase not in PHASES:
+        raise Invalid(_l("Choose a phase."), field="phase")
+    if account_officer is not None and not account_officer.is_staff:
+        raise Invalid(_l("The account officer must be a caseworker."), field="account_officer")
+    if db.session.scalar(select(Firm.id).where(Firm.brn == digits)):
+        raise Conflict(_l("A firm with this registration number is onboarded already."),
+                       field="brn")
+    firm = Firm(name=name.strip(), brn=digits, industry=industry.strip(), site=site.strip(),
+                phase=phase, account_officer=account_officer, created_at=now)
+    db.session.add(firm)
+    db.session.flush()
+    return firm

@@ -1,0 +1,1 @@
+"""Role home pages, language switch, and the deadline calculator."""

@@ -1,0 +1,94 @@
+"""Each role's home page and the deadline calculator."""
+from datetime import datetime, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from onestop import policy
+from onestop.accounts.models import Role
+from onestop.cases.models import Case
+from onestop.db import utcnow
+from onestop.deadlines import SEOUL, parse_period
+from onestop.extensions import db
+from onestop.tasks.models import AgencyTask
+from onestop.web import work_calendar_for_request
+from onestop.workflow import ACTIVE_TASK, OPEN_CASE, CaseStatus
+
+bp = Blueprint("home", __name__)
+HOME_LIMIT = 20
+
+
+def _cases(*conditions, order=Case.due_at):
+    return db.session.scalars(
+        select(Case).where(policy.visible_cases(current_user), *conditions)
+        .options(selectinload(Case.firm), selectinload(Case.request_type))
+        .order_by(order.asc().nulls_last(), Case.id).limit(HOME_LIMIT)).all()
+
+
+def _tasks(*conditions):
+    return db.session.scalars(
+        select(AgencyTask).where(policy.visible_tasks(current_user), *conditions)
+        .options(selectinload(AgencyTask.case).selectinload(Case.firm),
+                 selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
+        .order_by(AgencyTask.due_at, AgencyTask.id).limit(HOME_LIMIT)).all()
+
+
+@bp.get("/")
+@login_required
+def index():
+    now = utcnow()
+    if current_user.role in (Role.CASEWORKER, Role.ADMIN):
+        calendar = work_calendar_for_request()
+        soon = calendar.due_at(now, parse_period("3d"))
+        return render_template(
+            "home/desk.html",
+            new_cases=_cases(Case.status == CaseStatus.SUBMITTED, order=Case.submitted_at),
+            overdue_tasks=_tasks(AgencyTask.status.in_(ACTIVE_TASK), AgencyTask.due_at < now),
+            soon_tasks=_tasks(AgencyTask.status.in_(ACTIVE_TASK), AgencyTask.due_at >= now,
+                              AgencyTask.due_at <= soon),
+            declined_tasks=_tasks(AgencyTask.status == "declined",
+                                  AgencyTask.case.has(Case.status.in_(OPEN_CASE))),
+        )
+    if current_user.is_partner:
+        return render_template("home/partner.html",
+                               tasks=_tasks(AgencyTask.status.in_(ACTIVE_TASK)))
+    return render_template(
+        "home/firm.html",
+        waiting=_cases(Case.status == CaseStatus.WAITING_ON_FIRM),
+        resolved=_cases(Case.status == CaseStatus.RESOLVED),
+        open_cases=_cases(Case.status.in_(OPEN_CASE)),
+    )
+
+
+@bp.get("/deadlines")
+@login_required
+def calculator():
+    policy.require(current_user, "deadline.calculate")
+    start_text = request.args.get("start", "")
+    period_text = request.args.get("period", "")
+    result, error = None, None
+    if start_text or period_text:
+        try:
+            start = datetime.fromisoformat(start_text).replace(tzinfo=SEOUL)
+        except ValueError:
+            error = _("Write the start as a date and time, e.g. 2026-09-23T14:00.")
+        else:
+            try:
+                period = parse_period(period_text)
+            except ValueError:
+                error = _("Write the period as 3h, 5d, 10d, 2w, 1m, 1y or immediate.")
+            else:
+                calendar = work_calendar_for_request()
+                due = calendar.due_at(start, period)
+                result = {
+                    "start": start, "period": period, "due": due,
+                    "skipped": calendar.skipped_days(start, due, language=str(get_locale())),
+                    "working": calendar.working_time_between(start, due),
+                }
+    return render_template("home/calculator.html", start=start_text, period=period_text,
+                           result=result, error=error, hours=lambda d: d / timedelta(hours=1)), (
+        422 if error else 200)

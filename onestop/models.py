@@ -1,0 +1,11 @@
+"""Every model, imported in one place so metadata and Alembic see them all."""
+from onestop.accounts.models import LoginFailure, User
+from onestop.cases.models import Attachment, Case, Comment, Event
+from onestop.catalog.models import RequestType
+from onestop.firms.models import Firm
+from onestop.orgs.models import Organization
+from onestop.tasks.models import AgencyTask
+from onestop.workdays.models import ExtraHoliday
+
+__all__ = ["AgencyTask", "Attachment", "Case", "Comment", "Event", "ExtraHoliday", "Firm",
+           "LoginFailure", "Organization", "RequestType", "User"]

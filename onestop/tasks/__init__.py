@@ -1,0 +1,1 @@
+"""A partner organization's piece of a case (AgencyTask)."""

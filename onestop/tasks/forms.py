@@ -1,0 +1,43 @@
+"""Forms for a partner's work on a task."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from onestop.cases.forms import VersionedForm
+
+
+class QuestionForm(VersionedForm):
+    question = TextAreaField(_l("What must the firm send or answer?"),
+                             validators=[DataRequired(), Length(max=4000)])
+
+
+class NoteForm(VersionedForm):
+    note = TextAreaField(_l("Resolution note (the firm sees it)"),
+                         validators=[DataRequired(), Length(max=4000)])
+
+
+class DeclineForm(VersionedForm):
+    reason = TextAreaField(_l("Why can your organization not take this?"),
+                           validators=[DataRequired(), Length(max=4000)])
+
+
+class AssignForm(VersionedForm):
+    assignee = SelectField(_l("Assignee"), coerce=int)
+
+
+class DueForm(VersionedForm):
+    due_at = DateTimeLocalField(_l("New due date"), validators=[DataRequired()],
+                                format="%Y-%m-%dT%H:%M")
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class TaskFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()])
+    mine = BooleanField(_l("Assigned to me"))
+    overdue = BooleanField(_l("Overdue only"))
+    page = IntegerField(validators=[Optional()])

@@ -1,0 +1,40 @@
+"""AgencyTask: one partner organization's piece of a case."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onestop.db import utcnow
+from onestop.extensions import db
+
+
+class AgencyTask(db.Model):
+    __tablename__ = "agency_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    period: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    due_override_reason: Mapped[str] = mapped_column(Text, default="")
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    routed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused_at: Mapped[datetime | None]
+    # Working time spent waiting on the firm, kept apart from the agency's own time.
+    waited_seconds: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    case = relationship("Case", back_populates="tasks")
+    organization = relationship("Organization")
+    assignee = relationship("User")
+
+    @property
+    def waited(self) -> timedelta:
+        return timedelta(seconds=self.waited_seconds)

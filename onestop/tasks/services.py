@@ -1,0 +1,89 @@
+"""A partner's work on its task: accept, ask the firm, complete, decline, assign."""
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from onestop import policy, workflow
+from onestop.accounts.models import User
+from onestop.cases.models import Comment, Event
+from onestop.cases.services import resolve_if_all_done
+from onestop.concurrency import check_version
+from onestop.errors import Invalid
+from onestop.extensions import db
+from onestop.tasks.models import AgencyTask
+from onestop.workflow import CaseStatus
+
+
+def accept_task(actor, task: AgencyTask, *, now: datetime, version) -> None:
+    check_version(task, version)
+    workflow.apply_task(actor, task, "accept", now=now)
+    if task.assignee_id is None and actor.organization_id == task.organization_id:
+        task.assignee = actor
+
+
+def request_information(actor, task: AgencyTask, question: str, *, now: datetime,
+                        version) -> Comment:
+    """Ask the firm for more (보완요구): the task and the case wait, their clocks stop."""
+    check_version(task, version)
+    if not question.strip():
+        raise Invalid(_l("Say what the firm must send."), field="question")
+    workflow.apply_task(actor, task, "request_info", now=now, detail=question.strip())
+    task.paused_at = now
+    case = task.case
+    if case.status == CaseStatus.IN_PROGRESS:
+        workflow.apply_case(actor, case, "wait_on_firm", now=now, cascade=True)
+        case.paused_at = now
+    comment = Comment(case=case, author=actor, body=question.strip(), is_internal=False,
+                      is_info_request=True, created_at=now)
+    db.session.add(comment)
+    return comment
+
+
+def complete_task(actor, task: AgencyTask, note: str, *, now: datetime, version) -> None:
+    """Finish the task with a resolution note; the last one resolves the case."""
+    check_version(task, version)
+    if not note.strip():
+        raise Invalid(_l("Write a resolution note for the firm."), field="note")
+    workflow.apply_task(actor, task, "complete", now=now, detail=note.strip())
+    task.resolution_note = note.strip()
+    task.finished_at = now
+    resolve_if_all_done(actor, task.case, now=now)
+
+
+def decline_task(actor, task: AgencyTask, reason: str, *, now: datetime, version) -> None:
+    """Hand the task back to the desk to reroute."""
+    check_version(task, version)
+    if not reason.strip():
+        raise Invalid(_l("Tell the desk why, so it can reroute."), field="reason")
+    workflow.apply_task(actor, task, "decline", now=now, detail=reason.strip())
+    task.decline_reason = reason.strip()
+    task.finished_at = now
+
+
+def assign_task(actor, task: AgencyTask, assignee: User | None, *, now: datetime,
+                version) -> None:
+    """A partner lead (or the desk) gives the task to one member of the organization."""
+    check_version(task, version)
+    policy.require(actor, "task.assign", task)
+    if assignee is not None and (assignee.organization_id != task.organization_id
+                                 or not assignee.is_partner or not assignee.is_enabled):
+        raise Invalid(_l("Choose a member of %(org)s.", org=task.organization.name),
+                      field="assignee")
+    task.assignee = assignee
+    db.session.add(Event(case=task.case, task=task, actor=actor, action="task.assign",
+                         detail=assignee.name if assignee else "", created_at=now))
+
+
+def override_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now: datetime,
+                 version) -> None:
+    """The desk moves a task's due date, with a reason that is recorded."""
+    check_version(task, version)
+    policy.require(actor, "task.override_due", task)
+    if not reason.strip():
+        raise Invalid(_l("Give a reason for the changed due date."), field="reason")
+    before = task.due_at
+    task.due_at = due_at
+    task.due_override_reason = reason.strip()
+    db.session.add(Event(case=task.case, task=task, actor=actor, action="task.due_changed",
+                         detail=f"{before.isoformat()} → {due_at.isoformat()}: {reason.strip()}",
+                         is_internal=True, created_at=now))

@@ -1,0 +1,215 @@
+"""What every page shares: error pages, the transaction edge, template helpers, headers."""
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from onestop import policy, workflow
+from onestop.concurrency import CHANGED_MEANWHILE
+from onestop.db import utcnow
+from onestop.deadlines import SEOUL
+from onestop.errors import DomainError, NotAllowed, NotFound
+from onestop.extensions import db
+
+
+def perform(action, *args, form=None, **kwargs):
+    """Run one service call as one transaction: commit on success, roll back and report on
+    a domain error (on the form field it concerns, else as a flash). Returns the service's
+    result, or None when it failed."""
+    try:
+        result = action(*args, **kwargs)
+        db.session.commit()
+        return result if result is not None else True
+    except (NotFound, NotAllowed):
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        field = form._fields.get(error.field) if form is not None and error.field else None
+        if field is not None:
+            field.errors = [*field.errors, str(error.message)]
+        else:
+            flash(str(error.message), "error")
+        return None
+    except StaleDataError:
+        db.session.rollback()
+        flash(str(CHANGED_MEANWHILE), "error")
+        return None
+
+
+def load(model, object_id: int, action: str | None = None):
+    """The object if this user may see it (and do action to it); 404 otherwise."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound("not found")
+    policy.require(current_user, action or policy.VISIBILITY[model], obj)
+    return obj
+
+
+def back(default_endpoint: str, **values):
+    """Redirect to the same-site page the user came from, else to the default."""
+    target = request.form.get("next") or request.referrer or ""
+    parts = urlsplit(target)
+    if target and not parts.netloc or parts.netloc == request.host:
+        if parts.path.startswith("/") and not parts.path.startswith("//"):
+            return redirect(parts.path + (f"?{parts.query}" if parts.query else ""), 303)
+    return redirect(url_for(default_endpoint, **values), 303)
+
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Changed meanwhile"),
+    413: _l("File too large"),
+    422: _l("Check your input"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    def page(code: int, message: str | None = None):
+        return render_template("error.html", code=code, title=ERROR_TITLES.get(code, ""),
+                               message=message), code
+
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        db.session.rollback()
+        return page(404)
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error):
+        db.session.rollback()
+        return page(403, str(error.message) if error.message != "not allowed" else None)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(400, _("The form expired or was sent from elsewhere. Reload the page "
+                           "and try again."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return page(413, _("The upload is too large (at most %(mb)d MB per file).",
+                           mb=app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return page(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return page(500)
+
+
+def work_calendar_for_request():
+    if "work_calendar" not in g:
+        from onestop.workdays.services import work_calendar
+
+        g.work_calendar = work_calendar()
+    return g.work_calendar
+
+
+def due_phrase(due_at: datetime | None, status: str | None = None) -> tuple[str, str]:
+    """('in 2 business days' / '3 days overdue' / 'due today', badge style)."""
+    if due_at is None:
+        return "", ""
+    if status in ("done", "declined", "cancelled", "resolved", "closed", "rejected",
+                  "withdrawn"):
+        return "", ""
+    if status == "waiting_on_firm":
+        return _("clock stopped"), "paused"
+    now = utcnow()
+    calendar = work_calendar_for_request()
+    days = calendar.business_days_between(now.astimezone(SEOUL).date(),
+                                          due_at.astimezone(SEOUL).date())
+    if due_at < now:
+        late = max(1, -days)
+        return _("%(n)d business days overdue", n=late) if late > 1 else _(
+            "1 business day overdue"), "overdue"
+    if days == 0:
+        return _("due today"), "soon"
+    if days == 1:
+        return _("in 1 business day"), "soon"
+    return _("in %(n)d business days", n=days), "ok" if days > 3 else "soon"
+
+
+EVENT_LABELS = {
+    "case.submit": _l("filed the request"),
+    "case.accept": _l("accepted the request as complete; the clock started"),
+    "case.reject": _l("rejected the request"),
+    "case.start": _l("work started"),
+    "case.wait_on_firm": _l("the request waits on the firm; the clock stopped"),
+    "case.firm_answered": _l("the firm answered; the clock restarted"),
+    "case.resolve": _l("resolved the request"),
+    "case.tasks_done": _l("every task is done: the request is resolved"),
+    "case.reopen": _l("reopened the request"),
+    "case.close": _l("closed the request"),
+    "case.withdraw": _l("withdrew the request"),
+    "case.comment": _l("commented"),
+    "task.route": _l("routed to %(org)s"),
+    "task.accept": _l("%(org)s accepted its task"),
+    "task.request_info": _l("%(org)s asked the firm for information"),
+    "task.firm_answered": _l("%(org)s task resumed, due date moved out"),
+    "task.complete": _l("%(org)s completed its task"),
+    "task.decline": _l("%(org)s declined its task"),
+    "task.cancel": _l("%(org)s task cancelled"),
+    "task.assign": _l("%(org)s task assigned"),
+    "task.due_changed": _l("%(org)s task due date changed"),
+}
+
+
+def event_label(event) -> str:
+    label = EVENT_LABELS.get(event.action)
+    if label is None:
+        return event.action
+    org = event.task.organization.display_name(str(get_locale())) if event.task else ""
+    return str(label) % {"org": org} if "%(org)s" in str(label) else str(label)
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def helpers():
+        return {
+            "can": lambda action, obj=None: policy.can(current_user, action, obj),
+            "case_actions": lambda case: workflow.case_actions(current_user, case),
+            "task_actions": lambda task: workflow.task_actions(current_user, task),
+            "status_label": lambda status: workflow.STATUS_LABELS.get(status, status),
+            "due_phrase": due_phrase,
+            "event_label": event_label,
+            "locale": str(get_locale()),
+            "display": lambda obj: obj.display_name(str(get_locale())) if obj else "",
+        }
+
+    @app.template_filter("dt")
+    def format_moment(value: datetime | None, fmt: str = "medium") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("date")
+    def format_day(value: datetime | None) -> str:
+        return format_datetime(value, "yyyy-MM-dd") if value else ""
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,1 @@
+"""Admin-added non-working days and the work calendar built from them."""

@@ -1,0 +1,165 @@
+"""Case and task lifecycles: the only code that sets .status and writes status Events."""
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+from onestop import policy
+from onestop.cases.models import Case, Event
+from onestop.errors import InvalidTransition, NotAllowed
+from onestop.extensions import db
+from onestop.tasks.models import AgencyTask
+
+
+class CaseStatus(StrEnum):
+    SUBMITTED = "submitted"
+    TRIAGED = "triaged"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_FIRM = "waiting_on_firm"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    WAITING_ON_FIRM = "waiting_on_firm"
+    DONE = "done"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+C, T = CaseStatus, TaskStatus
+OPEN_CASE = (C.SUBMITTED, C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)
+ACTIVE_TASK = (T.OPEN, T.ACCEPTED, T.WAITING_ON_FIRM)
+
+# action -> (states it may start from, state it ends in)
+CASE_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "accept": ((C.SUBMITTED,), C.TRIAGED),
+    "reject": ((C.SUBMITTED,), C.REJECTED),
+    "start": ((C.TRIAGED,), C.IN_PROGRESS),
+    "wait_on_firm": ((C.IN_PROGRESS,), C.WAITING_ON_FIRM),
+    "firm_answered": ((C.WAITING_ON_FIRM,), C.IN_PROGRESS),
+    "resolve": ((C.IN_PROGRESS,), C.RESOLVED),
+    "tasks_done": ((C.IN_PROGRESS,), C.RESOLVED),
+    "reopen": ((C.RESOLVED,), C.IN_PROGRESS),
+    "close": ((C.RESOLVED,), C.CLOSED),
+    "withdraw": (OPEN_CASE, C.WITHDRAWN),
+}
+
+TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "accept": ((T.OPEN,), T.ACCEPTED),
+    "request_info": ((T.ACCEPTED,), T.WAITING_ON_FIRM),
+    "firm_answered": ((T.WAITING_ON_FIRM,), T.ACCEPTED),
+    "complete": ((T.ACCEPTED,), T.DONE),
+    "decline": ((T.OPEN, T.ACCEPTED), T.DECLINED),
+    "cancel": (ACTIVE_TASK, T.CANCELLED),
+}
+
+# Moves that follow from another, already authorised move (the last task done resolves
+# the case; a withdrawn case cancels its tasks); the actor of that first move is recorded.
+CASCADES = {("case", "start"), ("case", "wait_on_firm"), ("case", "firm_answered"),
+            ("case", "tasks_done"), ("task", "firm_answered"), ("task", "cancel")}
+
+STATUS_LABELS = {
+    C.SUBMITTED: _l("Submitted"),
+    C.TRIAGED: _l("Accepted"),
+    C.IN_PROGRESS: _l("In progress"),
+    C.WAITING_ON_FIRM: _l("Waiting on firm"),
+    C.RESOLVED: _l("Resolved"),
+    C.CLOSED: _l("Closed"),
+    C.REJECTED: _l("Rejected"),
+    C.WITHDRAWN: _l("Withdrawn"),
+    T.OPEN: _l("Open"),
+    T.ACCEPTED: _l("Accepted"),
+    T.DONE: _l("Done"),
+    T.DECLINED: _l("Declined"),
+    T.CANCELLED: _l("Cancelled"),
+}
+
+
+def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str,
+           cascade: bool, is_internal: bool) -> None:
+    if action not in table:
+        raise InvalidTransition(_l("Unknown action: %(action)s", action=action))
+    sources, target = table[action]
+    if cascade:
+        if (kind, action) not in CASCADES:
+            raise NotAllowed(_l("This change cannot happen on its own."))
+    else:
+        policy.require(actor, f"{kind}.{action}", obj)
+    if obj.status not in sources:
+        raise InvalidTransition(
+            _l("Cannot %(action)s: it is %(status)s now.",
+               action=ACTION_LABELS.get(action, action), status=STATUS_LABELS[obj.status])
+        )
+    before = obj.status
+    obj.status = target
+    case = obj if kind == "case" else obj.case
+    db.session.add(Event(
+        case=case, task=obj if kind == "task" else None, actor=actor,
+        action=f"{kind}.{action}", from_status=before, to_status=target,
+        detail=detail, is_internal=is_internal, created_at=now,
+    ))
+
+
+def open_case(actor, case: Case, *, now: datetime) -> None:
+    """A newly filed case starts its life as submitted."""
+    policy.require(actor, "case.file")
+    case.status = C.SUBMITTED
+    db.session.add(Event(case=case, actor=actor, action="case.submit", to_status=C.SUBMITTED,
+                         created_at=now))
+
+
+def open_task(actor, task: AgencyTask, *, now: datetime) -> None:
+    """A newly routed task starts its life as open."""
+    policy.require(actor, "case.route", task.case)
+    task.status = T.OPEN
+    db.session.add(Event(case=task.case, task=task, actor=actor, action="task.route",
+                         to_status=T.OPEN, created_at=now))
+
+
+def apply_case(actor, case: Case, action: str, *, now: datetime, detail: str = "",
+               cascade: bool = False, is_internal: bool = False) -> None:
+    """Move a case along its lifecycle, checking the actor's right and recording an Event."""
+    _apply("case", CASE_TRANSITIONS, actor, case, action, now, detail, cascade, is_internal)
+
+
+def apply_task(actor, task: AgencyTask, action: str, *, now: datetime, detail: str = "",
+               cascade: bool = False, is_internal: bool = False) -> None:
+    """Move a task along its lifecycle, checking the actor's right and recording an Event."""
+    _apply("task", TASK_TRANSITIONS, actor, task, action, now, detail, cascade, is_internal)
+
+
+def case_actions(actor, case: Case) -> list[str]:
+    """The case moves this actor may make now (for showing buttons)."""
+    return [a for a, (sources, _) in CASE_TRANSITIONS.items()
+            if ("case", a) not in CASCADES and case.status in sources
+            and policy.can(actor, f"case.{a}", case)]
+
+
+def task_actions(actor, task: AgencyTask) -> list[str]:
+    """The task moves this actor may make now (for showing buttons)."""
+    return [a for a, (sources, _) in TASK_TRANSITIONS.items()
+            if ("task", a) not in CASCADES and task.status in sources
+            and policy.can(actor, f"task.{a}", task)]
+
+
+ACTION_LABELS = {
+    "accept": _l("accept"),
+    "reject": _l("reject"),
+    "start": _l("start"),
+    "wait_on_firm": _l("wait on the firm"),
+    "firm_answered": _l("resume"),
+    "tasks_done": _l("resolve"),
+    "resolve": _l("resolve"),
+    "reopen": _l("reopen"),
+    "close": _l("close"),
+    "withdraw": _l("withdraw"),
+    "request_info": _l("ask for information"),
+    "complete": _l("complete"),
+    "decline": _l("decline"),
+    "cancel": _l("cancel"),
+}
