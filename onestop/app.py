@@ -2,7 +2,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -40,6 +40,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def _select_locale() -> str:
     languages = ("ko", "en")
+    if not has_request_context():
+        return "ko"
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

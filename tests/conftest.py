@@ -1,0 +1,113 @@
+"""Fixtures: one app per run, a fresh database per test, a world of demo-like actors."""
+import os
+import re
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+
+from onestop import create_app
+from onestop.extensions import db
+from tests import factories
+
+SQLITE = "sqlite"
+
+
+def database_urls() -> list[str]:
+    urls = [SQLITE]
+    if os.environ.get("TEST_DATABASE_URL"):
+        urls.append(os.environ["TEST_DATABASE_URL"])
+    return urls
+
+
+@pytest.fixture(scope="session", params=database_urls(), ids=lambda u: u.split(":")[0])
+def app(request, tmp_path_factory):
+    base = tmp_path_factory.mktemp("instance")
+    url = request.param if request.param != SQLITE else f"sqlite:///{base / 'test.sqlite'}"
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(base / "uploads"),
+                     INSTANCE_DIR=str(base), SERVER_NAME="onestop.test")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        db.session.execute(text("PRAGMA defer_foreign_keys = ON"))  # users and firms refer both ways
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context over an empty database."""
+    with app.app_context():
+        _empty_all_tables()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def world(ctx):
+    w = factories.World.build()
+    db.session.commit()
+    return w
+
+
+@pytest.fixture
+def now() -> datetime:
+    return factories.NOW
+
+
+class Browser:
+    """A test client that signs in through the login form and sends CSRF tokens like a browser."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.token = None
+
+    def _refresh_token(self, html: str) -> None:
+        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+        if match:
+            self.token = match.group(1)
+
+    def get(self, url, **kwargs):
+        response = self.client.get(url, **kwargs)
+        if response.mimetype == "text/html":
+            self._refresh_token(response.get_data(as_text=True))
+        return response
+
+    def post(self, url, data=None, *, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            if self.token is None:
+                self.get("/login")
+            data.setdefault("csrf_token", self.token)
+        response = self.client.post(url, data=data, **kwargs)
+        if response.mimetype == "text/html":
+            self._refresh_token(response.get_data(as_text=True))
+        return response
+
+    def login(self, email, password=factories.PASSWORD):
+        self.get("/login")
+        response = self.post("/login", {"email": email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        self.get("/")
+        return response
+
+
+@pytest.fixture
+def browser(app, world):
+    def make(email: str | None = None) -> Browser:
+        b = Browser(app)
+        if email:
+            b.login(email)
+        return b
+
+    return make
