@@ -93,6 +93,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        app.logger.info("CSRF refused: %s", error.description)
         return page(400, _("The form expired or was sent from elsewhere. Reload the page "
                            "and try again."))
 

@@ -1,4 +1,5 @@
 """Fixtures: one app per run, a fresh database per test, a world of demo-like actors."""
+import contextvars
 import os
 import re
 from datetime import datetime
@@ -77,8 +78,13 @@ class Browser:
         if match:
             self.token = match.group(1)
 
+    def _isolated(self, method, url, **kwargs):
+        # Each request gets its own app context (and so its own g and db session), as in a
+        # real server, even though the test itself holds one open.
+        return contextvars.Context().run(getattr(self.client, method), url, **kwargs)
+
     def get(self, url, **kwargs):
-        response = self.client.get(url, **kwargs)
+        response = self._isolated("get", url, **kwargs)
         if response.mimetype == "text/html":
             self._refresh_token(response.get_data(as_text=True))
         return response
@@ -89,7 +95,7 @@ class Browser:
             if self.token is None:
                 self.get("/login")
             data.setdefault("csrf_token", self.token)
-        response = self.client.post(url, data=data, **kwargs)
+        response = self._isolated("post", url, data=data, **kwargs)
         if response.mimetype == "text/html":
             self._refresh_token(response.get_data(as_text=True))
         return response

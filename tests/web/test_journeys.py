@@ -1,0 +1,185 @@
+"""The three journeys of the core, through real pages with CSRF on."""
+import re
+
+from sqlalchemy import func, select
+
+from onestop.extensions import db
+from onestop.firms.models import Firm
+
+from tests.factories import PDF
+from tests.web.helpers import latest_case, task_for, upload, version_of
+
+
+def test_firm_files_desk_routes_partners_close_firm_sees_resolution(browser, world):
+    firm = browser("ceo@alpha.test")
+    page = firm.get(f"/cases/new/{world.permit_type.id}")
+    assert page.status_code == 200 and "설계도서" in page.get_data(as_text=True)
+    response = firm.post(f"/cases/new/{world.permit_type.id}", {
+        "title": "Second plant", "description": "Line 2 building", "priority": "normal",
+        "field_floor_area": "900", "checklist": ["0", "1"],
+        "files": [upload("plan.pdf", PDF)]})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    case = latest_case()
+    assert case.status == "submitted" and case.firm == world.firm_a
+    listing = firm.get("/cases/").get_data(as_text=True)
+    assert "Second plant" in listing
+
+    desk = browser("desk@test.example")
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert desk.post(f"/cases/{case.id}/accept",
+                     {"version": version_of(html, "accept")}).status_code == 303
+    assert latest_case().status == "triaged"
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    response = desk.post(f"/cases/{case.id}/route", {
+        "version": version_of(html, "route"),
+        "organizations": [str(world.permits.id), str(world.union.id)]})
+    assert response.status_code == 303
+    case = latest_case()
+    assert case.status == "in_progress" and len(case.tasks) == 2
+
+    permits = browser("staff@permits.test")
+    permit_task = task_for(case, world.permits)
+    assert "Second plant" in permits.get("/tasks/").get_data(as_text=True)
+    html = permits.get(f"/tasks/{permit_task.id}").get_data(as_text=True)
+    permits.post(f"/tasks/{permit_task.id}/accept", {"version": version_of(html, "accept")})
+    html = permits.get(f"/tasks/{permit_task.id}").get_data(as_text=True)
+    permits.post(f"/tasks/{permit_task.id}/request_info", {
+        "version": version_of(html, "request_info"), "question": "Send the DWG files"})
+    assert task_for(case, world.permits).status == "waiting_on_firm"
+    assert latest_case().status == "waiting_on_firm"
+
+    home = firm.get("/").get_data(as_text=True)
+    assert "Second plant" in home, "the firm's home lists what waits on it"
+    case_page = firm.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Send the DWG files" in case_page
+    firm.post(f"/cases/{case.id}/comments", {"body": "Here they are",
+                                              "files": [upload("plan.pdf", PDF)]},
+              )
+    assert task_for(case, world.permits).status == "accepted"
+    assert latest_case().status == "in_progress"
+
+    html = permits.get(f"/tasks/{permit_task.id}").get_data(as_text=True)
+    permits.post(f"/tasks/{permit_task.id}/complete", {"version": version_of(html, "complete"),
+                                                       "note": "Permit issued: No. 2026-77"})
+    union = browser("lead@union.test")
+    union_task = task_for(case, world.union)
+    html = union.get(f"/tasks/{union_task.id}").get_data(as_text=True)
+    union.post(f"/tasks/{union_task.id}/accept", {"version": version_of(html, "accept")})
+    html = union.get(f"/tasks/{union_task.id}").get_data(as_text=True)
+    union.post(f"/tasks/{union_task.id}/complete", {"version": version_of(html, "complete"),
+                                                    "note": "No labor issue"})
+    assert latest_case().status == "resolved"
+    final = firm.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Permit issued: No. 2026-77" in final and "No labor issue" in final
+
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    desk.post(f"/cases/{case.id}/close", {"version": version_of(html, "close")})
+    assert latest_case().status == "closed"
+
+
+def test_desk_rejects_with_reason_the_firm_reads(browser, world):
+    firm = browser("ceo@beta.test")
+    firm.post(f"/cases/new/{world.hiring_type.id}", {
+        "title": "Parking", "description": "Where to park", "priority": "normal"})
+    case = latest_case()
+    desk = browser("desk@test.example")
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    desk.post(f"/cases/{case.id}/reject", {"version": version_of(html, "reject"),
+                                           "reason": "Ask the district office"})
+    assert latest_case().status == "rejected"
+    assert "Ask the district office" in firm.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_partner_declines_and_desk_reroutes(browser, world):
+    firm = browser("ceo@beta.test")
+    firm.post(f"/cases/new/{world.hiring_type.id}", {
+        "title": "Hire 30", "description": "Operators", "priority": "high"})
+    case = latest_case()
+    desk = browser("desk@test.example")
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    desk.post(f"/cases/{case.id}/accept", {"version": version_of(html, "accept")})
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    desk.post(f"/cases/{case.id}/route", {"version": version_of(html, "route"),
+                                          "organizations": [str(world.union.id)]})
+    union = browser("staff@union.test")
+    task = task_for(case, world.union)
+    html = union.get(f"/tasks/{task.id}").get_data(as_text=True)
+    union.post(f"/tasks/{task.id}/decline", {"version": version_of(html, "decline"),
+                                             "reason": "This is for the employment center"})
+    assert task_for(case, world.union).status == "declined"
+    assert "Hire 30" in desk.get("/").get_data(as_text=True), "declined tasks show on the desk"
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert desk.post(f"/cases/{case.id}/route", {"version": version_of(html, "route"),
+                                                 "organizations": [str(world.univ.id)]}
+                     ).status_code == 303
+    assert task_for(case, world.univ).status == "open"
+
+
+def test_lead_assigns_a_task_to_a_member(browser, world):
+    firm = browser("ceo@beta.test")
+    firm.post(f"/cases/new/{world.hiring_type.id}", {
+        "title": "Hire 5", "description": "Engineers", "priority": "normal"})
+    case = latest_case()
+    desk = browser("desk@test.example")
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    desk.post(f"/cases/{case.id}/accept", {"version": version_of(html, "accept")})
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    desk.post(f"/cases/{case.id}/route", {"version": version_of(html, "route"),
+                                          "organizations": [str(world.union.id)]})
+    lead = browser("lead@union.test")
+    task = task_for(case, world.union)
+    html = lead.get(f"/tasks/{task.id}").get_data(as_text=True)
+    lead.post(f"/tasks/{task.id}/assign", {"version": version_of(html, "assign"),
+                                           "assignee": str(world.union_staff.id)})
+    assert task_for(case, world.union).assignee_id == world.union_staff.id
+    staff_home = browser("staff@union.test").get("/tasks/?mine=y").get_data(as_text=True)
+    assert "Hire 5" in staff_home
+
+
+def test_admin_onboards_a_firm_and_the_invitee_sets_a_password(browser, world, app):
+    admin = browser("admin@test.example")
+    response = admin.post("/firms/new", {"name": "Gamma Fiber", "brn": "120-81-47521",
+                                         "industry": "fiber", "site": "C-2", "phase": "2",
+                                         "account_officer": str(world.desk.id)})
+    assert response.status_code == 303
+    firm_url = response.headers["Location"]
+    page = admin.post(firm_url + "/invite", {"name": "Kim", "email": "kim@gamma.example",
+                                             "locale": "en"}).get_data(as_text=True)
+    link = re.search(r'value="(https?://[^"]*/invitation/[^"]+)"', page).group(1)
+    path = link.split("onestop.test", 1)[1]
+    invitee = browser()
+    assert invitee.get(path).status_code == 200
+    response = invitee.post(path, {"password": "a-long-password", "confirm": "a-long-password"})
+    assert response.status_code == 303
+    assert "Gamma Fiber" in invitee.get("/").get_data(as_text=True)
+    assert browser().get(path).status_code == 404, "the link works once"
+    browser().login("kim@gamma.example", "a-long-password")
+
+
+def test_bad_registration_number_gets_a_message_and_saves_nothing(browser, world):
+    admin = browser("desk@test.example")
+    response = admin.post("/firms/new", {"name": "Bad", "brn": "123-45-67890",
+                                         "industry": "x", "site": "y", "phase": "1",
+                                         "account_officer": "0"})
+    assert response.status_code == 422
+    assert 'id="brn-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Firm.id))) == 2
+
+
+def test_deadline_calculator_page_shows_due_and_skipped_days(browser, world):
+    desk = browser("desk@test.example")
+    html = desk.get("/deadlines?start=2026-09-23T14:00&period=5d").get_data(as_text=True)
+    assert 'datetime="2026-10-02T14:00:00+09:00"' in html
+    assert "2026-09-25" in html
+    bad = desk.get("/deadlines?start=yesterday&period=5d")
+    assert bad.status_code == 422
+
+
+def test_korean_by_default_and_english_on_request(browser, world):
+    firm = browser("ceo@alpha.test")
+    assert '<html lang="ko">' in firm.get("/").get_data(as_text=True)
+    firm.post("/language", {"locale": "en"})
+    html = firm.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Waiting on you" in html
+    firm.post("/language", {"locale": "ko"})
+    assert "Waiting on you" not in firm.get("/").get_data(as_text=True)
