@@ -80,10 +80,11 @@ def account():
     form = ChangePasswordForm()
     language = LanguageForm(locale=current_user.locale)
     if form.validate_on_submit():
-        if perform(services.change_password, current_user, form.current_password.data,
+        user = current_user._get_current_object()
+        if perform(services.change_password, user, form.current_password.data,
                    form.password.data, form=form):
             session.clear()
-            login_user(current_user)  # this browser stays signed in with the new version
+            login_user(user)  # this browser stays signed in with the new session version
             flash(_("Password changed. Other sessions were signed out."), "success")
             return redirect(url_for("accounts.account"), 303)
     return render_template("accounts/account.html", form=form, language=language), (
