@@ -36,7 +36,6 @@ def upgrade():
     sa.Column('phase', sa.Integer(), nullable=False),
     sa.Column('account_officer_id', sa.Integer(), nullable=True),
     sa.Column('created_at', onestop.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['account_officer_id'], ['users.id'], name=op.f('fk_firms_account_officer_id_users'), use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_firms')),
     sa.UniqueConstraint('brn', name=op.f('uq_firms_brn'))
     )
@@ -99,6 +98,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    # users and firms refer to each other: the firm's FK is added once both exist.
+    with op.batch_alter_table('firms', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_firms_account_officer_id_users'), 'users', ['account_officer_id'], ['id'])
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('firm_id', sa.Integer(), nullable=False),
@@ -245,6 +247,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_cases_due_at'))
 
     op.drop_table('cases')
+    with op.batch_alter_table('firms', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_firms_account_officer_id_users'), type_='foreignkey')
     op.drop_table('users')
     op.drop_table('request_type_partners')
     op.drop_table('request_types')

@@ -1,0 +1,58 @@
+"""List pages issue the same number of SQL queries for 5 rows as for 50 (no N+1)."""
+import pytest
+from sqlalchemy import event
+
+from onestop.accounts.models import Role
+from onestop.cases import services as cases
+from onestop.extensions import db
+from onestop.firms.models import Firm
+from onestop.tasks import services as tasks
+from tests.factories import NOW, make_user
+
+PAGES = [
+    ("desk@test.example", "/"), ("desk@test.example", "/cases/"),
+    ("desk@test.example", "/cases/?sort=-submitted&q=Case"), ("desk@test.example", "/tasks/"),
+    ("desk@test.example", "/firms/"), ("admin@test.example", "/admin/users"),
+    ("staff@union.test", "/"), ("staff@union.test", "/tasks/"), ("staff@union.test", "/cases/"),
+    ("ceo@alpha.test", "/"), ("ceo@alpha.test", "/cases/"),
+]
+
+
+def add_cases(world, start, stop):
+    for i in range(start, stop):
+        firm = Firm(name=f"Firm {i}", brn=f"{i:010d}", industry="x", site="y", phase=1)
+        db.session.add(firm)
+        make_user(f"member{i}@firm.example", Role.FIRM, firm=firm)
+        case = cases.file_case(world.firm_a_user, world.hiring_type, title=f"Case {i}",
+                               description="d", priority="normal", form_data={},
+                               checked_items=[], files=[], now=NOW)
+        cases.accept_case(world.desk, case, now=NOW, version=None)
+        union_task, _ = cases.route_case(world.desk, case, [world.union, world.univ], now=NOW,
+                                         version=None)
+        tasks.assign_task(world.union_lead, union_task, world.union_staff, now=NOW, version=None)
+    db.session.commit()
+
+
+def count_queries(browser_for, email, url):
+    b = browser_for(email)
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = b.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("email,url", PAGES)
+def test_list_page_query_count_does_not_grow_with_rows(browser, world, email, url):
+    add_cases(world, 0, 5)
+    few = count_queries(browser, email, url)
+    add_cases(world, 5, 50)
+    many = count_queries(browser, email, url)
+    assert few == many, f"{url}: {few} queries for 5 rows, {many} for 50"
