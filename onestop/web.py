@@ -3,7 +3,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from onestop import policy, workflow
 from onestop.concurrency import CHANGED_MEANWHILE
 from onestop.db import utcnow
-from onestop.deadlines import SEOUL
+from onestop.deadlines import SEOUL, parse_period
 from onestop.errors import DomainError, NotAllowed, NotFound
 from onestop.extensions import db
 
@@ -170,6 +170,23 @@ EVENT_LABELS = {
 }
 
 
+PERIOD_UNITS = {
+    "hours": _l("%(n)d working hours"),
+    "days": _l("%(n)d days"),
+    "weeks": _l("%(n)d weeks"),
+    "months": _l("%(n)d months"),
+    "years": _l("%(n)d years"),
+}
+
+
+def period_label(text: str) -> str:
+    """'10d' -> '10 days'; 'immediate' -> 'immediately (3 working hours)'."""
+    period = parse_period(text)
+    if period.unit == "immediate":
+        return _("immediately (3 working hours)")
+    return str(PERIOD_UNITS[period.unit]) % {"n": period.amount}
+
+
 def event_label(event) -> str:
     label = EVENT_LABELS.get(event.action)
     if label is None:
@@ -187,14 +204,26 @@ def register_template_helpers(app: Flask) -> None:
             "task_actions": lambda task: workflow.task_actions(current_user, task),
             "status_label": lambda status: workflow.STATUS_LABELS.get(status, status),
             "due_phrase": due_phrase,
+            "period_label": period_label,
             "event_label": event_label,
             "locale": str(get_locale()),
             "display": lambda obj: obj.display_name(str(get_locale())) if obj else "",
         }
 
     @app.template_filter("dt")
-    def format_moment(value: datetime | None, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt) if value else ""
+    def format_moment(value: datetime | None, fmt: str = "short") -> str:
+        # One unambiguous short form in both languages; long forms follow the locale.
+        if not value:
+            return ""
+        return format_datetime(value, "yyyy-MM-dd HH:mm" if fmt == "short" else fmt)
+
+    @app.template_filter("filesize")
+    def filesize(size: int) -> str:
+        if size < 1024:
+            return f"{size} B"
+        if size < 1024 * 1024:
+            return f"{format_decimal(size / 1024, '#,##0.#')} KB"
+        return f"{format_decimal(size / 1024 / 1024, '#,##0.#')} MB"
 
     @app.template_filter("date")
     def format_day(value: datetime | None) -> str:

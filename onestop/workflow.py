@@ -63,6 +63,12 @@ TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 CASCADES = {("case", "start"), ("case", "wait_on_firm"), ("case", "firm_answered"),
             ("case", "tasks_done"), ("task", "firm_answered"), ("task", "cancel")}
 
+# Preconditions beyond the current state: action -> (check, message when it fails).
+CASE_GUARDS = {
+    "resolve": (lambda case: not any(t.status in ACTIVE_TASK for t in case.tasks),
+                _l("Some tasks are still open; they must be finished first.")),
+}
+
 STATUS_LABELS = {
     C.SUBMITTED: _l("Submitted"),
     C.TRIAGED: _l("Accepted"),
@@ -95,6 +101,9 @@ def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str
             _l("Cannot %(action)s: it is %(status)s now.",
                action=ACTION_LABELS.get(action, action), status=STATUS_LABELS[obj.status])
         )
+    guard = CASE_GUARDS.get(action) if kind == "case" else None
+    if guard and not guard[0](obj):
+        raise InvalidTransition(guard[1])
     before = obj.status
     obj.status = target
     case = obj if kind == "case" else obj.case
@@ -137,6 +146,7 @@ def case_actions(actor, case: Case) -> list[str]:
     """The case moves this actor may make now (for showing buttons)."""
     return [a for a, (sources, _) in CASE_TRANSITIONS.items()
             if ("case", a) not in CASCADES and case.status in sources
+            and (a not in CASE_GUARDS or CASE_GUARDS[a][0](case))
             and policy.can(actor, f"case.{a}", case)]
 
 
