@@ -26,7 +26,7 @@ from onestop.orgs.models import Organization
 from onestop.storage import upload_dir
 from onestop.tasks.models import AgencyTask
 from onestop.web import load, perform
-from onestop.workflow import STATUS_LABELS, CaseStatus
+from onestop.workflow import OPEN_CASE, STATUS_LABELS, CaseStatus
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -38,7 +38,8 @@ def uploaded_files(field) -> list[tuple[str, bytes]]:
 def _filter_choices(form: CaseFilterForm) -> None:
     any_ = [("", _("All"))]
     locale = str(get_locale())
-    form.status.choices = any_ + [(s.value, str(STATUS_LABELS[s])) for s in CaseStatus]
+    form.status.choices = any_ + [("open", _("Open requests"))] + [
+        (s.value, str(STATUS_LABELS[s])) for s in CaseStatus]
     form.category.choices = any_ + [(c.value, str(category_label(c))) for c in Category]
     types = db.session.scalars(select(RequestType).order_by(RequestType.name))
     form.request_type.choices = any_ + [(str(t.id), t.display_name(locale)) for t in types]
@@ -58,7 +59,9 @@ def case_query(form: CaseFilterForm, now):
     """The cases the user may see, narrowed by the filter form."""
     stmt = select(Case).where(policy.visible_cases(current_user))
     data = form.data
-    if data["status"]:
+    if data["status"] == "open":
+        stmt = stmt.where(Case.status.in_(OPEN_CASE))
+    elif data["status"]:
         stmt = stmt.where(Case.status == data["status"])
     if data["category"]:
         stmt = stmt.where(Case.request_type.has(RequestType.category == data["category"]))
@@ -99,7 +102,9 @@ def _int(value: str) -> int:
 @bp.get("/")
 @login_required
 def index():
-    form = CaseFilterForm(request.args)
+    # The desk's queue opens on what is still open; a firm sees all of its requests.
+    form = CaseFilterForm(request.args, status="open" if policy.can(current_user, "case.queue")
+                          else "")
     _filter_choices(form)
     if request.args and not form.validate():
         abort(400)
