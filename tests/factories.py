@@ -8,7 +8,7 @@ from onestop.catalog.models import RequestType
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.firms.models import Firm
-from onestop.orgs.models import OrgKind, Organization
+from onestop.orgs.models import Organization, OrgKind
 
 PASSWORD = "test-pass-2026"
 _HASH = hash_password(PASSWORD)

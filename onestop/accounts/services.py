@@ -128,7 +128,7 @@ def user_for_invitation(token: str) -> User:
             token, max_age=current_app.config["INVITE_MAX_AGE_SECONDS"]
         )
     except SignatureExpired:
-        raise Invalid(_l("This invitation has expired. Ask the one-stop desk for a new one."))
+        raise Invalid(_l("This invitation has expired. Ask the one-stop desk for a new one.")) from None
     except BadSignature:
         raise Invalid(_l("This invitation link is not valid.")) from None
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None

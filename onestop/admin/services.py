@@ -10,7 +10,7 @@ from onestop.catalog.models import Category, RequestType
 from onestop.deadlines import parse_period
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
-from onestop.orgs.models import OrgKind, Organization
+from onestop.orgs.models import Organization, OrgKind
 
 
 def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,

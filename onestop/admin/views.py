@@ -9,8 +9,14 @@ from onestop import policy
 from onestop.accounts.models import User
 from onestop.accounts.services import invite_user, reissue_invitation
 from onestop.admin import services
-from onestop.admin.forms import (ROLE_LABELS, HolidayForm, NewUserForm, OrganizationForm,
-                                 RequestTypeForm, UserForm)
+from onestop.admin.forms import (
+    ROLE_LABELS,
+    HolidayForm,
+    NewUserForm,
+    OrganizationForm,
+    RequestTypeForm,
+    UserForm,
+)
 from onestop.catalog.models import RequestType
 from onestop.errors import NotFound
 from onestop.extensions import db

@@ -1,19 +1,36 @@
 """Case pages: the list and queue, filing, the case page and its actions, downloads."""
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from wtforms import StringField
 from wtforms.validators import Length, Optional
-from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.cases import services
-from onestop.cases.forms import (CaseFilterForm, ChecklistForm, CommentForm, FileCaseForm,
-                                 ReasonForm, RouteForm, VersionedForm)
+from onestop.cases.forms import (
+    CaseFilterForm,
+    ChecklistForm,
+    CommentForm,
+    FileCaseForm,
+    ReasonForm,
+    RouteForm,
+    VersionedForm,
+)
 from onestop.cases.models import Attachment, Case, Comment, Event
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.catalog.models import Category, RequestType

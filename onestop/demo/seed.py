@@ -10,7 +10,7 @@ from onestop.catalog.models import RequestType
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.firms.models import Firm
-from onestop.orgs.models import OrgKind, Organization
+from onestop.orgs.models import Organization, OrgKind
 from onestop.tasks import services as tasks
 
 DEMO_PASSWORD = "demo-pass-2026"

@@ -13,8 +13,14 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.tasks import services
-from onestop.tasks.forms import (AssignForm, DeclineForm, DueForm, NoteForm, QuestionForm,
-                                 TaskFilterForm)
+from onestop.tasks.forms import (
+    AssignForm,
+    DeclineForm,
+    DueForm,
+    NoteForm,
+    QuestionForm,
+    TaskFilterForm,
+)
 from onestop.tasks.models import AgencyTask
 from onestop.web import load, perform
 from onestop.workflow import ACTIVE_TASK, STATUS_LABELS, TaskStatus

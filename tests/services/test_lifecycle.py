@@ -12,7 +12,6 @@ from onestop.errors import Conflict, Invalid, InvalidTransition, NotAllowed, Not
 from onestop.extensions import db
 from onestop.storage import upload_dir
 from onestop.tasks import services as tasks
-from onestop.tasks.models import AgencyTask
 from tests.factories import PDF
 
 

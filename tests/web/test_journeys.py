@@ -5,7 +5,6 @@ from sqlalchemy import func, select
 
 from onestop.extensions import db
 from onestop.firms.models import Firm
-
 from tests.factories import PDF
 from tests.web.helpers import latest_case, task_for, upload, version_of
 
