@@ -100,6 +100,13 @@ class Browser:
             self._refresh_token(response.get_data(as_text=True))
         return response
 
+    def submit(self, page: str, action: str, data=None):
+        """Open a page and send its form for an action, with the version it shows."""
+        from tests.web.helpers import version_of
+
+        html = self.get(page).get_data(as_text=True)
+        return self.post(f"{page}/{action}", {"version": version_of(html, action), **(data or {})})
+
     def login(self, email, password=factories.PASSWORD):
         self.get("/login")
         response = self.post("/login", {"email": email, "password": password})

@@ -13,9 +13,7 @@ def version_of(html: str, action: str) -> str:
     """The hidden version field of the form posting to an action URL."""
     form = re.search(r'<form[^>]+action="[^"]*/' + re.escape(action) + r'"(.*?)</form>', html, re.S)
     assert form, f"no form for {action}"
-    return re.search(r'name="version" type="hidden" value="(\d+)"|'
-                     r'id="version" name="version" type="hidden" value="(\d+)"', form.group(1)
-                     ).group(0).rsplit('"', 2)[-2]
+    return re.search(r'name="version" type="hidden" value="(\d+)"', form.group(1)).group(1)
 
 
 def latest_case() -> Case:

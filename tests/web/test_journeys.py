@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from tests.factories import PDF
-from tests.web.helpers import latest_case, task_for, upload, version_of
+from tests.web.helpers import latest_case, task_for, upload
 
 
 def test_firm_files_desk_routes_partners_close_firm_sees_resolution(browser, world):
@@ -24,13 +24,9 @@ def test_firm_files_desk_routes_partners_close_firm_sees_resolution(browser, wor
     assert "Second plant" in listing
 
     desk = browser("desk@test.example")
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert desk.post(f"/cases/{case.id}/accept",
-                     {"version": version_of(html, "accept")}).status_code == 303
+    assert desk.submit(f"/cases/{case.id}", "accept").status_code == 303
     assert latest_case().status == "triaged"
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    response = desk.post(f"/cases/{case.id}/route", {
-        "version": version_of(html, "route"),
+    response = desk.submit(f"/cases/{case.id}", "route", {
         "organizations": [str(world.permits.id), str(world.union.id)]})
     assert response.status_code == 303
     case = latest_case()
@@ -39,11 +35,8 @@ def test_firm_files_desk_routes_partners_close_firm_sees_resolution(browser, wor
     permits = browser("staff@permits.test")
     permit_task = task_for(case, world.permits)
     assert "Second plant" in permits.get("/tasks/").get_data(as_text=True)
-    html = permits.get(f"/tasks/{permit_task.id}").get_data(as_text=True)
-    permits.post(f"/tasks/{permit_task.id}/accept", {"version": version_of(html, "accept")})
-    html = permits.get(f"/tasks/{permit_task.id}").get_data(as_text=True)
-    permits.post(f"/tasks/{permit_task.id}/request_info", {
-        "version": version_of(html, "request_info"), "question": "Send the DWG files"})
+    permits.submit(f"/tasks/{permit_task.id}", "accept")
+    permits.submit(f"/tasks/{permit_task.id}", "request_info", {"question": "Send the DWG files"})
     assert task_for(case, world.permits).status == "waiting_on_firm"
     assert latest_case().status == "waiting_on_firm"
 
@@ -57,22 +50,16 @@ def test_firm_files_desk_routes_partners_close_firm_sees_resolution(browser, wor
     assert task_for(case, world.permits).status == "accepted"
     assert latest_case().status == "in_progress"
 
-    html = permits.get(f"/tasks/{permit_task.id}").get_data(as_text=True)
-    permits.post(f"/tasks/{permit_task.id}/complete", {"version": version_of(html, "complete"),
-                                                       "note": "Permit issued: No. 2026-77"})
+    permits.submit(f"/tasks/{permit_task.id}", "complete", {"note": "Permit issued: No. 2026-77"})
     union = browser("lead@union.test")
     union_task = task_for(case, world.union)
-    html = union.get(f"/tasks/{union_task.id}").get_data(as_text=True)
-    union.post(f"/tasks/{union_task.id}/accept", {"version": version_of(html, "accept")})
-    html = union.get(f"/tasks/{union_task.id}").get_data(as_text=True)
-    union.post(f"/tasks/{union_task.id}/complete", {"version": version_of(html, "complete"),
-                                                    "note": "No labor issue"})
+    union.submit(f"/tasks/{union_task.id}", "accept")
+    union.submit(f"/tasks/{union_task.id}", "complete", {"note": "No labor issue"})
     assert latest_case().status == "resolved"
     final = firm.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Permit issued: No. 2026-77" in final and "No labor issue" in final
 
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    desk.post(f"/cases/{case.id}/close", {"version": version_of(html, "close")})
+    desk.submit(f"/cases/{case.id}", "close")
     assert latest_case().status == "closed"
 
 
@@ -82,9 +69,7 @@ def test_desk_rejects_with_reason_the_firm_reads(browser, world):
         "title": "Parking", "description": "Where to park", "priority": "normal"})
     case = latest_case()
     desk = browser("desk@test.example")
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    desk.post(f"/cases/{case.id}/reject", {"version": version_of(html, "reject"),
-                                           "reason": "Ask the district office"})
+    desk.submit(f"/cases/{case.id}", "reject", {"reason": "Ask the district office"})
     assert latest_case().status == "rejected"
     assert "Ask the district office" in firm.get(f"/cases/{case.id}").get_data(as_text=True)
 
@@ -95,22 +80,15 @@ def test_partner_declines_and_desk_reroutes(browser, world):
         "title": "Hire 30", "description": "Operators", "priority": "high"})
     case = latest_case()
     desk = browser("desk@test.example")
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    desk.post(f"/cases/{case.id}/accept", {"version": version_of(html, "accept")})
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    desk.post(f"/cases/{case.id}/route", {"version": version_of(html, "route"),
-                                          "organizations": [str(world.union.id)]})
+    desk.submit(f"/cases/{case.id}", "accept")
+    desk.submit(f"/cases/{case.id}", "route", {"organizations": [str(world.union.id)]})
     union = browser("staff@union.test")
     task = task_for(case, world.union)
-    html = union.get(f"/tasks/{task.id}").get_data(as_text=True)
-    union.post(f"/tasks/{task.id}/decline", {"version": version_of(html, "decline"),
-                                             "reason": "This is for the employment center"})
+    union.submit(f"/tasks/{task.id}", "decline", {"reason": "This is for the employment center"})
     assert task_for(case, world.union).status == "declined"
     assert "Hire 30" in desk.get("/").get_data(as_text=True), "declined tasks show on the desk"
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert desk.post(f"/cases/{case.id}/route", {"version": version_of(html, "route"),
-                                                 "organizations": [str(world.univ.id)]}
-                     ).status_code == 303
+    rerouted = desk.submit(f"/cases/{case.id}", "route", {"organizations": [str(world.univ.id)]})
+    assert rerouted.status_code == 303
     assert task_for(case, world.univ).status == "open"
 
 
@@ -120,16 +98,11 @@ def test_lead_assigns_a_task_to_a_member(browser, world):
         "title": "Hire 5", "description": "Engineers", "priority": "normal"})
     case = latest_case()
     desk = browser("desk@test.example")
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    desk.post(f"/cases/{case.id}/accept", {"version": version_of(html, "accept")})
-    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
-    desk.post(f"/cases/{case.id}/route", {"version": version_of(html, "route"),
-                                          "organizations": [str(world.union.id)]})
+    desk.submit(f"/cases/{case.id}", "accept")
+    desk.submit(f"/cases/{case.id}", "route", {"organizations": [str(world.union.id)]})
     lead = browser("lead@union.test")
     task = task_for(case, world.union)
-    html = lead.get(f"/tasks/{task.id}").get_data(as_text=True)
-    lead.post(f"/tasks/{task.id}/assign", {"version": version_of(html, "assign"),
-                                           "assignee": str(world.union_staff.id)})
+    lead.submit(f"/tasks/{task.id}", "assign", {"assignee": str(world.union_staff.id)})
     assert task_for(case, world.union).assignee_id == world.union_staff.id
     staff_home = browser("staff@union.test").get("/tasks/?mine=y").get_data(as_text=True)
     assert "Hire 5" in staff_home
