@@ -260,3 +260,14 @@ def test_uploads_live_outside_the_web_root(app):
     from onestop.app import ROOT
 
     assert ROOT / "static" not in Path(app.config["UPLOAD_DIR"]).parents
+
+
+def test_an_admin_added_day_moves_new_due_dates(world, now):
+    from onestop.workdays.services import add_extra_holiday
+
+    add_extra_holiday(world.admin, datetime(2026, 11, 20).date(), "zone foundation day")
+    db.session.commit()
+    case = file_permit(world, now)
+    cases.accept_case(world.desk, case, now=now, version=case.version)
+    # 10 working days from Tue 10 Nov without Fri 20 Nov: Tue 24 Nov.
+    assert case.due_at == datetime(2026, 11, 24, 18, 0, tzinfo=SEOUL)
