@@ -69,6 +69,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
 
+    from onestop import queue
+
+    queue.init_app(app)
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
@@ -91,7 +95,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from onestop.cli import deadline_command, demo_cli
+    from onestop.cli import deadline_command, demo_cli, reminders_cli, workers_cli
 
-    app.cli.add_command(deadline_command)
-    app.cli.add_command(demo_cli)
+    for command in (deadline_command, demo_cli, reminders_cli, workers_cli):
+        app.cli.add_command(command)

@@ -41,3 +41,63 @@ def seed_command() -> None:
 
     created = seed()
     click.echo("demo data loaded" if created else "demo data already present")
+
+
+reminders_cli = AppGroup("reminders", help="Deadline reminders.")
+
+
+@reminders_cli.command("sweep")
+@click.option("--at", "at", default=None, help="Sweep as if at this moment (Asia/Seoul), "
+              "e.g. 2026-12-01T09:00.")
+def sweep_command(at: str | None) -> None:
+    """Run one reminder sweep now (or as if at --at) and queue the deliveries."""
+    from onestop.db import utcnow
+    from onestop.extensions import db
+    from onestop.notifications import services
+    from onestop.queue import enqueue_deliveries
+
+    now = utcnow()
+    if at:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError:
+            raise click.BadParameter("write the moment as 2026-12-01T09:00", param_hint="--at") from None
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=SEOUL)
+    services.ensure_default_rules()
+    written = services.sweep(now)
+    requeued = services.requeue(now)
+    db.session.commit()
+    queued = enqueue_deliveries(written + requeued)
+    click.echo(f"{len(written)} reminders written, {len(requeued)} re-queued, "
+               f"{queued} deliveries queued")
+
+
+workers_cli = AppGroup("workers", help="Celery workers.")
+
+
+@workers_cli.command("check")
+@click.option("--timeout", default=15.0, show_default=True, help="Seconds to wait for a worker.")
+def check_command(timeout: float) -> None:
+    """Send a canary task through the broker and say whether a worker consumed it."""
+    import time
+
+    from onestop.notifications import services
+    from onestop.queue import CANARY, enqueue
+
+    token = services.new_canary_token()
+    try:
+        enqueue(CANARY, token)
+    except Exception as error:  # noqa: BLE001 - whatever the broker says, report it
+        click.echo(f"broker unreachable: {error}", err=True)
+        raise SystemExit(2) from None
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        answer = services.canary_answered(token)
+        if answer:
+            click.echo(f"ok: worker on {answer.hostname} consumed the canary after "
+                       f"{time.monotonic() - started:.1f}s")
+            return
+        time.sleep(0.5)
+    click.echo(f"no worker consumed the canary within {timeout:g}s", err=True)
+    raise SystemExit(1)

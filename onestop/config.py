@@ -34,7 +34,26 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     PAGE_SIZE = 25
-    DEMO_SEED_WHEN_EMPTY = False
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # Celery: Redis in production; with no broker configured, a broker on a local SQLite
+    # file, so the worker and beat run as real processes with no server installed.
+    CELERY_BROKER_URL = os.environ.get(
+        "CELERY_BROKER_URL", f"sqla+sqlite:///{_instance_dir() / 'celery-broker.sqlite'}"
+    )
+    REMINDER_SWEEP_SECONDS = float(os.environ.get("REMINDER_SWEEP_SECONDS", 300))
+    # A delivery holds its row this long; after that a sweep may hand the row out again.
+    NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", 120))
+    # A queued row whose broker message has not been consumed for this long is sent again.
+    NOTIFY_REQUEUE_AFTER_SECONDS = float(os.environ.get("NOTIFY_REQUEUE_AFTER_SECONDS", 120))
+    NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_SECONDS", 60))
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 8))
+
+    # Email: SMTP_URL like smtp://user:pass@host:587?starttls=1 or smtps://host:465;
+    # without it, messages are written as .eml files to OUTBOX_DIR.
+    SMTP_URL = os.environ.get("SMTP_URL", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "OneStop <onestop@city.example>")
+    OUTBOX_DIR = str(_instance_dir() / "outbox")
 
 
 class ProductionConfig(Config):

@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import utcnow
@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     # Set when an invitation is sent, cleared when it is used: makes the link one-time.
     invite_nonce: Mapped[str | None] = mapped_column(String(64))
+    # Notification kinds this user does not want by email (in-app they still show).
+    email_muted_kinds: Mapped[list] = mapped_column(JSON, default=list)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

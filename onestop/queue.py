@@ -1,0 +1,32 @@
+"""Enqueuing Celery tasks by name from the web side, after the transaction has committed."""
+from celery import Celery
+from flask import Flask, current_app
+
+DELIVER = "onestop.deliver"
+SWEEP = "onestop.sweep"
+CANARY = "onestop.canary"
+
+
+def init_app(app: Flask) -> None:
+    """A Celery client for sending; the worker app with the task code lives in workers/."""
+    app.extensions["celery"] = Celery("onestop-client", broker=app.config["CELERY_BROKER_URL"],
+                                      set_as_current=False)
+
+
+def enqueue(task_name: str, *args) -> None:
+    current_app.extensions["celery"].send_task(task_name, args=args)
+
+
+def enqueue_deliveries(notification_ids: list[int]) -> int:
+    """Send one delivery message per row. A failure to reach the broker loses nothing: the
+    rows stay queued and the next sweep queues them again. Returns how many were sent."""
+    sent = 0
+    for notification_id in notification_ids:
+        try:
+            enqueue(DELIVER, notification_id)
+            sent += 1
+        except Exception:  # noqa: BLE001 - any broker failure; the sweep retries
+            current_app.logger.warning("broker unreachable; %s rows wait for the next sweep",
+                                       len(notification_ids) - sent)
+            break
+    return sent

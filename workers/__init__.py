@@ -1,0 +1,1 @@
+"""Celery worker and beat for OneStop: thin tasks over the onestop services."""

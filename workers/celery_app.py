@@ -1,0 +1,43 @@
+"""The Celery app: configured from the same settings as the web, tasks run in a Flask app
+context built once per worker process (not at import), beat runs the reminder sweep."""
+from functools import cache
+
+from celery import Celery, Task
+
+from onestop.config import config_for
+from onestop.queue import SWEEP
+
+settings = config_for(None)
+
+
+@cache
+def flask_app():
+    from onestop import create_app
+
+    return create_app()
+
+
+class FlaskTask(Task):
+    def __call__(self, *args, **kwargs):
+        with flask_app().app_context():
+            return self.run(*args, **kwargs)
+
+
+celery_app = Celery("onestop", task_cls=FlaskTask, include=["workers.tasks"])
+celery_app.conf.update(
+    broker_url=settings.CELERY_BROKER_URL,
+    broker_connection_retry_on_startup=True,
+    # Redis: retry forever while it is away, come back on its own.
+    broker_connection_max_retries=None,
+    task_ignore_result=True,
+    # Deliveries are idempotent (a row is claimed before it is sent), so a message is
+    # acknowledged only after the task ran and given back if the worker dies.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    worker_hijack_root_logger=False,
+    timezone="UTC",
+    beat_schedule={
+        "reminder-sweep": {"task": SWEEP, "schedule": settings.REMINDER_SWEEP_SECONDS},
+    },
+)

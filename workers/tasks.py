@@ -1,0 +1,28 @@
+"""Thin tasks: parse the arguments, call one service, commit, enqueue after the commit."""
+import socket
+
+from onestop.db import utcnow
+from onestop.extensions import db
+from onestop.notifications import services
+from onestop.queue import CANARY, DELIVER, SWEEP, enqueue_deliveries
+from workers.celery_app import celery_app
+
+
+@celery_app.task(name=SWEEP)
+def sweep_reminders() -> int:
+    now = utcnow()
+    ids = services.sweep(now) + services.requeue(now)
+    db.session.commit()
+    enqueue_deliveries(ids)
+    return len(ids)
+
+
+@celery_app.task(name=DELIVER)
+def deliver_notification(notification_id) -> str:
+    return services.deliver(int(notification_id), utcnow())
+
+
+@celery_app.task(name=CANARY)
+def canary(token: str) -> None:
+    services.record_canary(str(token), socket.gethostname(), utcnow())
+    db.session.commit()
