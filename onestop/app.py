@@ -88,9 +88,10 @@ def register_blueprints(app: Flask) -> None:
     from onestop.cases.views import bp as cases
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
+    from onestop.notifications.views import bp as notifications
     from onestop.tasks.views import bp as tasks
 
-    for bp in (home, accounts, firms, cases, tasks, admin):
+    for bp in (home, accounts, firms, cases, tasks, admin, notifications):
         app.register_blueprint(bp)
 
 

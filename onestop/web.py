@@ -198,7 +198,11 @@ def event_label(event) -> str:
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def helpers():
+        from onestop.notifications.views import unread_count
+
         return {
+            "unread_notifications": (lambda: unread_count(current_user)
+                                     if current_user.is_authenticated else 0),
             "can": lambda action, obj=None: policy.can(current_user, action, obj),
             "case_actions": lambda case: workflow.case_actions(current_user, case),
             "task_actions": lambda task: workflow.task_actions(current_user, task),

@@ -26,7 +26,9 @@ def app(request, tmp_path_factory):
     base = tmp_path_factory.mktemp("instance")
     url = request.param if request.param != SQLITE else f"sqlite:///{base / 'test.sqlite'}"
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(base / "uploads"),
-                     INSTANCE_DIR=str(base), SERVER_NAME="onestop.test")
+                     OUTBOX_DIR=str(base / "outbox"), INSTANCE_DIR=str(base),
+                     SERVER_NAME="onestop.test", SMTP_URL="",
+                     CELERY_BROKER_URL=f"sqla+sqlite:///{base / 'broker.sqlite'}")
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -8,6 +8,8 @@ from onestop.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm, 
 from onestop.db import utcnow
 from onestop.errors import DomainError, NotAllowed
 from onestop.extensions import db
+from onestop.notifications.forms import EmailPreferencesForm
+from onestop.notifications.models import RuleKind
 from onestop.web import back, perform
 
 bp = Blueprint("accounts", __name__)
@@ -87,7 +89,10 @@ def account():
             login_user(user)  # this browser stays signed in with the new session version
             flash(_("Password changed. Other sessions were signed out."), "success")
             return redirect(url_for("accounts.account"), 303)
-    return render_template("accounts/account.html", form=form, language=language), (
+    email_form = EmailPreferencesForm(emailed_kinds=[
+        k.value for k in RuleKind if k not in (current_user.email_muted_kinds or [])])
+    return render_template("accounts/account.html", form=form, language=language,
+                           email_form=email_form), (
         422 if request.method == "POST" else 200)
 
 

@@ -5,13 +5,17 @@ so a policy mistake shows up as a mismatch. A route missing from ROUTES fails th
 """
 import contextvars
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from flask import current_app
 from sqlalchemy import select, text
 
 from onestop.accounts.services import reissue_invitation
 from onestop.cases import services as cases
 from onestop.extensions import db
+from onestop.notifications.models import Notification, ReminderRule
+from onestop.notifications.services import ensure_default_rules
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
 from tests.conftest import _empty_all_tables
@@ -36,6 +40,8 @@ class Scenario:
     holiday: ExtraHoliday
     invitation: str
     pending: object
+    notification: dict
+    rule: ReminderRule
 
     @classmethod
     def build(cls) -> "Scenario":
@@ -59,11 +65,19 @@ class Scenario:
         pending.password_hash = None
         db.session.flush()
         token = reissue_invitation(pending)
+        notes = {t: Notification(key=f"matrix-{t}", user=user, kind="info_request", case=case)
+                 for t, user, case in (("A", w.firm_a_user, a), ("B", w.firm_b_user, b))}
+        db.session.add_all(notes.values())
+        ensure_default_rules()
+        outbox = Path(current_app.config["OUTBOX_DIR"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        (outbox / "sample.eml").write_bytes(b"Subject: hi\nTo: a@b.example\n\nbody\n")
         db.session.commit()
         task_a = next(t for t in a.tasks if t.organization_id == w.permits.id)
         return cls(world=w, case={"A": a, "B": b}, task={"A": task_a, "B": b.tasks[0]},
                    attachment={"A": a.attachments[0], "B": b.attachments[0]}, holiday=holiday,
-                   invitation=token, pending=pending)
+                   invitation=token, pending=pending, notification=notes,
+                   rule=db.session.scalars(select(ReminderRule)).first())
 
     def user(self, role):
         w = self.world
@@ -178,6 +192,23 @@ ROUTES = [
                                                               "name": "year end"}, ok("admin")),
     ("admin.delete_holiday", "POST", lambda s, t: {"holiday_id": s.holiday.id},
      lambda s, t: {}, ok("admin")),
+    ("notifications.index", "GET", lambda s, t: {}, None, ok(*ALL)),
+    ("notifications.open_item", "POST", lambda s, t: {"notification_id": s.notification[t].id},
+     lambda s, t: {}, lambda role, t: "ok" if role in OWN_FIRM[t] else "404"),
+    ("notifications.mark_all_read", "POST", lambda s, t: {}, lambda s, t: {}, ok(*ALL)),
+    ("notifications.preferences", "POST", lambda s, t: {},
+     lambda s, t: {"emailed_kinds": ["task_due"]}, ok(*ALL)),
+    ("notifications.ledger", "GET", lambda s, t: {}, None, ok("admin")),
+    ("notifications.resend", "POST", lambda s, t: {"notification_id": s.notification[t].id},
+     lambda s, t: {}, ok("admin")),
+    ("notifications.outbox", "GET", lambda s, t: {}, None, ok("admin")),
+    ("notifications.outbox_message", "GET", lambda s, t: {"name": "sample.eml"}, None,
+     ok("admin")),
+    ("notifications.rules", "GET", lambda s, t: {}, None, ok("admin")),
+    ("notifications.edit_rule", "GET", lambda s, t: {"rule_id": s.rule.id}, None, ok("admin")),
+    ("notifications.edit_rule", "POST", lambda s, t: {"rule_id": s.rule.id}, lambda s, t: {
+        "kind": "task_due", "offset_days": "2", "audience": "assignee", "is_active": "y"},
+     ok("admin")),
 ]
 # Routes every visitor may use, signed in or not; tested in test_security.py.
 PUBLIC = {"static", "accounts.login", "accounts.logout", "accounts.accept_invitation",

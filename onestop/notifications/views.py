@@ -1,0 +1,170 @@
+"""The bell and notification list, email preferences, and the admin's ledger, outbox and rules."""
+from email import policy as email_policy
+from email.parser import BytesParser
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from onestop import policy
+from onestop.accounts.models import User
+from onestop.cases.models import Case
+from onestop.db import utcnow
+from onestop.extensions import db
+from onestop.mail import OUTBOX_NAME, outbox_dir, outbox_messages
+from onestop.notifications import services
+from onestop.notifications.forms import (STATUS_LABELS, EmailPreferencesForm, LedgerFilterForm,
+                                         ReminderRuleForm)
+from onestop.notifications.models import Notification, ReminderRule, RuleKind
+from onestop.notifications.services import AUDIENCE_LABELS, KIND_LABELS
+from onestop.queue import enqueue_deliveries
+from onestop.web import perform
+
+bp = Blueprint("notifications", __name__)
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(
+        select(Notification).where(Notification.user_id == current_user.id)
+        .options(selectinload(Notification.case).selectinload(Case.firm),
+                 selectinload(Notification.task))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("notifications/index.html", pagination=pagination,
+                           kind_labels=KIND_LABELS)
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_item(notification_id: int):
+    row = db.session.get(Notification, notification_id)
+    if row is None:
+        abort(404)
+    perform(services.mark_read, current_user, row, now=utcnow())
+    if row.task_id and policy.can(current_user, "task.open", row.task):
+        return redirect(url_for("tasks.show", task_id=row.task_id), 303)
+    return redirect(url_for("cases.show", case_id=row.case_id), 303)
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_all_read():
+    db.session.execute(update(Notification).where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()))
+    db.session.commit()
+    return redirect(url_for("notifications.index"), 303)
+
+
+@bp.post("/notifications/preferences")
+@login_required
+def preferences():
+    form = EmailPreferencesForm()
+    if form.validate_on_submit():
+        muted = [k for k in RuleKind if k not in set(form.emailed_kinds.data or [])]
+        if perform(services.set_muted_kinds, current_user._get_current_object(), muted):
+            flash(_("Email settings saved."), "success")
+    else:
+        flash(_("Unknown kind of notification."), "error")
+    return redirect(url_for("accounts.account"), 303)
+
+
+def _admin() -> None:
+    policy.require(current_user, "admin.manage")
+
+
+@bp.get("/admin/notifications")
+@login_required
+def ledger():
+    _admin()
+    form = LedgerFilterForm(request.args)
+    if request.args and not form.validate():
+        abort(400)
+    stmt = select(Notification)
+    if form.status.data:
+        stmt = stmt.where(Notification.status == form.status.data)
+    if form.kind.data:
+        stmt = stmt.where(Notification.kind == form.kind.data)
+    if form.q.data:
+        stmt = stmt.where(Notification.user.has(User.email.ilike(f"%{form.q.data.strip()}%")))
+    pagination = db.paginate(
+        stmt.options(selectinload(Notification.user), selectinload(Notification.case))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=form.page.data or 1, per_page=50, error_out=False)
+    counts = dict(db.session.execute(select(Notification.status, func.count())
+                                     .group_by(Notification.status)).all())
+    return render_template("notifications/ledger.html", form=form, pagination=pagination,
+                           counts=counts, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
+
+
+@bp.post("/admin/notifications/<int:notification_id>/resend")
+@login_required
+def resend(notification_id: int):
+    _admin()
+    row = db.session.get(Notification, notification_id)
+    if row is None:
+        abort(404)
+    if perform(services.resend, current_user, row, now=utcnow()):
+        enqueue_deliveries([row.id])
+        flash(_("Queued again."), "success")
+    return redirect(request.referrer or url_for("notifications.ledger"), 303)
+
+
+@bp.get("/admin/outbox")
+@login_required
+def outbox():
+    _admin()
+    return render_template("notifications/outbox.html", messages=outbox_messages()[:200],
+                           smtp=bool(current_app.config["SMTP_URL"]))
+
+
+@bp.get("/admin/outbox/<name>")
+@login_required
+def outbox_message(name: str):
+    _admin()
+    path = outbox_dir() / name
+    if not OUTBOX_NAME.match(name) or not path.is_file():
+        abort(404)
+    message = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes())
+    body = message.get_body(preferencelist=("plain",))
+    return render_template("notifications/outbox_message.html", name=name, message=message,
+                           body=body.get_content() if body else "")
+
+
+@bp.get("/admin/reminder-rules")
+@login_required
+def rules():
+    _admin()
+    rows = db.session.scalars(select(ReminderRule).order_by(
+        ReminderRule.kind, ReminderRule.offset_days)).all()
+    return render_template("notifications/rules.html", rules=rows, kind_labels=KIND_LABELS,
+                           audience_labels=AUDIENCE_LABELS)
+
+
+@bp.route("/admin/reminder-rules/new", methods=["GET", "POST"], defaults={"rule_id": None})
+@bp.route("/admin/reminder-rules/<int:rule_id>", methods=["GET", "POST"])
+@login_required
+def edit_rule(rule_id: int | None):
+    _admin()
+    rule = db.session.get(ReminderRule, rule_id) if rule_id else None
+    if rule_id and rule is None:
+        abort(404)
+    form = ReminderRuleForm(obj=rule)
+    if form.validate_on_submit():
+        if perform(services.save_rule, current_user, rule, kind=form.kind.data,
+                   offset_days=form.offset_days.data, audience=form.audience.data,
+                   is_active=form.is_active.data, form=form):
+            flash(_("Saved. The next sweep uses it."), "success")
+            return redirect(url_for("notifications.rules"), 303)
+    return render_template("notifications/rule_form.html", form=form, rule=rule), (
+        422 if request.method == "POST" else 200)
