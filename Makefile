@@ -21,7 +21,7 @@ extract: $(VENV)/.installed
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(PY) scripts/run_all.py
 
 test: translations
 	bash scripts/test.sh

@@ -1,0 +1,58 @@
+"""Run the web server, one Celery worker and Celery beat as real processes.
+
+Ctrl-C (or any of them exiting) stops all three. Used by `make run`.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+INSTANCE = Path(os.environ.get("ONESTOP_INSTANCE", Path.cwd() / "instance"))
+CELERY = [str(BIN / "celery"), "-A", "workers.celery_app:celery_app"]
+COMMANDS = {
+    "web": [str(BIN / "flask"), "--app", "onestop", "run", "--host", "127.0.0.1", "--port",
+            os.environ.get("PORT", "5000")],
+    "worker": [*CELERY, "worker", "--concurrency", "2", "--loglevel", "INFO"],
+    "beat": [*CELERY, "beat", "--loglevel", "INFO",
+             "--schedule", str(INSTANCE / "celerybeat-schedule")],
+}
+
+
+def main() -> int:
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    processes = {name: subprocess.Popen(command, start_new_session=True)
+                 for name, command in COMMANDS.items()}
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            if any(p.poll() is not None for p in processes.values()):
+                ended = [n for n, p in processes.items() if p.poll() is not None]
+                print(f"{', '.join(ended)} stopped; stopping the rest", file=sys.stderr)
+                break
+            time.sleep(0.5)
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                # The main process only: a Celery worker stops its own pool (warm shutdown).
+                process.terminate()
+        deadline = time.monotonic() + 15
+        for process in processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
