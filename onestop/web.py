@@ -55,11 +55,10 @@ def load(model, object_id: int, action: str | None = None):
 
 def back(default_endpoint: str, **values):
     """Redirect to the same-site page the user came from, else to the default."""
-    target = request.form.get("next") or request.referrer or ""
-    parts = urlsplit(target)
-    if target and not parts.netloc or parts.netloc == request.host:
-        if parts.path.startswith("/") and not parts.path.startswith("//"):
-            return redirect(parts.path + (f"?{parts.query}" if parts.query else ""), 303)
+    parts = urlsplit(request.referrer or "")
+    same_site = parts.netloc in ("", request.host)
+    if same_site and parts.path.startswith("/") and not parts.path.startswith("//"):
+        return redirect(parts.path + (f"?{parts.query}" if parts.query else ""), 303)
     return redirect(url_for(default_endpoint, **values), 303)
 
 

@@ -32,7 +32,6 @@ from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.notifications import services
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
-from onestop.queue import CANARY, enqueue
 from tests.factories import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +74,11 @@ class Received:
 
 
 class RecordingHandler:
-    """Accepts every message, after an optional delay, and records it (thread-safe)."""
+    """Records every message (thread-safe), then answers after an optional delay.
+
+    Recording before the delay makes the delay the worst window for a crash: the server holds
+    the message (a real one may deliver it) but the client has not heard back yet.
+    """
 
     def __init__(self, delay: float = 0.0):
         self.delay = delay
@@ -83,12 +86,12 @@ class RecordingHandler:
         self._received: list[Received] = []
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
         message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
         with self._lock:
             self._received.append(Received(str(message["Message-ID"]), tuple(envelope.rcpt_tos),
                                            str(message["Subject"])))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def received(self) -> list[Received]:
@@ -384,18 +387,3 @@ def flask_cli(deployment: Deployment, *args: str, timeout: float = 60):
     return subprocess.run([str(VENV_BIN / "flask"), "--app", "onestop", *args],
                           env=deployment.env(), cwd=deployment.instance_dir, capture_output=True,
                           text=True, timeout=timeout)
-
-
-def send_canary() -> str:
-    token = services.new_canary_token()
-    enqueue(CANARY, token)
-    return token
-
-
-def wait_consuming(timeout: float) -> float:
-    """Send a canary through the broker; return the seconds until a worker recorded it."""
-    started = time.monotonic()
-    token = send_canary()
-    wait_for(lambda: services.canary_answered(token), timeout=timeout,
-             what="a worker consumes the canary")
-    return time.monotonic() - started

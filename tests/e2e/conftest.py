@@ -1,0 +1,152 @@
+"""A real server process on a free loopback port with a fresh database, driven by Debian's
+chromium through Playwright. Screenshots go to test-artifacts/screenshots/; a failing
+test leaves its screenshot and HTML in test-artifacts/failures/."""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SHOTS = ARTIFACTS / "screenshots"
+FAILURES = ARTIFACTS / "failures"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "demo-pass-2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flask(env, *args, check=True):
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "onestop", *args], env=env,
+                          cwd=ROOT, capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app as a separate process: migrated from empty, demo data loaded."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    port = _free_port()
+    env = {**os.environ, "ONESTOP_INSTANCE": str(instance), "ONESTOP_ENV": "development",
+           "SECRET_KEY": "e2e-secret", "DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite'}",
+           "CELERY_BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
+           "PUBLIC_URL": f"http://127.0.0.1:{port}", "SMTP_URL": ""}
+    _flask(env, "db", "upgrade")
+    _flask(env, "demo", "seed")
+    log = open(instance / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "onestop", "run", "--host", "127.0.0.1",
+         "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the app did not start: " + (instance / "server.log")
+                                   .read_text()[-2000:]) from None
+            time.sleep(0.2)
+    yield {"base": base, "env": env, "flask": lambda *a: _flask(env, *a)}
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One person's browser context, with a record of any request that left the machine."""
+
+    def __init__(self, browser, server, request, *, viewport=None, name="page"):
+        self.base = server["base"]
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
+                                           locale="ko-KR")
+        self.outside_requests: list[str] = []
+        self.context.route(re.compile(r"^(?!http://127\.0\.0\.1).*"), self._refuse_outside)
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.request = request
+        self.name = name
+
+    def _refuse_outside(self, route):
+        if not route.request.url.startswith(("data:", "blob:", "about:")):
+            self.outside_requests.append(route.request.url)
+        route.abort()
+
+    def go(self, path: str) -> Page:
+        self.page.goto(self.base + path)
+        return self.page
+
+    def login(self, email: str, password: str = PASSWORD) -> Page:
+        self.go("/login")
+        self.page.get_by_label(re.compile("이메일|Email")).fill(email)
+        self.page.get_by_label(re.compile("비밀번호|Password")).fill(password)
+        self.page.locator("main button.primary").click()
+        expect(self.page.locator("a.bell")).to_be_visible()
+        return self.page
+
+    def english(self) -> None:
+        self.page.locator("button[name=locale][value=en]").click()
+        expect(self.page.locator("html")).to_have_attribute("lang", "en")
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+    def close(self) -> None:
+        if getattr(self.request.node, "failed_call", False):
+            FAILURES.mkdir(parents=True, exist_ok=True)
+            stem = re.sub(r"[^\w.-]", "_", f"{self.request.node.name}-{self.name}")
+            for page in self.context.pages:
+                try:
+                    page.screenshot(path=FAILURES / f"{stem}.png", full_page=True)
+                    (FAILURES / f"{stem}.html").write_text(page.content())
+                except Exception:  # noqa: BLE001 - keep what we can of a broken page
+                    pass
+        self.context.close()
+        assert not self.outside_requests, f"assets from outside: {self.outside_requests}"
+
+
+@pytest.fixture
+def people(browser, server, request):
+    """people('desk') opens another person's browser; all are closed (and checked) after."""
+    opened = []
+
+    def open_session(name="page", **kwargs) -> Session:
+        session = Session(browser, server, request, name=name, **kwargs)
+        opened.append(session)
+        return session
+
+    yield open_session
+    for session in opened:
+        session.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed_call = True
+    return report

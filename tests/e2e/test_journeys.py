@@ -1,0 +1,112 @@
+"""The core journeys in a real browser, once in Korean and once in English."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ROOT
+
+PDF = ROOT / "tests" / "e2e" / "files" / "plan.pdf"
+
+WORDS = {
+    "ko": {"title": "제목", "need": "어떤 지원이 필요하신가요?", "headcount": "채용 인원",
+           "files": "첨부파일", "submit": "신청하기", "accept": "서류 완비로 접수", "route": "배정",
+           "accept_task": "업무 접수", "question": "기업이 제출하거나 답변할 사항",
+           "ask": "보완요구 보내기", "comment": "의견", "answer": "보완 답변 제출",
+           "note": "처리 결과(기업에 표시됨)", "complete": "업무 완료", "new": "새 요청",
+           "recruitment": "채용 지원", "resolved": "처리 완료", "hiring_plan": "채용 계획서"},
+    "en": {"title": "Title", "need": "What do you need?", "headcount": "Headcount",
+           "files": "Attachments", "submit": "Submit request", "accept": "Accept as complete",
+           "route": "Route", "accept_task": "Accept task",
+           "question": "What must the firm send or answer?", "ask": "Send the question",
+           "comment": "Comment", "answer": "Send answer",
+           "note": "Resolution note (the firm sees it)", "complete": "Complete task",
+           "new": "New request", "recruitment": "Recruitment support", "resolved": "Resolved",
+           "hiring_plan": "Hiring plan"},
+}
+
+
+def speak(session, lang):
+    """Each person picks the language; the choice is kept on their account."""
+    target = "en" if lang == "en" else "ko"
+    if session.page.locator("html").get_attribute("lang") != target:
+        session.page.locator(f"button[name=locale][value={target}]").click()
+    expect(session.page.locator("html")).to_have_attribute("lang", target)
+
+
+def signed_in(people, email, lang, name):
+    session = people(name)
+    session.login(email)
+    speak(session, lang)
+    return session
+
+
+def file_request(firm, words, title):
+    page = firm.page
+    page.get_by_role("link", name=words["new"]).first.click()
+    page.get_by_role("link", name=re.compile(words["recruitment"])).click()
+    page.get_by_label(words["title"]).fill(title)
+    page.get_by_label(words["need"]).fill("We hire 30 operators for line 2 in March.")
+    page.get_by_label(words["headcount"]).fill("30")
+    page.get_by_label(words["hiring_plan"]).check()
+    page.get_by_label(words["files"]).set_input_files(PDF)
+    page.get_by_role("button", name=words["submit"]).click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    return page.url
+
+
+def open_task(session, title):
+    session.go("/tasks/")
+    session.page.get_by_role("link", name=title).click()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_file_route_ask_answer_complete_resolve(people, lang):
+    words = WORDS[lang]
+    title = f"E2E hiring {lang}"
+    firm = signed_in(people, "ceo@carbonfiber.example", lang, "firm")
+    case_url = file_request(firm, words, title)
+    expect(firm.page.locator(".headline-status .badge").first).to_be_visible()
+    firm.shot(f"{lang}-firm-case-filed")
+
+    desk = signed_in(people, "desk@city.example", lang, "desk")
+    desk.page.goto(case_url)
+    desk.page.get_by_role("button", name=words["accept"]).click()
+    # The request type's default partners (employment center and university) come ticked.
+    route = desk.page.locator("form.route")
+    expect(route.locator("input[type=checkbox]:checked")).to_have_count(2)
+    route.get_by_role("button", name=words["route"]).click()
+    expect(desk.page.locator("table").filter(has_text=re.compile("고용센터|Employment")))\
+        .to_be_visible()
+    desk.shot(f"{lang}-desk-case-routed")
+
+    univ = signed_in(people, "staff@univ.example", lang, "univ")
+    open_task(univ, title)
+    univ.page.get_by_role("button", name=words["accept_task"]).click()
+    univ.page.get_by_label(words["question"]).fill("Which skills, and from when?")
+    univ.page.get_by_role("button", name=words["ask"]).click()
+    expect(univ.page.locator(".headline-status .status-waiting_on_firm")).to_be_visible()
+
+    firm.page.goto(case_url)
+    expect(firm.page.locator("#comments").get_by_text("Which skills, and from when?"))\
+        .to_be_visible()
+    firm.page.locator("#comments").get_by_label(words["comment"]).fill("CNC and composite layup, from March.")
+    firm.page.get_by_role("button", name=words["answer"]).click()
+    expect(firm.page.locator(".headline-status .status-in_progress")).to_be_visible()
+
+    open_task(univ, title)
+    univ.page.get_by_label(words["note"]).fill("Training course opens 2 March.")
+    univ.page.get_by_role("button", name=words["complete"]).click()
+
+    jobs = signed_in(people, "staff@jobs.example", lang, "jobs")
+    open_task(jobs, title)
+    jobs.page.get_by_role("button", name=words["accept_task"]).click()
+    jobs.page.get_by_label(words["note"]).fill("30 candidates referred.")
+    jobs.page.get_by_role("button", name=words["complete"]).click()
+
+    firm.page.goto(case_url)
+    expect(firm.page.locator(".headline-status .status-resolved")).to_have_text(words["resolved"])
+    tasks = firm.page.locator("table")
+    expect(tasks.get_by_text("Training course opens 2 March.")).to_be_visible()
+    expect(tasks.get_by_text("30 candidates referred.")).to_be_visible()
+    firm.shot(f"{lang}-firm-case-resolved")
