@@ -1,0 +1,100 @@
+"""Every main page of every role: no serious or critical axe violations, a title, landmarks,
+a label on every control, no horizontal scrolling on a phone, and a screenshot for people."""
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+AXE = Axe()
+PHONE = {"width": 390, "height": 844}
+
+# role -> (account, pages); "first:<list path>" opens the first item linked from that list.
+ROLES = {
+    "anonymous": (None, ["/login"]),
+    "firm": ("ceo@carbonfiber.example", [
+        "/", "/cases/", "/cases/new", "first-type:/cases/new", "first:/cases/", "/notifications",
+        "/account"]),
+    "desk": ("desk@city.example", [
+        "/", "/cases/", "first:/cases/", "/tasks/", "first:/tasks/", "/firms/", "/firms/new",
+        "first:/firms/", "/deadlines?start=2026-09-23T14:00&period=5d", "/notifications"]),
+    "partner-lead": ("lead@union.example", ["/", "/tasks/", "first:/tasks/", "/deadlines"]),
+    "partner": ("staff@univ.example", ["/", "/tasks/", "first:/tasks/", "/cases/"]),
+    "admin": ("admin@city.example", [
+        "/admin/users", "/admin/users/new", "/admin/organizations", "/admin/request-types",
+        "first:/admin/request-types", "/admin/holidays", "/admin/reminder-rules",
+        "/admin/notifications", "/admin/outbox"]),
+}
+
+
+def _open(session, target: str):
+    kind, _, path = target.partition(":")
+    if kind == "first":
+        session.go(path)
+        href = session.page.locator("main tbody a").first.get_attribute("href")
+        return session.go(href)
+    if kind == "first-type":
+        session.go(path)
+        return session.go(session.page.locator("main a.card").first.get_attribute("href"))
+    return session.go(target)
+
+
+def _name(target: str) -> str:
+    return re.sub(r"[^\w]+", "-", target.split("?")[0]).strip("-") or "home"
+
+
+def _check_page(page) -> list[str]:
+    problems = []
+    results = AXE.run(page).response["violations"]
+    for violation in results:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [", ".join(n["target"]) for n in violation["nodes"]][:5]
+            problems.append(f"axe {violation['id']} ({violation['impact']}): {targets}")
+    if not page.title().strip():
+        problems.append("no title")
+    for landmark in ("main", "header", "footer"):
+        if page.locator(landmark).count() != 1:
+            problems.append(f"not exactly one <{landmark}>")
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll(
+        'input:not([type=hidden]), select, textarea')].filter(el =>
+        !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+        && !el.getAttribute('aria-labelledby')).map(el => el.outerHTML.slice(0, 80))""")
+    problems += [f"control without a label: {html}" for html in unlabelled]
+    return problems
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_main_pages_are_accessible_and_photographed(people, role):
+    email, targets = ROLES[role]
+    session = people(role)
+    if email:
+        session.login(email)
+    problems = []
+    for target in targets:
+        page = _open(session, target)
+        expect(page.locator("main")).to_be_visible()
+        session.shot(f"{role}-{_name(target)}")
+        problems += [f"{target}: {p}" for p in _check_page(page)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ["firm", "desk", "partner"])
+def test_pages_fit_a_phone(people, role):
+    email, targets = ROLES[role]
+    session = people(role, viewport=PHONE)
+    session.login(email)
+    overflowing = []
+    for target in targets:
+        page = _open(session, target)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            overflowing.append(f"{target}: {width}px wide")
+        # Every button and link of the main content can be reached inside the screen width.
+        outside = page.evaluate("""(w) => [...document.querySelectorAll(
+            'main button, main a, main input, main select, main textarea')].filter(el => {
+              const r = el.getBoundingClientRect();
+              return r.width > 0 && (r.left < 0 || r.right > w + 1) && !el.closest('.table-wrap');
+            }).map(el => el.outerHTML.slice(0, 60))""", PHONE["width"])
+        overflowing += [f"{target}: cut off: {html}" for html in outside]
+        session.shot(f"phone-{role}-{_name(target)}")
+    assert not overflowing, "\n".join(overflowing)
