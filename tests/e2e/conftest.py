@@ -3,6 +3,7 @@ chromium through Playwright. Screenshots go to test-artifacts/screenshots/; a fa
 test leaves its screenshot and HTML in test-artifacts/failures/."""
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -63,6 +64,11 @@ def server(tmp_path_factory):
     process.wait(timeout=10)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fresh_failures():
+    shutil.rmtree(FAILURES, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -99,17 +105,17 @@ class Session:
         self.page.goto(self.base + path)
         return self.page
 
-    def login(self, email: str, password: str = PASSWORD) -> Page:
+    def login(self, email: str, password: str = PASSWORD, *, lang: str = "ko") -> Page:
+        """Sign in and speak lang (the choice is kept on the account, so always set it)."""
         self.go("/login")
         self.page.get_by_label(re.compile("이메일|Email")).fill(email)
         self.page.get_by_label(re.compile("비밀번호|Password")).fill(password)
         self.page.locator("main button.primary").click()
         expect(self.page.locator("a.bell")).to_be_visible()
+        if self.page.locator("html").get_attribute("lang") != lang:
+            self.page.locator(f"button[name=locale][value={lang}]").click()
+        expect(self.page.locator("html")).to_have_attribute("lang", lang)
         return self.page
-
-    def english(self) -> None:
-        self.page.locator("button[name=locale][value=en]").click()
-        expect(self.page.locator("html")).to_have_attribute("lang", "en")
 
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -26,18 +26,9 @@ WORDS = {
 }
 
 
-def speak(session, lang):
-    """Each person picks the language; the choice is kept on their account."""
-    target = "en" if lang == "en" else "ko"
-    if session.page.locator("html").get_attribute("lang") != target:
-        session.page.locator(f"button[name=locale][value={target}]").click()
-    expect(session.page.locator("html")).to_have_attribute("lang", target)
-
-
 def signed_in(people, email, lang, name):
     session = people(name)
-    session.login(email)
-    speak(session, lang)
+    session.login(email, lang=lang)
     return session
 
 

@@ -2,201 +2,34 @@
 
 Each test gets a throwaway PostgreSQL database shared by the test process and by real Celery
 worker/beat processes, a Redis broker (a dedicated db of the shared server, or a private
-redis-server when the test kills Redis), and a recording SMTP server on loopback.
+redis-server when the test kills Redis), and recording SMTP servers on loopback. A service
+that cannot be reached fails the test.
 """
-import asyncio
-import os
-import signal
-import socket
-import subprocess
-import threading
-import time
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
-from email import policy as email_policy
-from email.parser import BytesParser
-from pathlib import Path
 
 import psycopg
 import pytest
 import redis
-from aiosmtpd.controller import Controller
-from sqlalchemy import select
 
-from onestop import create_app
-from onestop.accounts.models import User
-from onestop.cases import services as cases
-from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.notifications import services
-from onestop.notifications.models import Notification, ReminderRule, RuleKind
-from tests.factories import World
+from tests.workers.harness import (
+    Deployment,
+    MailServer,
+    Processes,
+    RedisServer,
+    free_port,
+    only_due_soon_rules,
+    ping_redis,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = ROOT / ".venv" / "bin"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 SHARED_REDIS_URL = "redis://127.0.0.1:6379/5"
 
-# Cases are filed, accepted and routed on a Tuesday morning; their 5-day tasks fall due on the
-# next Tuesday at 10:00, so a sweep as if on Monday 10:00 finds them due in 1 business day.
-BUILT_AT = datetime(2026, 11, 10, 10, 0, tzinfo=SEOUL)
-SWEEP_AT = datetime(2026, 11, 16, 10, 0, tzinfo=SEOUL)
-
-
-def wait_for(check, *, timeout: float, what: str, interval: float = 0.2, detail=None):
-    """Poll `check` until it returns something truthy; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            extra = f"\n{detail()}" if detail else ""
-            raise AssertionError(f"{what}: not within {timeout:g}s{extra}")
-        time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --- SMTP ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Received:
-    message_id: str
-    recipients: tuple[str, ...]
-    subject: str
-
-
-class RecordingHandler:
-    """Records every message (thread-safe), then answers after an optional delay.
-
-    Recording before the delay makes the delay the worst window for a crash: the server holds
-    the message (a real one may deliver it) but the client has not heard back yet.
-    """
-
-    def __init__(self, delay: float = 0.0):
-        self.delay = delay
-        self._lock = threading.Lock()
-        self._received: list[Received] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
-        with self._lock:
-            self._received.append(Received(str(message["Message-ID"]), tuple(envelope.rcpt_tos),
-                                           str(message["Subject"])))
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return "250 Message accepted for delivery"
-
-    def received(self) -> list[Received]:
-        with self._lock:
-            return list(self._received)
-
-
-class MailServer:
-    def __init__(self, port: int, delay: float):
-        self.port = port
-        self.handler = RecordingHandler(delay)
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
-        self.controller.start()
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def received(self) -> list[Received]:
-        return self.handler.received()
-
-    def counts_by_message_id(self) -> Counter:
-        return Counter(m.message_id for m in self.received())
-
-    def stop(self) -> None:
-        self.controller.stop()
-
-
-@pytest.fixture
-def smtp():
-    """smtp(port=None, delay=0) starts a recording SMTP server; all are stopped at the end."""
-    servers = []
-
-    def start(port: int | None = None, delay: float = 0.0) -> MailServer:
-        server = MailServer(port or free_port(), delay)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-# --- Redis -----------------------------------------------------------------------------------
-
-def ping_redis(url: str) -> bool:
-    try:
-        return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def shared_redis():
-    """The machine's Redis, db 5 only, emptied before and after."""
-    if not ping_redis(SHARED_REDIS_URL):
-        pytest.fail(f"Redis is not reachable at {SHARED_REDIS_URL}")
-    client = redis.Redis.from_url(SHARED_REDIS_URL)
-    client.flushdb()
-    yield SHARED_REDIS_URL
-    client.flushdb()
-
-
-class RedisServer:
-    """A private redis-server without persistence: killing it loses every message."""
-
-    def __init__(self, log_path: Path):
-        self.port = free_port()
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--daemonize", "no"],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(lambda: ping_redis(self.url), timeout=10, what=f"redis-server on {self.port}")
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = RedisServer(tmp_path / "redis.log")
-    try:
-        server.start()
-    except (OSError, AssertionError) as error:
-        pytest.fail(f"cannot start redis-server: {error}")
-    yield server
-    server.kill()
-
-
-# --- Database and the deployment under test --------------------------------------------------
 
 @pytest.fixture
 def database_url():
-    """A fresh PostgreSQL database with the schema and the default rules; dropped at the end."""
+    """A fresh PostgreSQL database, dropped at the end."""
     name = f"onestop_w_{uuid.uuid4().hex[:12]}"
     try:
         admin = psycopg.connect(f"{PG_SERVER}/test", autocommit=True, connect_timeout=5)
@@ -208,37 +41,10 @@ def database_url():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@dataclass
-class Deployment:
-    """The settings shared by the test process and the processes it starts."""
-
-    database_url: str
-    broker_url: str
-    instance_dir: Path
-    settings: dict[str, str] = field(default_factory=dict)
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("NOTIFY_", "CELERY_", "SMTP_", "REMINDER_"))}
-        env.update(DATABASE_URL=self.database_url, CELERY_BROKER_URL=self.broker_url,
-                   ONESTOP_INSTANCE=str(self.instance_dir), ONESTOP_ENV="test",
-                   PYTHONPATH=str(ROOT), PATH=f"{VENV_BIN}:{env.get('PATH', '')}",
-                   **self.settings)
-        return env
-
-    def app(self):
-        numbers = {k: float(v) if "." in v else int(v) for k, v in self.settings.items()
-                   if k.startswith(("NOTIFY_", "REMINDER_"))}
-        return create_app("test", SQLALCHEMY_DATABASE_URI=self.database_url,
-                          CELERY_BROKER_URL=self.broker_url, INSTANCE_DIR=str(self.instance_dir),
-                          UPLOAD_DIR=str(self.instance_dir / "uploads"),
-                          OUTBOX_DIR=str(self.instance_dir / "outbox"),
-                          SMTP_URL=self.settings.get("SMTP_URL", ""), **numbers)
-
-
 @pytest.fixture
 def deploy(database_url, tmp_path):
-    """deploy(broker_url, **settings) builds the schema and pushes the test's app context."""
+    """deploy(broker_url, **settings): the schema and rules in the fresh database, and the
+    test's own app context pushed with the same settings as the processes it will start."""
     contexts = []
 
     def make(broker_url: str, **settings) -> Deployment:
@@ -262,128 +68,47 @@ def deploy(database_url, tmp_path):
         context.pop()
 
 
-def only_due_soon_rules() -> None:
-    """Beat sweeps on the real clock, after the fixed sweep moment: an overdue rule would add
-    reminders of its own (during Seoul working hours) and make the counts depend on the hour.
-    Due-soon rules never fire for a task already past due, so beat only re-queues."""
-    for rule in db.session.scalars(select(ReminderRule)):
-        rule.is_active = rule.kind == RuleKind.TASK_DUE
-
-
-def route_cases(count: int, partners: tuple[str, ...]) -> World:
-    """`count` recruitment cases filed by two firms, each routed to `partners` at BUILT_AT."""
-    world = World.build()
-    orgs = [getattr(world, name) for name in partners]
-    for n in range(count):
-        firm_user = world.firm_a_user if n % 2 else world.firm_b_user
-        case = cases.file_case(firm_user, world.hiring_type, title=f"Hiring round {n:04d}",
-                               description="d", priority="normal", form_data={},
-                               checked_items=[], files=[], now=BUILT_AT)
-        cases.accept_case(world.desk, case, now=BUILT_AT, version=None)
-        cases.route_case(world.desk, case, orgs, now=BUILT_AT, version=None)
-    db.session.commit()
-    return world
-
-
-# --- The ledger, read fresh from the database ------------------------------------------------
-
-@dataclass(frozen=True)
-class Row:
-    id: int
-    key: str
-    status: str
-    attempts: int
-    last_error: str
-    email: str
-
-    @property
-    def message_id(self) -> str:
-        return f"<notification-{self.id}@onestop>"
-
-
-def ledger() -> list[Row]:
-    db.session.rollback()  # a new snapshot: the workers write from other processes
-    result = db.session.execute(
-        select(Notification.id, Notification.key, Notification.status, Notification.attempts,
-               Notification.last_error, User.email)
-        .join(User, User.id == Notification.user_id).order_by(Notification.id))
-    return [Row(*r) for r in result]
-
-
-def statuses() -> Counter:
-    return Counter(r.status for r in ledger())
-
-
-def all_sent(expected: int):
-    rows = ledger()
-    return len(rows) == expected and all(r.status == "sent" for r in rows)
-
-
-# --- Processes -------------------------------------------------------------------------------
-
-class Process:
-    def __init__(self, name: str, argv: list[str], deployment: Deployment):
-        self.name = name
-        self.log_path = deployment.instance_dir / f"{name}.log"
-        with open(self.log_path, "ab") as log:
-            self.popen = subprocess.Popen(argv, env=deployment.env(), cwd=deployment.instance_dir,
-                                          stdout=log, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: the main process and its pool children."""
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.popen.wait(timeout=10)
-
-
-class Processes:
-    """Starts worker and beat processes; kills every one of them at the end of the test."""
-
-    def __init__(self):
-        self.started: list[Process] = []
-
-    def start(self, name: str, argv: list[str], deployment: Deployment) -> Process:
-        process = Process(name, argv, deployment)
-        self.started.append(process)
-        return process
-
-    def worker(self, deployment: Deployment, name: str = "w1", concurrency: int = 2,
-               ready_timeout: float = 30) -> Process:
-        process = self.start(name, [str(VENV_BIN / "celery"), "-A", "workers.celery_app:celery_app",
-                                    "worker", "-c", str(concurrency), "--loglevel", "INFO",
-                                    "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"], deployment)
-        wait_for(lambda: " ready." in process.log() or process.popen.poll() is not None,
-                 timeout=ready_timeout, what=f"worker {name} ready", detail=process.log)
-        assert process.popen.poll() is None, f"worker {name} exited:\n{process.log()}"
-        return process
-
-    def beat(self, deployment: Deployment, name: str = "beat") -> Process:
-        state = deployment.instance_dir / name
-        return self.start(name, [str(VENV_BIN / "celery"), "-A", "workers.celery_app:celery_app",
-                                 "beat", "--loglevel", "INFO", "-s", f"{state}-schedule",
-                                 "--pidfile", f"{state}.pid"], deployment)
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            process.kill()
-
-
 @pytest.fixture
 def procs(database_url):
-    # Depends on the database so that it is torn down (processes killed) before the drop.
+    # Depends on the database so that its processes are killed before the database is dropped.
     processes = Processes()
     yield processes
     processes.stop_all()
 
 
-def flask_cli(deployment: Deployment, *args: str, timeout: float = 60):
-    """Run `flask --app onestop ARGS` in a subprocess with the deployment's environment."""
-    return subprocess.run([str(VENV_BIN / "flask"), "--app", "onestop", *args],
-                          env=deployment.env(), cwd=deployment.instance_dir, capture_output=True,
-                          text=True, timeout=timeout)
+@pytest.fixture
+def smtp():
+    """smtp(port=None, delay=0) starts a recording SMTP server; all are stopped at the end."""
+    servers = []
+
+    def start(port: int | None = None, delay: float = 0.0) -> MailServer:
+        server = MailServer(port or free_port(), delay)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def shared_redis():
+    """The machine's Redis, db 5 only, emptied before and after."""
+    if not ping_redis(SHARED_REDIS_URL):
+        pytest.fail(f"Redis is not reachable at {SHARED_REDIS_URL}")
+    client = redis.Redis.from_url(SHARED_REDIS_URL)
+    client.flushdb()
+    yield SHARED_REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own, which the test may kill and start again."""
+    server = RedisServer(tmp_path / "redis.log")
+    try:
+        server.start()
+    except (OSError, AssertionError) as error:
+        pytest.fail(f"cannot start redis-server: {error}")
+    yield server
+    server.kill()

@@ -19,7 +19,7 @@ from onestop.notifications import services
 from onestop.notifications.models import Notification, Status
 from onestop.queue import DELIVER, enqueue, enqueue_deliveries
 from onestop.tasks.models import AgencyTask
-from tests.workers.conftest import (
+from tests.workers.harness import (
     SWEEP_AT,
     all_sent,
     flask_cli,
@@ -32,6 +32,7 @@ from tests.workers.conftest import (
 
 CONCURRENCY = 2
 SETTLE = 1.5  # seconds to wait after the last row is sent, for a late duplicate to show up
+BEAT_SENT_SWEEP = "Sending due task reminder-sweep"
 
 
 def sweep_and_enqueue(now=SWEEP_AT) -> list[int]:
@@ -79,7 +80,11 @@ def test_one_sweep_sends_each_reminder_exactly_once(shared_redis, deploy, smtp, 
     assert all(m.recipients == (email_of[m.message_id],) for m in received)
     assert Counter(r.email for r in rows) == {"lead@union.test": 100, "staff@union.test": 100,
                                               "staff@univ.test": 100}
-    print(received[0])
+    titles = {f"Hiring round {n:04d}" for n in range(100)}
+    for email in ("lead@union.test", "staff@union.test", "staff@univ.test"):
+        subjects = [m.subject for m in received if m.recipients == (email,)]
+        assert {s.rsplit(": ", 1)[1] for s in subjects} == titles, f"one per task for {email}"
+    assert len({m.subject.rsplit(": ", 1)[0] for m in received}) == 1, "one kind of reminder"
 
 
 def test_concurrent_sweeps_and_two_beats_send_nothing_twice(shared_redis, deploy, smtp, procs):
@@ -87,13 +92,20 @@ def test_concurrent_sweeps_and_two_beats_send_nothing_twice(shared_redis, deploy
     deployment = deploy(shared_redis, SMTP_URL=mail.url, REMINDER_SWEEP_SECONDS=1,
                         NOTIFY_REQUEUE_AFTER_SECONDS=2)
     route_cases(100, ("union", "univ"))
-    procs.worker(deployment, concurrency=CONCURRENCY)
+    # Both beats queue sweeps before a worker runs: the worker then starts on sweeps from both
+    # beats that hand the same rows out again (they were written at SWEEP_AT, long ago), ahead
+    # of and concurrently with the deliveries.
     beats = [procs.beat(deployment, "beat1"), procs.beat(deployment, "beat2")]
+    wait_for(lambda: all(b.log().count(BEAT_SENT_SWEEP) >= 2 for b in beats), timeout=30,
+             what="both beats send sweeps", detail=lambda: beats[1].log()[-2000:])
 
-    written = sweep_concurrently(current_app._get_current_object(), sweepers=4)
+    written, spans = sweep_concurrently(current_app._get_current_object(), sweepers=4)
+    assert max(start for start, _ in spans) < min(end for _, end in spans), \
+        f"the sweeps did not overlap, the test would prove nothing: {spans}"
     every_id = [i for ids in written for i in ids]
     assert len(every_id) == len(set(every_id)) == 300, \
         f"each row is written by exactly one sweep: {[len(ids) for ids in written]}"
+    worker = procs.worker(deployment, concurrency=CONCURRENCY)
 
     wait_all_sent(300, timeout=90)
     time.sleep(SETTLE)
@@ -102,22 +114,29 @@ def test_concurrent_sweeps_and_two_beats_send_nothing_twice(shared_redis, deploy
     by_message_id = mail.counts_by_message_id()
     assert_each_row_received(rows, by_message_id)
     assert not duplicates(by_message_id), "a message was sent twice"
-    for beat in beats:
-        assert beat.log().count("Sending due task reminder-sweep") >= 2, \
-            f"{beat.name} did not run during the test:\n{beat.log()[-2000:]}"
+    refused = worker.log().count(": 'not-claimed'")
+    assert refused > 0, "no row was handed out twice: the beats' sweeps were not exercised"
+    print(f"\nconcurrent sweeps: {[len(ids) for ids in written]} rows written per sweep; "
+          f"{refused} redundant delivery messages refused by claim")
 
 
-def sweep_concurrently(app, sweepers: int) -> list[list[int]]:
-    """Several sweeps of the same moment, started together, each in its own transaction."""
+def sweep_concurrently(app, sweepers: int):
+    """Several sweeps of the same moment, started together, each in its own transaction.
+    Returns the ids each wrote and the (start, end) of each sweep and commit."""
     start = threading.Barrier(sweepers)
-    written: list[list[int] | None] = [None] * sweepers
+    written: list[list[int]] = [[] for _ in range(sweepers)]
+    spans: list[tuple[float, float]] = [(0.0, 0.0)] * sweepers
     errors: list[BaseException] = []
 
     def sweep(n: int) -> None:
         try:
             with app.app_context():
                 start.wait(timeout=10)
-                written[n] = sweep_and_enqueue()
+                began = time.monotonic()
+                written[n] = services.sweep(SWEEP_AT)
+                db.session.commit()
+                spans[n] = (began, time.monotonic())
+                assert enqueue_deliveries(written[n]) == len(written[n])
                 db.session.remove()
         except BaseException as error:  # noqa: BLE001 - reported by the test thread
             errors.append(error)
@@ -129,7 +148,7 @@ def sweep_concurrently(app, sweepers: int) -> list[list[int]]:
         thread.join(timeout=60)
     assert not any(t.is_alive() for t in threads), "a sweep hung"
     assert not errors, f"a concurrent sweep failed: {errors!r}"
-    return written
+    return written, spans
 
 
 def test_mail_server_down_then_up_every_email_arrives(shared_redis, deploy, smtp, procs):
@@ -300,3 +319,19 @@ def test_workers_check_fails_without_a_consumer_and_passes_with_one(shared_redis
     unreachable = dataclasses.replace(deployment, broker_url=f"redis://127.0.0.1:{free_port()}/0")
     no_broker = flask_cli(unreachable, "workers", "check", "--timeout", "3")
     assert no_broker.returncode == 2 and "broker unreachable" in no_broker.stderr, no_broker.stderr
+
+
+def test_workers_check_passes_while_a_healthy_worker_is_busy(shared_redis, deploy, smtp, procs):
+    """A Monday-morning backlog: 500 reminders queued, ~0.1 s each at the mail server."""
+    mail = smtp(delay=0.1)
+    deployment = deploy(shared_redis, SMTP_URL=mail.url)
+    route_cases(125, ("union", "univ", "permits"))
+    procs.worker(deployment, concurrency=CONCURRENCY)
+    sweep_and_enqueue()
+
+    check = flask_cli(deployment, "workers", "check", timeout=60)  # its default --timeout (15 s)
+    consumed = len(mail.received())
+    assert check.returncode == 0, (
+        f"APP BUG: `workers check` reports no worker while a healthy worker is delivering "
+        f"({consumed} messages sent meanwhile): the canary waits behind every queued delivery "
+        f"in the same `celery` queue. {check.stderr.strip()}")
