@@ -160,17 +160,21 @@ def resume_clock(actor, case: Case, *, now: datetime) -> None:
     """The firm answered: every waiting task and the case run again, due dates pushed out
     by the working time waited."""
     calendar = work_calendar()
+
+    def waited_since(moment: datetime) -> timedelta:
+        # Deadlines move by whole minutes: seconds of waiting must not push 18:00 to 09:00.
+        return timedelta(minutes=calendar.working_time_between(moment, now) // timedelta(minutes=1))
+
     for task in case.tasks:
         if task.status == TaskStatus.WAITING_ON_FIRM:
-            waited = calendar.working_time_between(task.paused_at, now)
+            waited = waited_since(task.paused_at)
             task.due_at = calendar.add_working_time(task.due_at, waited)
             task.waited_seconds += int(waited.total_seconds())
             task.paused_at = None
             workflow.apply_task(actor, task, "firm_answered", now=now, cascade=True,
                                 detail=_waited_detail(waited))
     if case.paused_at is not None and case.due_at is not None:
-        case.due_at = calendar.add_working_time(
-            case.due_at, calendar.working_time_between(case.paused_at, now))
+        case.due_at = calendar.add_working_time(case.due_at, waited_since(case.paused_at))
     case.paused_at = None
     workflow.apply_case(actor, case, "firm_answered", now=now, cascade=True)
 
