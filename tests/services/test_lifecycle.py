@@ -271,3 +271,14 @@ def test_an_admin_added_day_moves_new_due_dates(world, now):
     cases.accept_case(world.desk, case, now=now, version=case.version)
     # 10 working days from Tue 10 Nov without Fri 20 Nov: Tue 24 Nov.
     assert case.due_at == datetime(2026, 11, 24, 18, 0, tzinfo=SEOUL)
+
+
+def test_an_answer_within_the_minute_leaves_the_due_date_alone(world, now):
+    case, (task, _) = routed_case(world, now)
+    before = task.due_at
+    tasks.accept_task(world.permits_staff, task, now=now, version=task.version)
+    tasks.request_information(world.permits_staff, task, "?", now=now, version=task.version)
+    db.session.commit()
+    cases.add_comment(world.firm_a_user, case, "!", is_internal=False,
+                      now=now + timedelta(seconds=20))
+    assert task.due_at == before and task.waited_seconds == 0
