@@ -1,0 +1,107 @@
+"""Benchmark: prints figures for the hot paths (run: .venv/bin/python scripts/bench.py [N]).
+
+Measures, on a throwaway database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set):
+deadline arithmetic, one reminder sweep over N open tasks, in-process delivery to the outbox,
+and the desk's queue page. Figures, not assertions: these machines are shared and noisy.
+"""
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from onestop import create_app  # noqa: E402
+from onestop.cases import services as cases  # noqa: E402
+from onestop.deadlines import SEOUL, WorkCalendar, parse_period  # noqa: E402
+from onestop.extensions import db  # noqa: E402
+from onestop.notifications import services as notifications  # noqa: E402
+from tests.factories import World  # noqa: E402
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+NOW = datetime(2026, 11, 10, 10, 0, tzinfo=SEOUL)
+
+
+def timed(fn, repeat=1):
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        samples.append(time.perf_counter() - start)
+    return result, statistics.median(samples)
+
+
+def deadline_figures():
+    calendar = WorkCalendar()
+    periods = [parse_period(p) for p in ("3h", "5d", "10d", "2w", "1m")]
+    starts = [NOW + timedelta(hours=7 * i) for i in range(2000)]
+    calendar.due_at(NOW, periods[0])
+    _, seconds = timed(lambda: [calendar.due_at(s, p) for s in starts for p in periods])
+    print(f"deadlines: {len(starts) * len(periods) / seconds:,.0f} due dates/s")
+
+
+def database_figures(url, folder):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=f"{folder}/uploads",
+                     OUTBOX_DIR=f"{folder}/outbox", SMTP_URL="", WTF_CSRF_ENABLED=False,
+                     CELERY_BROKER_URL=f"sqla+sqlite:///{folder}/broker.sqlite")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        world = World.build()
+        notifications.ensure_default_rules()
+        world.hiring_type.period = "5d"
+        start = time.perf_counter()
+        for i in range(N):
+            case = cases.file_case(world.firm_a_user, world.hiring_type, title=f"Case {i}",
+                                   description="d", priority="normal", form_data={},
+                                   checked_items=[], files=[], now=NOW)
+            cases.accept_case(world.desk, case, now=NOW, version=None)
+            cases.route_case(world.desk, case, [world.union, world.univ], now=NOW, version=None)
+        db.session.commit()
+        name = url.split(":")[0]
+        print(f"[{name}] filed, accepted and routed {N} cases in "
+              f"{time.perf_counter() - start:.1f}s")
+        sweep_at = datetime(2026, 11, 12, 9, 5, tzinfo=SEOUL)   # 3 business days before due
+        ids, seconds = timed(lambda: notifications.sweep(sweep_at))
+        db.session.commit()
+        print(f"[{name}] sweep over {2 * N} open tasks: {seconds * 1000:.0f} ms, "
+              f"{len(ids)} reminders written")
+        _, seconds = timed(lambda: notifications.sweep(sweep_at))
+        db.session.rollback()
+        print(f"[{name}] repeated sweep (nothing new): {seconds * 1000:.0f} ms")
+        sample = ids[:200]
+        _, seconds = timed(lambda: [notifications.deliver(i, NOW) for i in sample])
+        print(f"[{name}] delivery to the outbox: {len(sample) / seconds:,.0f} messages/s "
+              "in one process")
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = world.desk.get_id()
+        client.get("/cases/")
+        _, seconds = timed(lambda: client.get("/cases/?status=open"), repeat=20)
+        print(f"[{name}] desk queue page (25 of {N} cases): {seconds * 1000:.0f} ms median")
+        _, seconds = timed(lambda: client.get("/"), repeat=20)
+        print(f"[{name}] desk home page: {seconds * 1000:.0f} ms median")
+        db.session.remove()
+        db.engine.dispose()
+
+
+if __name__ == "__main__":
+    deadline_figures()
+    with tempfile.TemporaryDirectory() as folder:
+        database_figures(f"sqlite:///{folder}/bench.sqlite", folder)
+        server = os.environ.get("TEST_DATABASE_URL")
+        if server:
+            name = f"onestop_bench_{os.getpid()}"
+            admin = create_engine(server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                database_figures(server.rsplit("/", 1)[0] + "/" + name, folder)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
