@@ -14,7 +14,7 @@ WORDS = {
            "accept_task": "업무 접수", "question": "기업이 제출하거나 답변할 사항",
            "ask": "보완요구 보내기", "comment": "의견", "answer": "보완 답변 제출",
            "note": "처리 결과(기업에 표시됨)", "complete": "업무 완료", "new": "새 요청",
-           "recruitment": "채용 지원", "resolved": "처리 완료", "hiring_plan": "채용 계획서"},
+           "recruitment": "채용 지원", "resolved": "처리 완료", "closed": "종결", "hiring_plan": "채용 계획서"},
     "en": {"title": "Title", "need": "What do you need?", "headcount": "Headcount",
            "files": "Attachments", "submit": "Submit request", "accept": "Accept as complete",
            "route": "Route", "accept_task": "Accept task",
@@ -22,6 +22,7 @@ WORDS = {
            "comment": "Comment", "answer": "Send answer",
            "note": "Resolution note (the firm sees it)", "complete": "Complete task",
            "new": "New request", "recruitment": "Recruitment support", "resolved": "Resolved",
+           "closed": "Closed",
            "hiring_plan": "Hiring plan"},
 }
 
@@ -101,3 +102,8 @@ def test_file_route_ask_answer_complete_resolve(people, lang):
     expect(tasks.get_by_text("Training course opens 2 March.")).to_be_visible()
     expect(tasks.get_by_text("30 candidates referred.")).to_be_visible()
     firm.shot(f"{lang}-firm-case-resolved")
+
+    desk.page.goto(case_url)
+    desk.page.locator("form[action$='/close']").get_by_role("button").click()
+    firm.page.goto(case_url)
+    expect(firm.page.locator(".headline-status .status-closed")).to_have_text(words["closed"])
