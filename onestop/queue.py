@@ -5,6 +5,11 @@ from flask import Flask, current_app
 DELIVER = "onestop.deliver"
 SWEEP = "onestop.sweep"
 CANARY = "onestop.canary"
+# Sweeps and canaries go on their own queue so that a backlog of deliveries never holds
+# them up (a busy worker must still answer `workers check`).
+CONTROL_QUEUE = "onestop.control"
+DELIVERY_QUEUE = "celery"
+ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE}}
 
 
 def init_app(app: Flask) -> None:
@@ -14,7 +19,8 @@ def init_app(app: Flask) -> None:
 
 
 def enqueue(task_name: str, *args) -> None:
-    current_app.extensions["celery"].send_task(task_name, args=args)
+    queue = ROUTES.get(task_name, {}).get("queue", DELIVERY_QUEUE)
+    current_app.extensions["celery"].send_task(task_name, args=args, queue=queue)
 
 
 def enqueue_deliveries(notification_ids: list[int]) -> int:

@@ -3,9 +3,10 @@ context built once per worker process (not at import), beat runs the reminder sw
 from functools import cache
 
 from celery import Celery, Task
+from kombu import Queue
 
 from onestop.config import config_for
-from onestop.queue import SWEEP
+from onestop.queue import CONTROL_QUEUE, DELIVERY_QUEUE, ROUTES, SWEEP
 
 settings = config_for(None)
 
@@ -25,6 +26,8 @@ class FlaskTask(Task):
 
 celery_app = Celery("onestop", task_cls=FlaskTask, include=["workers.tasks"])
 celery_app.conf.update(
+    task_queues=(Queue(DELIVERY_QUEUE), Queue(CONTROL_QUEUE)),
+    task_routes=ROUTES,
     broker_url=settings.CELERY_BROKER_URL,
     broker_connection_retry_on_startup=True,
     # Redis: retry forever while it is away, come back on its own.

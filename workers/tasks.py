@@ -5,7 +5,7 @@ from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.notifications import services
 from onestop.queue import CANARY, DELIVER, SWEEP, enqueue_deliveries
-from workers.celery_app import celery_app
+from workers.celery_app import celery_app, settings
 
 
 @celery_app.task(name=SWEEP)
@@ -17,7 +17,9 @@ def sweep_reminders() -> int:
     return len(ids)
 
 
-@celery_app.task(name=DELIVER)
+# A delivery must end before its lease does, or a sweep could hand the row out again while
+# the first send is still under way.
+@celery_app.task(name=DELIVER, time_limit=max(1, settings.NOTIFY_LEASE_SECONDS - 5))
 def deliver_notification(notification_id) -> str:
     return services.deliver(int(notification_id), utcnow())
 

@@ -17,11 +17,11 @@ from sqlalchemy.orm import selectinload
 from onestop import mail, policy
 from onestop.accounts.models import Role, User
 from onestop.cases.models import Case
+from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid, NotFound
 from onestop.extensions import db
-from onestop.notifications.models import (Audience, Notification, ReminderRule, RuleKind, Status,
-                                          WorkerCanary)
+from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind, Status, WorkerCanary
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
 from onestop.workflow import TaskStatus
@@ -110,6 +110,7 @@ def sweep(now: datetime) -> list[int]:
         .options(selectinload(AgencyTask.assignee),
                  selectinload(AgencyTask.case).selectinload(Case.firm))).all()
     recipients = _Recipients()
+    written_at = utcnow()
     rows = []
     for task in tasks:
         due_day = task.due_at.astimezone(SEOUL).date()
@@ -125,7 +126,8 @@ def sweep(now: datetime) -> list[int]:
                     "user_id": user_id, "rule_id": rule.id, "kind": rule.kind,
                     "case_id": task.case_id, "task_id": task.id, "params": params,
                     "status": Status.QUEUED, "attempts": 0, "last_error": "",
-                    "next_attempt_at": None, "enqueued_at": now, "created_at": now,
+                    # Wall-clock times: a sweep "as if at" another moment still queues now.
+                    "next_attempt_at": None, "enqueued_at": written_at, "created_at": written_at,
                 })
     if not rows:
         return []
@@ -200,7 +202,9 @@ def deliver(notification_id: int, now: datetime) -> str:
     if row.kind in (user.email_muted_kinds or []) or not user.is_enabled:
         return _finish(row, status=Status.SKIPPED, now=now)
     try:
-        mail.send(render_email(row))
+        # The mail server's timeout stays well inside the lease (see workers/tasks.py).
+        mail.send(render_email(row),
+                  timeout=min(20.0, current_app.config["NOTIFY_LEASE_SECONDS"] / 6))
     except (OSError, smtplib.SMTPException) as error:
         return _failed(row, f"{type(error).__name__}: {error}", now)
     except Exception as error:  # noqa: BLE001 - a row that cannot be rendered must not loop hot

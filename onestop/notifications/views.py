@@ -15,8 +15,12 @@ from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.mail import OUTBOX_NAME, outbox_dir, outbox_messages
 from onestop.notifications import services
-from onestop.notifications.forms import (STATUS_LABELS, EmailPreferencesForm, LedgerFilterForm,
-                                         ReminderRuleForm)
+from onestop.notifications.forms import (
+    STATUS_LABELS,
+    EmailPreferencesForm,
+    LedgerFilterForm,
+    ReminderRuleForm,
+)
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
 from onestop.notifications.services import AUDIENCE_LABELS, KIND_LABELS
 from onestop.queue import enqueue_deliveries
