@@ -46,6 +46,11 @@ class Period:
         return f"{self.amount}{_LETTERS[self.unit]}"
 
 
+# Nothing the law or a partner works by comes near ten years; beyond it dates overflow.
+_MAX_AMOUNT = {"hours": 8 * 260 * 10, "days": 260 * 10, "weeks": 52 * 10, "months": 120,
+               "years": 10}
+
+
 def parse_period(text: str) -> Period:
     cleaned = text.strip().lower() if isinstance(text, str) else ""
     if cleaned == "immediate":
@@ -56,6 +61,8 @@ def parse_period(text: str) -> Period:
     amount = int(match[1])
     if amount < 1:
         raise ValueError(f"Period {text!r} must be at least 1")
+    if amount > _MAX_AMOUNT[_UNITS[match[2]]]:
+        raise ValueError(f"Period {text!r} is longer than ten years")
     return Period(_UNITS[match[2]], amount)
 
 
@@ -175,6 +182,14 @@ class WorkCalendar:
                 if overlap > timedelta(0):
                     total += overlap
         return total
+
+    def end_of_business_day(self, moment: datetime, n: int) -> datetime:
+        """18:00 of the n-th working day after moment's day ("due within n business days")."""
+        day = _seoul(moment).date()
+        while n > 0:
+            day += timedelta(days=1)
+            n -= self.is_working_day(day)
+        return _at(day, WORK_PERIODS[-1][1])
 
     def business_days_between(self, from_day: date, to_day: date) -> int:
         if to_day < from_day:

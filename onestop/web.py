@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -38,7 +39,8 @@ def perform(action, *args, form=None, **kwargs):
         else:
             flash(str(error.message), "error")
         return None
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
+        # A version that moved on, or a unique value someone saved a moment earlier.
         db.session.rollback()
         flash(str(CHANGED_MEANWHILE), "error")
         return None

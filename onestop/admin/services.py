@@ -2,7 +2,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from onestop import policy
 from onestop.accounts.models import Role, User
@@ -11,6 +11,7 @@ from onestop.deadlines import parse_period
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
 from onestop.orgs.models import Organization, OrgKind
+from onestop.tasks.models import AgencyTask
 
 
 def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
@@ -27,6 +28,10 @@ def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
         raise Invalid(_l("A partner member needs a partner organization."),
                       field="organization")
     was_enabled = user.is_enabled
+    if (role, organization.id if organization else None) != (user.role, user.organization_id):
+        # Tasks of the old organization must not follow the person (nor their reminders).
+        db.session.execute(update(AgencyTask).where(AgencyTask.assignee_id == user.id)
+                           .values(assignee_id=None))
     user.name = name.strip()
     user.role = role
     user.is_enabled = is_enabled

@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from onestop.cases.models import PRIORITIES
@@ -26,7 +26,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class VersionedForm(FlaskForm):
-    version = HiddenField()
+    # Required: a save without the version it was based on could overwrite someone's change.
+    version = HiddenField(validators=[DataRequired()])
 
 
 class FileCaseForm(FlaskForm):
@@ -80,4 +81,4 @@ class CaseFilterForm(FlaskForm):
                                             ("-due", _l("Due date, latest first")),
                                             ("-submitted", _l("Newest first"))],
                        validators=[Optional()])
-    page = IntegerField(validators=[Optional()])
+    page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])

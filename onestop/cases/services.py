@@ -47,7 +47,7 @@ def file_case(actor, request_type: RequestType, *, title: str, description: str,
     if any(i not in range(len(request_type.checklist)) for i in checked_items):
         raise Invalid(_l("Unknown checklist item."), field="checklist")
     case = Case(
-        firm_id=actor.firm_id, request_type=request_type, title=title.strip(),
+        firm_id=actor.firm_id, request_type=request_type, title=" ".join(title.split()),
         description=description.strip(), priority=priority,
         form_data={f["name"]: str(form_data.get(f["name"], "")).strip()
                    for f in request_type.form_fields},
@@ -131,6 +131,7 @@ def route_case(actor, case: Case, organizations: list[Organization], *, now: dat
         tasks.append(task)
     if case.status == CaseStatus.TRIAGED:
         workflow.apply_case(actor, case, "start", now=now, cascade=True)
+    case.updated_at = now  # bumps the version: two desks routing at once cannot both win
     db.session.flush()
     return tasks
 

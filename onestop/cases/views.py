@@ -222,8 +222,11 @@ def show(case_id: int):
         reason_form=ReasonForm(version=case.version),
         checklist_form=ChecklistForm(version=case.version, checklist=case.checked_items),
         route_form=route_form, comment_form=CommentForm(),
-        public_attachments=[a for a in case.attachments if a.comment_id is None
-                            or not a.comment.is_internal or sees_internal],
+        public_attachments=db.session.scalars(
+            select(Attachment).where(Attachment.case_id == case.id, or_(
+                Attachment.comment_id.is_(None), sees_internal,
+                Attachment.comment.has(Comment.is_internal.is_(False))))
+            .options(selectinload(Attachment.uploaded_by)).order_by(Attachment.id)).all(),
     )
 
 
@@ -315,5 +318,9 @@ def download(case_id: int, attachment_id: int):
             attachment.comment is not None and attachment.comment.is_internal
             and not policy.can(current_user, "case.see_internal", case)):
         raise NotFound("not found")
-    return send_file(upload_dir() / attachment.storage_key, mimetype=attachment.content_type,
+    path = upload_dir() / attachment.storage_key
+    if not path.is_file():
+        current_app.logger.error("attachment %s is missing on disk", attachment.id)
+        raise NotFound("not found")
+    return send_file(path, mimetype=attachment.content_type,
                      as_attachment=True, download_name=attachment.filename)

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
@@ -16,7 +16,7 @@ from onestop.deadlines import SEOUL, parse_period
 from onestop.extensions import db
 from onestop.tasks.models import AgencyTask
 from onestop.web import work_calendar_for_request
-from onestop.workflow import ACTIVE_TASK, OPEN_CASE, CaseStatus
+from onestop.workflow import ACTIVE_TASK, OPEN_CASE, RUNNING_TASK, CaseStatus
 
 bp = Blueprint("home", __name__)
 HOME_LIMIT = 20
@@ -27,6 +27,10 @@ def _cases(*conditions, order=Case.due_at):
         select(Case).where(policy.visible_cases(current_user), *conditions)
         .options(selectinload(Case.firm), selectinload(Case.request_type))
         .order_by(order.asc().nulls_last(), Case.id).limit(HOME_LIMIT)).all()
+
+
+def _count(model, *conditions) -> int:
+    return db.session.scalar(select(func.count(model.id)).where(*conditions))
 
 
 def _tasks(*conditions):
@@ -42,14 +46,19 @@ def _tasks(*conditions):
 def index():
     now = utcnow()
     if current_user.role in (Role.CASEWORKER, Role.ADMIN):
-        calendar = work_calendar_for_request()
-        soon = calendar.due_at(now, parse_period("3d"))
+        soon = work_calendar_for_request().end_of_business_day(now, 3)
+        new = (Case.status == CaseStatus.SUBMITTED,)
+        # A task waiting on the firm has its clock stopped: neither late nor due soon.
+        overdue = (AgencyTask.status.in_(RUNNING_TASK), AgencyTask.due_at < now)
+        due_soon = (AgencyTask.status.in_(RUNNING_TASK), AgencyTask.due_at >= now,
+                    AgencyTask.due_at <= soon)
         return render_template(
             "home/desk.html",
-            new_cases=_cases(Case.status == CaseStatus.SUBMITTED, order=Case.submitted_at),
-            overdue_tasks=_tasks(AgencyTask.status.in_(ACTIVE_TASK), AgencyTask.due_at < now),
-            soon_tasks=_tasks(AgencyTask.status.in_(ACTIVE_TASK), AgencyTask.due_at >= now,
-                              AgencyTask.due_at <= soon),
+            new_cases=_cases(*new, order=Case.submitted_at),
+            overdue_tasks=_tasks(*overdue), soon_tasks=_tasks(*due_soon),
+            counts={"new": _count(Case, policy.visible_cases(current_user), *new),
+                    "overdue": _count(AgencyTask, policy.visible_tasks(current_user), *overdue),
+                    "soon": _count(AgencyTask, policy.visible_tasks(current_user), *due_soon)},
             declined_tasks=_tasks(AgencyTask.status == "declined",
                                   AgencyTask.case.has(Case.status.in_(OPEN_CASE))),
         )
@@ -74,6 +83,8 @@ def calculator():
     if start_text or period_text:
         try:
             start = datetime.fromisoformat(start_text).replace(tzinfo=SEOUL)
+            if not 2000 <= start.year <= 2100:
+                raise ValueError(start_text)
         except ValueError:
             error = _("Write the start as a date and time, e.g. 2026-09-23T14:00.")
         else:

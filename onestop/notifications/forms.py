@@ -27,7 +27,7 @@ class LedgerFilterForm(FlaskForm):
     kind = SelectField(_l("Kind"), validators=[Optional()], choices=[("", _l("All"))] + [
         (k.value, KIND_LABELS[k]) for k in RuleKind])
     q = StringField(_l("Recipient email"), validators=[Optional()])
-    page = IntegerField(validators=[Optional()])
+    page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
 
 
 class ReminderRuleForm(FlaskForm):

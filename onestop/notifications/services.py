@@ -2,7 +2,7 @@
 import secrets
 import smtplib
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -24,7 +24,7 @@ from onestop.extensions import db
 from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind, Status, WorkerCanary
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import TaskStatus
+from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, TaskStatus
 
 DEFAULT_RULES = [
     (RuleKind.TASK_DUE, 3, Audience.ASSIGNEE),
@@ -79,8 +79,10 @@ class _Recipients:
 
     def __call__(self, audience: str, task: AgencyTask) -> list[int]:
         if audience == Audience.ASSIGNEE:
-            if task.assignee_id and task.assignee.is_enabled:
-                return [task.assignee_id]
+            assignee = task.assignee
+            if (assignee and assignee.is_enabled and assignee.is_partner
+                    and assignee.organization_id == task.organization_id):
+                return [assignee.id]
             return [u.id for u in self.members[task.organization_id]]
         if audience == Audience.PARTNER_LEAD:
             return [u.id for u in self.leads[task.organization_id]]
@@ -106,7 +108,7 @@ def sweep(now: datetime) -> list[int]:
         return []
     tasks = db.session.scalars(
         select(AgencyTask).where(AgencyTask.status.in_(
-            [TaskStatus.OPEN, TaskStatus.ACCEPTED, TaskStatus.WAITING_ON_FIRM]))
+            ACTIVE_TASK))
         .options(selectinload(AgencyTask.assignee),
                  selectinload(AgencyTask.case).selectinload(Case.firm))).all()
     recipients = _Recipients()
@@ -122,7 +124,8 @@ def sweep(now: datetime) -> list[int]:
             anchor = task.paused_at if rule.kind == RuleKind.INFO_REQUEST else task.due_at
             for user_id in set(recipients(rule.audience, task)):
                 rows.append({
-                    "key": f"r{rule.id}:t{task.id}:{anchor.isoformat()}:{occurrence}:u{user_id}",
+                    "key": f"r{rule.id}.{rule.offset_days}:t{task.id}:{_stamp(anchor)}:"
+                           f"{occurrence}:u{user_id}",
                     "user_id": user_id, "rule_id": rule.id, "kind": rule.kind,
                     "case_id": task.case_id, "task_id": task.id, "params": params,
                     "status": Status.QUEUED, "attempts": 0, "last_error": "",
@@ -137,6 +140,10 @@ def sweep(now: datetime) -> list[int]:
                 .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id))
         ids.extend(db.session.scalars(stmt))
     return ids
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _fires(rule: ReminderRule, task: AgencyTask, now, today, days_left, calendar):
@@ -199,7 +206,8 @@ def deliver(notification_id: int, now: datetime) -> str:
     if row is None:
         return "not-claimed"
     user = row.user
-    if row.kind in (user.email_muted_kinds or []) or not user.is_enabled:
+    if (row.kind in (user.email_muted_kinds or []) or not user.is_enabled
+            or not _still_true(row)):
         return _finish(row, status=Status.SKIPPED, now=now)
     try:
         # The mail server's timeout stays well inside the lease (see workers/tasks.py).
@@ -211,6 +219,18 @@ def deliver(notification_id: int, now: datetime) -> str:
         current_app.logger.exception("notification %s cannot be delivered", row.id)
         return _failed(row, f"{type(error).__name__}: {error}", now)
     return _finish(row, status=Status.SENT, now=now)
+
+
+def _still_true(row: Notification) -> bool:
+    """A reminder delayed by retries is dropped once its reason is gone (task finished,
+    clock stopped or restarted, due date moved)."""
+    task = row.task
+    if task is None:
+        return True
+    if row.kind == RuleKind.INFO_REQUEST:
+        return task.status == TaskStatus.WAITING_ON_FIRM
+    return (task.status in RUNNING_TASK
+            and f":{_stamp(task.due_at)}:" in row.key)
 
 
 def _finish(row: Notification, *, status: str, now: datetime) -> str:

@@ -24,22 +24,24 @@ from onestop.notifications.forms import (
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
 from onestop.notifications.services import AUDIENCE_LABELS, KIND_LABELS
 from onestop.queue import enqueue_deliveries
-from onestop.web import perform
+from onestop.web import back, perform
 
 bp = Blueprint("notifications", __name__)
 
 
 def unread_count(user) -> int:
     return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+        Notification.user_id == user.id, Notification.read_at.is_(None),
+        Notification.case.has(policy.visible_cases(user)))) or 0
 
 
 @bp.get("/notifications")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     pagination = db.paginate(
-        select(Notification).where(Notification.user_id == current_user.id)
+        select(Notification).where(Notification.user_id == current_user.id,
+                                   Notification.case.has(policy.visible_cases(current_user)))
         .options(selectinload(Notification.case).selectinload(Case.firm),
                  selectinload(Notification.task))
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
@@ -121,7 +123,7 @@ def resend(notification_id: int):
     if perform(services.resend, current_user, row, now=utcnow()):
         enqueue_deliveries([row.id])
         flash(_("Queued again."), "success")
-    return redirect(request.referrer or url_for("notifications.ledger"), 303)
+    return back("notifications.ledger")
 
 
 @bp.get("/admin/outbox")

@@ -9,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from onestop.cases.forms import VersionedForm
 
@@ -46,4 +46,4 @@ class TaskFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validators=[Optional()])
     mine = BooleanField(_l("Assigned to me"))
     overdue = BooleanField(_l("Overdue only"))
-    page = IntegerField(validators=[Optional()])
+    page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])

@@ -8,10 +8,10 @@ from onestop.accounts.models import User
 from onestop.cases.models import Comment, Event
 from onestop.cases.services import resolve_if_all_done
 from onestop.concurrency import check_version
-from onestop.errors import Invalid
+from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
 from onestop.tasks.models import AgencyTask
-from onestop.workflow import CaseStatus
+from onestop.workflow import ACTIVE_TASK, CaseStatus
 
 
 def accept_task(actor, task: AgencyTask, *, now: datetime, version) -> None:
@@ -47,6 +47,9 @@ def complete_task(actor, task: AgencyTask, note: str, *, now: datetime, version)
     workflow.apply_task(actor, task, "complete", now=now, detail=note.strip())
     task.resolution_note = note.strip()
     task.finished_at = now
+    # Touching the case bumps its version, so two last tasks completed at once conflict
+    # instead of both missing the resolution.
+    task.case.updated_at = now
     resolve_if_all_done(actor, task.case, now=now)
 
 
@@ -55,9 +58,16 @@ def decline_task(actor, task: AgencyTask, reason: str, *, now: datetime, version
     check_version(task, version)
     if not reason.strip():
         raise Invalid(_l("Tell the desk why, so it can reroute."), field="reason")
-    workflow.apply_task(actor, task, "decline", now=now, detail=reason.strip())
+    # The reason is for the desk; the firm sees only that the task went back.
+    workflow.apply_task(actor, task, "decline", now=now, detail=reason.strip(), is_internal=True)
+    task.case.updated_at = now  # bumps the case version: concurrent moves conflict
     task.decline_reason = reason.strip()
     task.finished_at = now
+
+
+def _require_active(task: AgencyTask) -> None:
+    if task.status not in ACTIVE_TASK:
+        raise InvalidTransition(_l("This task is finished; it cannot be changed any more."))
 
 
 def assign_task(actor, task: AgencyTask, assignee: User | None, *, now: datetime,
@@ -65,13 +75,15 @@ def assign_task(actor, task: AgencyTask, assignee: User | None, *, now: datetime
     """A partner lead (or the desk) gives the task to one member of the organization."""
     check_version(task, version)
     policy.require(actor, "task.assign", task)
+    _require_active(task)
     if assignee is not None and (assignee.organization_id != task.organization_id
                                  or not assignee.is_partner or not assignee.is_enabled):
         raise Invalid(_l("Choose a member of %(org)s.", org=task.organization.name),
                       field="assignee")
     task.assignee = assignee
     db.session.add(Event(case=task.case, task=task, actor=actor, action="task.assign",
-                         detail=assignee.name if assignee else "", created_at=now))
+                         detail=assignee.name if assignee else "", is_internal=True,
+                         created_at=now))
 
 
 def override_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now: datetime,
@@ -79,8 +91,11 @@ def override_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now:
     """The desk moves a task's due date, with a reason that is recorded."""
     check_version(task, version)
     policy.require(actor, "task.override_due", task)
+    _require_active(task)
     if not reason.strip():
         raise Invalid(_l("Give a reason for the changed due date."), field="reason")
+    if due_at <= now:
+        raise Invalid(_l("The new due date must be in the future."), field="due_at")
     before = task.due_at
     task.due_at = due_at
     task.due_override_reason = reason.strip()

@@ -23,7 +23,7 @@ from onestop.tasks.forms import (
 )
 from onestop.tasks.models import AgencyTask
 from onestop.web import load, perform
-from onestop.workflow import ACTIVE_TASK, STATUS_LABELS, TaskStatus
+from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, STATUS_LABELS, TaskStatus
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -46,7 +46,7 @@ def index():
         stmt = stmt.where(AgencyTask.assignee_id == current_user.id)
     if form.overdue.data:
         stmt = stmt.where(AgencyTask.due_at < utcnow(),
-                          AgencyTask.status.in_([TaskStatus.OPEN, TaskStatus.ACCEPTED]))
+                          AgencyTask.status.in_(RUNNING_TASK))
     stmt = stmt.order_by(AgencyTask.due_at, AgencyTask.id).options(
         selectinload(AgencyTask.case).selectinload(Case.firm),
         selectinload(AgencyTask.case).selectinload(Case.request_type),

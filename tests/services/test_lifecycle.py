@@ -282,3 +282,30 @@ def test_an_answer_within_the_minute_leaves_the_due_date_alone(world, now):
     cases.add_comment(world.firm_a_user, case, "!", is_internal=False,
                       now=now + timedelta(seconds=20))
     assert task.due_at == before and task.waited_seconds == 0
+
+
+def test_decline_reason_and_assignee_stay_off_the_firms_history(world, now):
+    case, (permit_task, union_task) = routed_case(world, now)
+    tasks.assign_task(world.union_lead, union_task, world.union_staff, now=now, version=None)
+    tasks.decline_task(world.union_staff, union_task, "not ours", now=now, version=None)
+    db.session.commit()
+    internal = {e.action for e in case.events if e.is_internal}
+    assert {"task.decline", "task.assign"} <= internal
+
+
+def test_a_finished_task_cannot_be_reassigned_or_redated(world, now):
+    _case, (task, _) = routed_case(world, now)
+    tasks.accept_task(world.permits_staff, task, now=now, version=None)
+    tasks.complete_task(world.permits_staff, task, "ok", now=now, version=None)
+    with pytest.raises(InvalidTransition):
+        tasks.assign_task(world.desk, task, None, now=now, version=None)
+    with pytest.raises(InvalidTransition):
+        tasks.override_due(world.desk, task, now + timedelta(days=9), "late", now=now,
+                           version=None)
+
+
+def test_a_title_is_one_line(world, now):
+    case = cases.file_case(world.firm_a_user, world.hiring_type, title="Line 1\r\nBcc: x@y",
+                           description="d", priority="normal", form_data={}, checked_items=[],
+                           files=[], now=now)
+    assert case.title == "Line 1 Bcc: x@y"

@@ -241,3 +241,34 @@ def test_requeue_hands_out_rows_whose_message_was_lost(world, rules, app):
     assert sorted(services.requeue(later)) == sorted(r.id for r in rows)
     db.session.commit()
     assert services.requeue(later + timedelta(seconds=1)) == [], "requeued just now"
+
+
+def test_html_part_escapes_what_a_firm_typed(world, rules, app):
+    task = routed_task(world)
+    task.case.title = '<img src=x onerror=alert(1)>'
+    db.session.commit()
+    row = sweep(at(2026, 11, 12, 9, 5))[0]
+    html = services.render_email(row).get_body(("html",)).get_content()
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_a_reminder_whose_reason_is_gone_is_not_sent(world, rules):
+    task = routed_task(world)
+    rows = sweep(at(2026, 11, 12, 9, 5))
+    tasks.accept_task(world.union_staff, task, now=NOW, version=None)
+    tasks.complete_task(world.union_staff, task, "done", now=NOW, version=None)
+    db.session.commit()
+    assert [services.deliver(r.id, NOW) for r in rows] == ["skipped", "skipped"]
+
+
+def test_someone_moved_to_another_organization_gets_no_more_reminders(world, rules):
+    from onestop.admin.services import update_user
+
+    task = routed_task(world)
+    tasks.assign_task(world.union_lead, task, world.union_staff, now=NOW, version=None)
+    db.session.commit()
+    update_user(world.admin, world.union_staff, name="moved", role="partner", is_enabled=True,
+                organization=world.univ, firm=None)
+    db.session.commit()
+    assert task.assignee_id is None
+    assert "staff@union.test" not in recipients(sweep(at(2026, 11, 12, 9, 5)))

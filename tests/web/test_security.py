@@ -179,3 +179,23 @@ def test_old_failures_stop_counting(browser, world, app):
     db.session.commit()
     assert browser().post("/login", {"email": "desk@test.example",
                                      "password": PASSWORD}).status_code == 303
+
+
+def test_a_save_without_its_version_is_refused(browser, world):
+    firm = browser("ceo@beta.test")
+    firm.post(f"/cases/new/{world.hiring_type.id}", {"title": "t", "description": "d",
+                                                     "priority": "normal"})
+    desk = browser("desk@test.example")
+    case = db.session.scalars(select(Case)).one()
+    desk.post(f"/cases/{case.id}/accept", {})
+    db.session.refresh(case)
+    assert case.status == "submitted"
+
+
+@pytest.mark.parametrize("url", ["/cases/?page=99999999999999999999", "/tasks/?page=0",
+                                 "/notifications?page=99999999999999999999",
+                                 "/deadlines?start=9999-12-31T17:00&period=1d",
+                                 "/deadlines?start=2026-01-01T09:00&period=99999y"])
+def test_absurd_numbers_are_4xx_or_handled(browser, url):
+    response = browser("desk@test.example").get(url)
+    assert response.status_code < 500
