@@ -6,6 +6,7 @@ from flask import Flask, has_request_context, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from onestop.config import config_for
 from onestop.extensions import babel, csrf, db, login_manager, migrate
@@ -27,6 +28,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
+    if app.config["PROXY_HOPS"]:
+        # Behind a load balancer: the client's address (for the sign-in limits) and scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
+                                x_proto=app.config["PROXY_HOPS"])
     register_extensions(app)
     register_blueprints(app)
     from onestop import web

@@ -34,6 +34,7 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     PAGE_SIZE = 25
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", 0))
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
     # Celery: Redis in production; with no broker configured, a broker on a local SQLite

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from onestop import create_app
 from onestop.app import ROOT
 from onestop.extensions import db
+from onestop.notifications.services import DEFAULT_RULES
 
 
 def targets(tmp_path):
@@ -46,8 +47,12 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
             upgrade()
             with db.engine.connect() as conn:
                 diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+                rules = set(conn.execute(text(
+                    "SELECT kind, offset_days, audience FROM reminder_rules")).all())
             db.engine.dispose()
         assert diff == [], f"{url.split(':')[0]}: models and migrations differ: {diff}"
+        assert rules == {(str(k), d, str(a)) for k, d, a in DEFAULT_RULES}, \
+            "the migration's reminder rules are the defaults of the code"
 
 
 def test_flask_db_upgrade_command_runs(tmp_path):
