@@ -126,8 +126,7 @@ def due_phrase(due_at: datetime | None, status: str | None = None) -> tuple[str,
     """('in 2 business days' / '3 days overdue' / 'due today', badge style)."""
     if due_at is None:
         return "", ""
-    if status in ("done", "declined", "cancelled", "resolved", "closed", "rejected",
-                  "withdrawn"):
+    if status is not None and status not in workflow.OPEN_CASE + workflow.ACTIVE_TASK:
         return "", ""
     if status == "waiting_on_firm":
         return _("clock stopped"), "paused"
@@ -208,6 +207,9 @@ def register_template_helpers(app: Flask) -> None:
             "case_actions": lambda case: workflow.case_actions(current_user, case),
             "task_actions": lambda task: workflow.task_actions(current_user, task),
             "status_label": lambda status: workflow.STATUS_LABELS.get(status, status),
+            "routable": lambda case: case.status in workflow.ROUTABLE_CASE,
+            "finished": lambda case: case.status in workflow.FINISHED_CASE,
+            "active": lambda task: task.status in workflow.ACTIVE_TASK,
             "due_phrase": due_phrase,
             "period_label": period_label,
             "event_label": event_label,

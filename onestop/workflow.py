@@ -35,6 +35,8 @@ C, T = CaseStatus, TaskStatus
 OPEN_CASE = (C.SUBMITTED, C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)
 ACTIVE_TASK = (T.OPEN, T.ACCEPTED, T.WAITING_ON_FIRM)
 RUNNING_TASK = (T.OPEN, T.ACCEPTED)  # active with the clock running
+ROUTABLE_CASE = (C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)  # accepted and still open
+FINISHED_CASE = (C.CLOSED, C.REJECTED, C.WITHDRAWN)  # no more comments
 
 # action -> (states it may start from, state it ends in)
 CASE_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {

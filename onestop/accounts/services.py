@@ -93,6 +93,18 @@ def _invite_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invite")
 
 
+def check_membership(role: str, firm, organization) -> None:
+    """A firm member belongs to a firm; a partner to a partner organization."""
+    if role not in set(Role):
+        raise Invalid(_l("Unknown role."), field="role")
+    if role == Role.FIRM and firm is None:
+        raise Invalid(_l("A firm member needs a firm."), field="firm")
+    if role in (Role.PARTNER, Role.PARTNER_LEAD) and (organization is None
+                                                      or not organization.is_partner):
+        raise Invalid(_l("A partner member needs a partner organization."),
+                      field="organization")
+
+
 def invite_user(actor: User, *, email: str, name: str, role: str, firm=None,
                 organization=None, locale: str = "ko") -> tuple[User, str]:
     """Create a user without a password and return them with a one-time invitation token."""
@@ -103,10 +115,7 @@ def invite_user(actor: User, *, email: str, name: str, role: str, firm=None,
     email = email.strip().lower()
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(_l("A user with this email exists already."), field="email")
-    if role == Role.FIRM and firm is None:
-        raise Invalid(_l("A firm member needs a firm."), field="firm")
-    if role in (Role.PARTNER, Role.PARTNER_LEAD) and organization is None:
-        raise Invalid(_l("A partner member needs an organization."), field="organization")
+    check_membership(role, firm, organization)
     user = User(email=email, name=name.strip(), role=role, locale=locale,
                 firm=firm if role == Role.FIRM else None,
                 organization=organization if role != Role.FIRM else None)

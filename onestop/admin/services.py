@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from onestop import policy
 from onestop.accounts.models import Role, User
+from onestop.accounts.services import check_membership
 from onestop.catalog.models import Category, RequestType
 from onestop.deadlines import parse_period
 from onestop.errors import Conflict, Invalid
@@ -17,16 +18,9 @@ from onestop.tasks.models import AgencyTask
 def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
                 organization: Organization | None, firm) -> None:
     policy.require(actor, "admin.manage")
-    if role not in set(Role):
-        raise Invalid(_l("Unknown role."), field="role")
     if user.id == actor.id and (role != Role.ADMIN or not is_enabled):
         raise Invalid(_l("You cannot take away your own admin access."), field="role")
-    if role == Role.FIRM and firm is None:
-        raise Invalid(_l("A firm member needs a firm."), field="firm")
-    if role in (Role.PARTNER, Role.PARTNER_LEAD) and (organization is None
-                                                      or not organization.is_partner):
-        raise Invalid(_l("A partner member needs a partner organization."),
-                      field="organization")
+    check_membership(role, firm, organization)
     was_enabled = user.is_enabled
     if (role, organization.id if organization else None) != (user.role, user.organization_id):
         # Tasks of the old organization must not follow the person (nor their reminders).

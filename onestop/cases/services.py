@@ -16,7 +16,7 @@ from onestop.orgs.models import Organization
 from onestop.storage import store_upload
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import ACTIVE_TASK, CaseStatus, TaskStatus
+from onestop.workflow import ACTIVE_TASK, FINISHED_CASE, ROUTABLE_CASE, CaseStatus, TaskStatus
 
 
 def attach_files(actor, case: Case, files: list[tuple[str, bytes]],
@@ -102,8 +102,7 @@ def route_case(actor, case: Case, organizations: list[Organization], *, now: dat
     """Split the case into one task per partner organization, all running at once."""
     check_version(case, version)
     policy.require(actor, "case.route", case)
-    if case.status not in (CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS,
-                           CaseStatus.WAITING_ON_FIRM):
+    if case.status not in ROUTABLE_CASE:
         raise Invalid(_l("Only an accepted, open request can be routed."))
     if not organizations:
         raise Invalid(_l("Choose at least one partner organization."), field="organizations")
@@ -143,7 +142,7 @@ def add_comment(actor, case: Case, body: str, *, is_internal: bool, now: datetim
     if not body:
         raise Invalid(_l("Write something first."), field="body")
     policy.require(actor, "case.comment_internal" if is_internal else "case.comment", case)
-    if case.status in (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
+    if case.status in FINISHED_CASE:
         raise Invalid(_l("This request is finished; comments are closed."))
     comment = Comment(case=case, author=actor, body=body, is_internal=is_internal,
                       created_at=now)
