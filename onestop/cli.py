@@ -7,6 +7,15 @@ from flask.cli import AppGroup
 from onestop.deadlines import SEOUL, parse_period
 
 
+def seoul_moment(text: str, hint: str) -> datetime:
+    """An ISO moment; without a zone it is read in Asia/Seoul."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter("write a moment as 2026-09-23T14:00", param_hint=hint) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SEOUL)
+
+
 @click.command("deadline")
 @click.argument("start")
 @click.argument("period")
@@ -14,12 +23,7 @@ def deadline_command(start: str, period: str) -> None:
     """Print the due moment of PERIOD counted from START (Asia/Seoul), e.g. 2026-09-23T14:00 5d."""
     from onestop.workdays.services import work_calendar
 
-    try:
-        moment = datetime.fromisoformat(start)
-    except ValueError:
-        raise click.BadParameter("write the start as 2026-09-23T14:00", param_hint="START") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SEOUL)
+    moment = seoul_moment(start, "START")
     try:
         parsed = parse_period(period)
     except ValueError as error:
@@ -56,14 +60,7 @@ def sweep_command(at: str | None) -> None:
     from onestop.notifications import services
     from onestop.queue import enqueue_deliveries
 
-    now = utcnow()
-    if at:
-        try:
-            now = datetime.fromisoformat(at)
-        except ValueError:
-            raise click.BadParameter("write the moment as 2026-12-01T09:00", param_hint="--at") from None
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=SEOUL)
+    now = seoul_moment(at, "--at") if at else utcnow()
     services.ensure_default_rules()
     written = services.sweep(now)
     requeued = services.requeue(now)

@@ -74,14 +74,19 @@ def test_desk_rejects_with_reason_the_firm_reads(browser, world):
     assert "Ask the district office" in firm.get(f"/cases/{case.id}").get_data(as_text=True)
 
 
-def test_partner_declines_and_desk_reroutes(browser, world):
-    firm = browser("ceo@beta.test")
-    firm.post(f"/cases/new/{world.hiring_type.id}", {
-        "title": "Hire 30", "description": "Operators", "priority": "high"})
+def routed_to_union(browser, world, title):
+    """Firm B files a hiring request; the desk accepts it and routes it to the union."""
+    browser("ceo@beta.test").post(f"/cases/new/{world.hiring_type.id}", {
+        "title": title, "description": "Operators", "priority": "normal"})
     case = latest_case()
     desk = browser("desk@test.example")
     desk.submit(f"/cases/{case.id}", "accept")
     desk.submit(f"/cases/{case.id}", "route", {"organizations": [str(world.union.id)]})
+    return case, desk
+
+
+def test_partner_declines_and_desk_reroutes(browser, world):
+    case, desk = routed_to_union(browser, world, "Hire 30")
     union = browser("staff@union.test")
     task = task_for(case, world.union)
     union.submit(f"/tasks/{task.id}", "decline", {"reason": "This is for the employment center"})
@@ -93,13 +98,7 @@ def test_partner_declines_and_desk_reroutes(browser, world):
 
 
 def test_lead_assigns_a_task_to_a_member(browser, world):
-    firm = browser("ceo@beta.test")
-    firm.post(f"/cases/new/{world.hiring_type.id}", {
-        "title": "Hire 5", "description": "Engineers", "priority": "normal"})
-    case = latest_case()
-    desk = browser("desk@test.example")
-    desk.submit(f"/cases/{case.id}", "accept")
-    desk.submit(f"/cases/{case.id}", "route", {"organizations": [str(world.union.id)]})
+    case, _desk = routed_to_union(browser, world, "Hire 5")
     lead = browser("lead@union.test")
     task = task_for(case, world.union)
     lead.submit(f"/tasks/{task.id}", "assign", {"assignee": str(world.union_staff.id)})
@@ -158,13 +157,7 @@ def test_korean_by_default_and_english_on_request(browser, world):
 
 
 def test_second_editor_gets_changed_meanwhile_instead_of_overwriting(browser, world):
-    firm = browser("ceo@beta.test")
-    firm.post(f"/cases/new/{world.hiring_type.id}", {
-        "title": "Hire 8", "description": "Welders", "priority": "normal"})
-    case = latest_case()
-    desk = browser("desk@test.example")
-    desk.submit(f"/cases/{case.id}", "accept")
-    desk.submit(f"/cases/{case.id}", "route", {"organizations": [str(world.union.id)]})
+    case, _desk = routed_to_union(browser, world, "Hire 8")
     task = task_for(case, world.union)
     first, second = browser("desk@test.example"), browser("admin@test.example")
     stale = second.get(f"/tasks/{task.id}").get_data(as_text=True)
