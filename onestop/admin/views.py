@@ -139,8 +139,12 @@ def edit_request_type(type_id: int | None):
     request_type = _get(RequestType, type_id) if type_id else None
     form = RequestTypeForm()
     if request.method == "GET" and request_type:
+        # Field by field: the model's checklist and form fields are lists, the form's text.
         form = RequestTypeForm(
-            obj=request_type, partners=[p.id for p in request_type.default_partners],
+            code=request_type.code, name=request_type.name, name_en=request_type.name_en,
+            category=request_type.category, period=request_type.period,
+            is_active=request_type.is_active,
+            partners=[p.id for p in request_type.default_partners],
             checklist="\n".join(f"{i['ko']} | {i['en']}" for i in request_type.checklist),
             form_fields="\n".join(
                 f"{f['name']} | {f['ko']} | {f['en']}" + (" | required" if f["required"] else "")

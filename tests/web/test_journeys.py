@@ -1,4 +1,5 @@
 """The three journeys of the core, through real pages with CSRF on."""
+import html
 import re
 
 from sqlalchemy import func, select
@@ -168,3 +169,19 @@ def test_second_editor_gets_changed_meanwhile_instead_of_overwriting(browser, wo
     page = second.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "flash error" in page
     assert task_for(case, world.union).due_override_reason == "site visit"
+
+
+def test_an_admin_saving_a_request_type_unchanged_changes_nothing(browser, world):
+    admin = browser("admin@test.example")
+    page = admin.get(f"/admin/request-types/{world.permit_type.id}").get_data(as_text=True)
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
+    textareas = dict(re.findall(r'<textarea[^>]*name="(\w+)"[^>]*>\s*([^<]*)</textarea>', page))
+    data = {k: fields[k] for k in ("code", "name", "name_en", "period")}
+    data.update(category="permit", is_active="y", partners=[str(world.permits.id)],
+                checklist=html.unescape(textareas["checklist"]),
+                form_fields=html.unescape(textareas["form_fields"]))
+    assert data["checklist"].splitlines()[0] == "설계도서 | Drawings"
+    before = (world.permit_type.checklist, world.permit_type.form_fields)
+    assert admin.post(f"/admin/request-types/{world.permit_type.id}", data).status_code == 303
+    db.session.expire_all()
+    assert (world.permit_type.checklist, world.permit_type.form_fields) == before
