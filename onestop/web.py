@@ -222,7 +222,8 @@ def register_template_helpers(app: Flask) -> None:
         # One unambiguous short form in both languages; long forms follow the locale.
         if not value:
             return ""
-        return format_datetime(value, "yyyy-MM-dd HH:mm" if fmt == "short" else fmt)
+        patterns = {"short": "yyyy-MM-dd HH:mm", "long": "yyyy-MM-dd (EEEE) HH:mm"}
+        return format_datetime(value, patterns.get(fmt, fmt))
 
     @app.template_filter("filesize")
     def filesize(size: int) -> str:
