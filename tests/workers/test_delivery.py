@@ -10,6 +10,7 @@ import dataclasses
 import threading
 import time
 from collections import Counter
+from datetime import UTC
 
 from flask import current_app
 from sqlalchemy import select
@@ -292,7 +293,9 @@ def unrenderable_row(user) -> Notification:
     """A queued row whose parameters are corrupt: rendering its email raises every time."""
     task = db.session.scalars(select(AgencyTask).where(
         AgencyTask.organization_id == user.organization_id)).first()
-    row = Notification(key="poison:corrupt-params", user_id=user.id, kind="task_due",
+    # A key of the real shape (it names the task's due date), so the row is still current.
+    stamp = task.due_at.astimezone(UTC).isoformat(timespec="seconds")
+    row = Notification(key=f"poison:t{task.id}:{stamp}::u{user.id}", user_id=user.id, kind="task_due",
                        case_id=task.case_id, task_id=task.id, params=["not", "a", "mapping"],
                        status=Status.QUEUED, enqueued_at=SWEEP_AT)
     db.session.add(row)
