@@ -14,13 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
 from onestop import create_app  # noqa: E402
 from onestop.cases import services as cases  # noqa: E402
 from onestop.deadlines import SEOUL, WorkCalendar, parse_period  # noqa: E402
 from onestop.extensions import db  # noqa: E402
 from onestop.notifications import services as notifications  # noqa: E402
+from tests.databases import throwaway_postgres  # noqa: E402
 from tests.factories import World  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
@@ -96,12 +95,5 @@ if __name__ == "__main__":
         database_figures(f"sqlite:///{folder}/bench.sqlite", folder)
         server = os.environ.get("TEST_DATABASE_URL")
         if server:
-            name = f"onestop_bench_{os.getpid()}"
-            admin = create_engine(server, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                database_figures(server.rsplit("/", 1)[0] + "/" + name, folder)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            with throwaway_postgres(server, "onestop_bench") as url:
+                database_figures(url, folder)

@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,22 +15,15 @@ from onestop import create_app
 from onestop.app import ROOT
 from onestop.extensions import db
 from onestop.notifications.services import DEFAULT_RULES
+from tests.databases import throwaway_postgres
 
 
 def targets(tmp_path):
     yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
     server = os.environ.get("TEST_DATABASE_URL")
     if server:
-        name = f"onestop_migrations_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.rsplit("/", 1)[0] + "/" + name
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with throwaway_postgres(server, "onestop_migrations") as url:
+            yield url
 
 
 def test_one_head():

@@ -5,7 +5,6 @@ worker/beat processes, a Redis broker (a dedicated db of the shared server, or a
 redis-server when the test kills Redis), and recording SMTP servers on loopback. A service
 that cannot be reached fails the test.
 """
-import uuid
 
 import psycopg
 import pytest
@@ -13,6 +12,7 @@ import redis
 
 from onestop.extensions import db
 from onestop.notifications import services
+from tests.databases import throwaway_postgres
 from tests.workers.harness import (
     Deployment,
     MailServer,
@@ -30,15 +30,13 @@ SHARED_REDIS_URL = "redis://127.0.0.1:6379/5"
 @pytest.fixture
 def database_url():
     """A fresh PostgreSQL database, dropped at the end."""
-    name = f"onestop_w_{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg.connect(f"{PG_SERVER}/test", autocommit=True, connect_timeout=5)
+        psycopg.connect(f"{PG_SERVER}/test", connect_timeout=5).close()
     except psycopg.OperationalError as error:
         pytest.fail(f"PostgreSQL is not reachable at {PG_SERVER}: {error}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_postgres("postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                            "onestop_w") as url:
+        yield url
 
 
 @pytest.fixture
