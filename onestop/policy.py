@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, select, true
 
-from onestop.accounts.models import Role
+from onestop.accounts.models import PARTNER_ROLES, STAFF_ROLES, Role
 from onestop.cases.models import Case
 from onestop.errors import NotAllowed, NotFound
 from onestop.firms.models import Firm
@@ -12,7 +12,7 @@ from onestop.tasks.models import AgencyTask
 
 
 def _staff(user, obj=None) -> bool:
-    return user.role in (Role.CASEWORKER, Role.ADMIN)
+    return user.role in STAFF_ROLES
 
 
 def _admin(user, obj=None) -> bool:
@@ -24,7 +24,7 @@ def _firm_member(user, obj=None) -> bool:
 
 
 def _partner(user, obj=None) -> bool:
-    return user.role in (Role.PARTNER, Role.PARTNER_LEAD) and user.organization_id is not None
+    return user.role in PARTNER_ROLES and user.organization_id is not None
 
 
 def _holds_task(user, case: Case) -> bool:
@@ -76,7 +76,6 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "case.route": _staff,
     "case.resolve": _staff,
     "case.close": _staff,
-    "case.override_due": _staff,
     "case.reopen": _own_firm_case,
     "case.withdraw": _own_firm_case,
     "case.answer": _own_firm_case,

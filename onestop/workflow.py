@@ -66,11 +66,32 @@ TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 CASCADES = {("case", "start"), ("case", "wait_on_firm"), ("case", "firm_answered"),
             ("case", "tasks_done"), ("task", "firm_answered"), ("task", "cancel")}
 
+def decline_pending(task: AgencyTask) -> bool:
+    """A declined task the desk has not rerouted since (nothing was routed after it)."""
+    return (task.status == T.DECLINED
+            and task.finished_at >= max(t.routed_at for t in task.case.tasks))
+
+
+def _all_tasks_finished(case: Case) -> bool:
+    return not any(t.status in ACTIVE_TASK for t in case.tasks)
+
+
+def _work_is_done(case: Case) -> bool:
+    return (_all_tasks_finished(case) and any(t.status == T.DONE for t in case.tasks)
+            and not any(decline_pending(t) for t in case.tasks))
+
+
 # Preconditions beyond the current state: action -> (check, message when it fails).
 CASE_GUARDS = {
-    "resolve": (lambda case: not any(t.status in ACTIVE_TASK for t in case.tasks),
+    "resolve": (_all_tasks_finished,
                 _l("Some tasks are still open; they must be finished first.")),
+    "tasks_done": (_work_is_done, _l("Some tasks are still open; they must be finished first.")),
 }
+
+
+def guard_allows(case: Case, action: str) -> bool:
+    guard = CASE_GUARDS.get(action)
+    return guard is None or guard[0](case)
 
 STATUS_LABELS = {
     C.SUBMITTED: _l("Submitted"),
@@ -104,9 +125,8 @@ def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str
             _l("Cannot %(action)s: it is %(status)s now.",
                action=ACTION_LABELS.get(action, action), status=STATUS_LABELS[obj.status])
         )
-    guard = CASE_GUARDS.get(action) if kind == "case" else None
-    if guard and not guard[0](obj):
-        raise InvalidTransition(guard[1])
+    if kind == "case" and not guard_allows(obj, action):
+        raise InvalidTransition(CASE_GUARDS[action][1])
     before = obj.status
     obj.status = target
     case = obj if kind == "case" else obj.case
@@ -149,7 +169,7 @@ def case_actions(actor, case: Case) -> list[str]:
     """The case moves this actor may make now (for showing buttons)."""
     return [a for a, (sources, _) in CASE_TRANSITIONS.items()
             if ("case", a) not in CASCADES and case.status in sources
-            and (a not in CASE_GUARDS or CASE_GUARDS[a][0](case))
+            and guard_allows(case, a)
             and policy.can(actor, f"case.{a}", case)]
 
 

@@ -18,6 +18,10 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+STAFF_ROLES = (Role.CASEWORKER, Role.ADMIN)        # the city one-stop desk
+PARTNER_ROLES = (Role.PARTNER, Role.PARTNER_LEAD)  # a partner organization's people
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -50,11 +54,11 @@ class User(UserMixin, db.Model):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.CASEWORKER, Role.ADMIN)
+        return self.role in STAFF_ROLES
 
     @property
     def is_partner(self) -> bool:
-        return self.role in (Role.PARTNER, Role.PARTNER_LEAD)
+        return self.role in PARTNER_ROLES
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from onestop import policy
-from onestop.accounts.models import LoginFailure, Role, User
+from onestop.accounts.models import PARTNER_ROLES, LoginFailure, Role, User
 from onestop.errors import Conflict, Invalid, NotAllowed
 from onestop.extensions import db
 
@@ -99,7 +99,7 @@ def check_membership(role: str, firm, organization) -> None:
         raise Invalid(_l("Unknown role."), field="role")
     if role == Role.FIRM and firm is None:
         raise Invalid(_l("A firm member needs a firm."), field="firm")
-    if role in (Role.PARTNER, Role.PARTNER_LEAD) and (organization is None
+    if role in PARTNER_ROLES and (organization is None
                                                       or not organization.is_partner):
         raise Invalid(_l("A partner member needs a partner organization."),
                       field="organization")

@@ -30,7 +30,7 @@ def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
     user.role = role
     user.is_enabled = is_enabled
     user.firm = firm if role == Role.FIRM else None
-    user.organization = organization if role in (Role.PARTNER, Role.PARTNER_LEAD) else None
+    user.organization = organization if role != Role.FIRM else None
     if was_enabled and not is_enabled:
         user.session_version += 1
 

@@ -225,15 +225,8 @@ def withdraw_case(actor, case: Case, reason: str, *, now: datetime, version) -> 
 
 def resolve_if_all_done(actor, case: Case, *, now: datetime) -> None:
     """The last finished task resolves the case, when one was done and no decline still
-    waits for the desk to reroute."""
-    if case.status != CaseStatus.IN_PROGRESS:
-        return
-    statuses = {t.status for t in case.tasks}
-    if statuses & set(ACTIVE_TASK) or TaskStatus.DONE not in statuses:
-        return
-    last_routed_at = max(t.routed_at for t in case.tasks)
-    if any(t.status == TaskStatus.DECLINED and t.finished_at >= last_routed_at
-           for t in case.tasks):
+    waits for the desk to reroute (the workflow's guard on "tasks_done")."""
+    if case.status != CaseStatus.IN_PROGRESS or not workflow.guard_allows(case, "tasks_done"):
         return
     workflow.apply_case(actor, case, "tasks_done", now=now, cascade=True)
     case.resolved_at = now

@@ -43,7 +43,7 @@ from onestop.orgs.models import Organization
 from onestop.storage import upload_dir
 from onestop.tasks.models import AgencyTask
 from onestop.web import load, perform
-from onestop.workflow import OPEN_CASE, STATUS_LABELS, CaseStatus
+from onestop.workflow import ACTIVE_TASK, OPEN_CASE, STATUS_LABELS, CaseStatus
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -209,8 +209,7 @@ def show(case_id: int):
         Organization.kind != "city_desk", Organization.is_active).order_by(Organization.name))
     route_form = RouteForm(version=case.version)
     default_ids = {o.id for o in case.request_type.default_partners}
-    busy = {t.organization_id for t in tasks if t.status in ("open", "accepted",
-                                                             "waiting_on_firm")}
+    busy = {t.organization_id for t in tasks if t.status in ACTIVE_TASK}
     route_form.organizations.choices = [(o.id, o.display_name(str(get_locale())))
                                         for o in partners if o.id not in busy]
     route_form.organizations.data = [i for i in default_ids if i not in busy]

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
-from onestop.accounts.models import Role, User
+from onestop.accounts.models import STAFF_ROLES, Role, User
 from onestop.accounts.services import invite_user
 from onestop.cases.models import Case
 from onestop.db import utcnow
@@ -22,7 +22,7 @@ bp = Blueprint("firms", __name__, url_prefix="/firms")
 
 def staff_choices() -> list[tuple[int, str]]:
     staff = db.session.scalars(select(User).where(
-        User.role.in_([Role.CASEWORKER, Role.ADMIN]), User.is_enabled).order_by(User.name))
+        User.role.in_(STAFF_ROLES), User.is_enabled).order_by(User.name))
     return [(0, _("— none —"))] + [(u.id, u.name) for u in staff]
 
 

@@ -9,14 +9,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
-from onestop.accounts.models import Role
 from onestop.cases.models import Case
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
 from onestop.extensions import db
 from onestop.tasks.models import AgencyTask
 from onestop.web import work_calendar_for_request
-from onestop.workflow import ACTIVE_TASK, OPEN_CASE, RUNNING_TASK, CaseStatus
+from onestop.workflow import (
+    ACTIVE_TASK,
+    OPEN_CASE,
+    RUNNING_TASK,
+    CaseStatus,
+    TaskStatus,
+    decline_pending,
+)
 
 bp = Blueprint("home", __name__)
 HOME_LIMIT = 20
@@ -37,6 +43,7 @@ def _tasks(*conditions):
     return db.session.scalars(
         select(AgencyTask).where(policy.visible_tasks(current_user), *conditions)
         .options(selectinload(AgencyTask.case).selectinload(Case.firm),
+                 selectinload(AgencyTask.case).selectinload(Case.tasks),
                  selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
         .order_by(AgencyTask.due_at, AgencyTask.id).limit(HOME_LIMIT)).all()
 
@@ -45,7 +52,7 @@ def _tasks(*conditions):
 @login_required
 def index():
     now = utcnow()
-    if current_user.role in (Role.CASEWORKER, Role.ADMIN):
+    if policy.can(current_user, "case.queue"):
         soon = work_calendar_for_request().end_of_business_day(now, 3)
         new = (Case.status == CaseStatus.SUBMITTED,)
         # A task waiting on the firm has its clock stopped: neither late nor due soon.
@@ -59,8 +66,9 @@ def index():
             counts={"new": _count(Case, policy.visible_cases(current_user), *new),
                     "overdue": _count(AgencyTask, policy.visible_tasks(current_user), *overdue),
                     "soon": _count(AgencyTask, policy.visible_tasks(current_user), *due_soon)},
-            declined_tasks=_tasks(AgencyTask.status == "declined",
-                                  AgencyTask.case.has(Case.status.in_(OPEN_CASE))),
+            declined_tasks=[t for t in _tasks(AgencyTask.status == TaskStatus.DECLINED,
+                                              AgencyTask.case.has(Case.status.in_(OPEN_CASE)))
+                            if decline_pending(t)],
         )
     if current_user.is_partner:
         return render_template("home/partner.html",

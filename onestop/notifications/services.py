@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from onestop import mail, policy
-from onestop.accounts.models import Role, User
+from onestop.accounts.models import PARTNER_ROLES, Role, User
 from onestop.cases.models import Case
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
@@ -70,7 +70,7 @@ class _Recipients:
         self.leads: dict[int, list[User]] = defaultdict(list)
         self.firm_members: dict[int, list[User]] = defaultdict(list)
         for user in db.session.scalars(select(User).where(User.is_enabled)):
-            if user.role in (Role.PARTNER, Role.PARTNER_LEAD) and user.organization_id:
+            if user.role in PARTNER_ROLES and user.organization_id:
                 self.members[user.organization_id].append(user)
                 if user.role == Role.PARTNER_LEAD:
                     self.leads[user.organization_id].append(user)

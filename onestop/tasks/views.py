@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
-from onestop.accounts.models import Role, User
+from onestop.accounts.models import PARTNER_ROLES, User
 from onestop.cases.forms import VersionedForm
 from onestop.cases.models import Case, Comment
 from onestop.db import utcnow
@@ -59,7 +59,7 @@ def index():
 def _members(task: AgencyTask) -> list[User]:
     return list(db.session.scalars(select(User).where(
         User.organization_id == task.organization_id,
-        User.role.in_([Role.PARTNER, Role.PARTNER_LEAD]), User.is_enabled).order_by(User.name)))
+        User.role.in_(PARTNER_ROLES), User.is_enabled).order_by(User.name)))
 
 
 @bp.get("/<int:task_id>")
