@@ -9,13 +9,16 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from workers.celery_app import WORKER_ARGS  # noqa: E402
+
 BIN = Path(sys.executable).parent
 INSTANCE = Path(os.environ.get("ONESTOP_INSTANCE", Path.cwd() / "instance"))
 CELERY = [str(BIN / "celery"), "-A", "workers.celery_app:celery_app"]
 COMMANDS = {
     "web": [str(BIN / "flask"), "--app", "onestop", "run", "--host", "127.0.0.1", "--port",
             os.environ.get("PORT", "5000")],
-    "worker": [*CELERY, "worker", "--concurrency", "2", "--loglevel", "INFO"],
+    "worker": [*CELERY, *WORKER_ARGS, "--concurrency", "2", "--loglevel", "INFO"],
     "beat": [*CELERY, "beat", "--loglevel", "INFO",
              "--schedule", str(INSTANCE / "celerybeat-schedule")],
 }

@@ -10,6 +10,12 @@ from onestop.queue import CONTROL_QUEUE, DELIVERY_QUEUE, ROUTES, SWEEP
 
 settings = config_for(None)
 
+# How every OneStop worker is started. The workers need no chatter among themselves
+# (mingle, gossip, worker heartbeats; the SQLite broker cannot carry it anyway), and that
+# chatter is where Celery workers have been seen to stop consuming after a Redis restart
+# (celery/celery#8030, #9054).
+WORKER_ARGS = ["worker", "--without-mingle", "--without-gossip", "--without-heartbeat"]
+
 
 @cache
 def flask_app():

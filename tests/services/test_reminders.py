@@ -173,7 +173,7 @@ def test_delivery_writes_the_email_in_the_recipients_language(world, rules, app)
     assert outcomes == ["sent", "sent"]
     sent = {m["To"]: m for m in (
         BytesParser(policy=email_policy.default).parsebytes(p.read_bytes())
-        for p in Path(app.config["OUTBOX_DIR"]).glob("*.eml"))}
+        for p in Path(app.config["OUTBOX_DIR"]).glob("notification-*.eml"))}
     english, korean = sent["staff@union.test"], sent["lead@union.test"]
     assert english["Subject"] == "[OneStop] Due in 3 business days: Hire"
     assert korean["Subject"] == "[OneStop] 처리기한 3근무일 전: Hire"

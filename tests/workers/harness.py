@@ -26,6 +26,7 @@ from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
 from tests.factories import World
+from workers.celery_app import WORKER_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -274,7 +275,7 @@ class Processes:
     def worker(self, deployment: Deployment, name: str = "w1", concurrency: int = 2,
                ready_timeout: float = 30) -> Process:
         process = self.start(name, [str(VENV_BIN / "celery"), "-A", "workers.celery_app:celery_app",
-                                    "worker", "-c", str(concurrency), "--loglevel", "INFO",
+                                    *WORKER_ARGS, "-c", str(concurrency), "--loglevel", "INFO",
                                     "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"], deployment)
         wait_for(lambda: " ready." in process.log() or process.popen.poll() is not None,
                  timeout=ready_timeout, what=f"worker {name} ready", detail=process.log)
