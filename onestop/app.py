@@ -7,8 +7,10 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from onestop.config import config_for
+from onestop.db import MAX_ID
 from onestop.extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,15 +34,26 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         # Behind a load balancer: the client's address (for the sign-in limits) and scheme.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
                                 x_proto=app.config["PROXY_HOPS"])
+    # Ids beyond the database's integer range are no such object (404), not an error.
+    app.url_map.converters["int"] = BoundedInt
     register_extensions(app)
     register_blueprints(app)
     from onestop import web
 
+    web.register_request_guards(app)
     web.register_error_handlers(app)
     web.register_template_helpers(app)
     web.register_security_headers(app)
     register_cli(app)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """<int:...> up to PostgreSQL's integer maximum."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _select_locale() -> str:
@@ -88,6 +101,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import onestop.cases.filing  # noqa: F401  (its routes join the cases blueprint)
     from onestop.accounts.views import bp as accounts
     from onestop.admin.views import bp as admin
     from onestop.cases.views import bp as cases

@@ -17,8 +17,12 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     INSTANCE_DIR = str(_instance_dir())
     UPLOAD_DIR = str(_instance_dir() / "uploads")
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+    MAX_FILES_PER_SUBMIT = 5
+    # A request may carry every file at its limit, plus the form's text.
+    MAX_CONTENT_LENGTH = MAX_FILES_PER_SUBMIT * MAX_ATTACHMENT_BYTES + 1024 * 1024
+    # What an OOXML or HWPX package may inflate to (a zip bomb inflates far beyond).
+    MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -13,6 +13,10 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest id the database's integer columns hold (PostgreSQL's integer).
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

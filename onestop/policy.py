@@ -2,10 +2,10 @@
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from onestop.accounts.models import PARTNER_ROLES, STAFF_ROLES, Role
-from onestop.cases.models import Case
+from onestop.cases.models import Attachment, Case, Comment, Event, NoteAudience
 from onestop.errors import NotAllowed, NotFound
 from onestop.firms.models import Firm
 from onestop.tasks.models import AgencyTask
@@ -29,6 +29,11 @@ def _partner(user, obj=None) -> bool:
 
 def _holds_task(user, case: Case) -> bool:
     return _partner(user) and any(t.organization_id == user.organization_id for t in case.tasks)
+
+
+def _holds_active_task(user, case: Case) -> bool:
+    return _partner(user) and any(t.organization_id == user.organization_id
+                                  and t.finished_at is None for t in case.tasks)
 
 
 def _sees_case(user, case: Case) -> bool:
@@ -63,8 +68,13 @@ def _sees_firm(user, firm: Firm) -> bool:
     return _staff(user) or (_firm_member(user) and user.firm_id == firm.id)
 
 
-def _sees_internal(user, case: Case) -> bool:
-    return _staff(user) or _holds_task(user, case)
+def _writes_note(user, case: Case) -> bool:
+    return _staff(user) or _holds_active_task(user, case)
+
+
+def _sees_task_internals(user, task: AgencyTask) -> bool:
+    """Decline reasons, due-date reasons, assignments: the desk and the task's organization."""
+    return _staff(user) or _works_task(user, task)
 
 
 RULES: dict[str, Callable[[Any, Any], bool]] = {
@@ -81,8 +91,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "case.answer": _own_firm_case,
     "case.edit_checklist": lambda u, c: _staff(u) or _own_firm_case(u, c),
     "case.comment": _sees_case,
-    "case.comment_internal": _sees_internal,
-    "case.see_internal": _sees_internal,
+    "case.write_note": _writes_note,
     "case.attach": _sees_case,
     "task.view": _sees_task,
     "task.open": lambda u, t: _staff(u) or _works_task(u, t),
@@ -93,6 +102,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "task.decline": _works_task,
     "task.assign": lambda u, t: _staff(u) or _leads_task(u, t),
     "task.override_due": lambda u, t: _staff(u),
+    "task.see_internal": _sees_task_internals,
     "firm.view": _sees_firm,
     "firm.onboard": _staff,
     "firm.invite": lambda u, f: _staff(u),
@@ -151,3 +161,68 @@ def visible_firms(user) -> ColumnElement[bool]:
     if _firm_member(user):
         return Firm.id == user.firm_id
     return false()
+
+
+def note_audiences(user, case: Case) -> list[str]:
+    """The audiences this user may choose for a comment on this case, the default first."""
+    if not can(user, "case.comment", case):
+        return []
+    if not can(user, "case.write_note", case):
+        return [NoteAudience.PUBLIC]
+    if _staff(user):
+        return [NoteAudience.PUBLIC, NoteAudience.PARTNERS, NoteAudience.DESK]
+    return [NoteAudience.PARTNERS, NoteAudience.PUBLIC, NoteAudience.DESK]
+
+
+def _own_task_on_case(user, case_id, at=None) -> ColumnElement[bool]:
+    """One of the user's organization's tasks on the case is active now, or was at `at`."""
+    on_case = (AgencyTask.case_id == case_id,
+               AgencyTask.organization_id == user.organization_id)
+    if at is None:
+        return select(AgencyTask.id).where(*on_case).exists()
+    return select(AgencyTask.id).where(*on_case, or_(
+        AgencyTask.finished_at.is_(None),
+        and_(AgencyTask.routed_at <= at, AgencyTask.finished_at > at))).exists()
+
+
+def visible_comments(user) -> ColumnElement[bool]:
+    """WHERE clause for the comments this user may read.
+
+    A partner reads the public conversation of its cases, and internal notes meant for the
+    partners while its task on the case is active, or written while one was.
+    """
+    if _staff(user):
+        return true()
+    public = Comment.audience == NoteAudience.PUBLIC
+    if _firm_member(user):
+        return and_(public, Comment.case.has(Case.firm_id == user.firm_id))
+    if _partner(user):
+        return or_(
+            and_(public, _own_task_on_case(user, Comment.case_id)),
+            and_(Comment.audience == NoteAudience.PARTNERS,
+                 _own_task_on_case(user, Comment.case_id, at=Comment.created_at)))
+    return false()
+
+
+def visible_events(user) -> ColumnElement[bool]:
+    """WHERE clause for the history entries this user may read.
+
+    Internal entries (a decline's reason, a due-date override's reason, an assignment) are
+    for the desk and the organization whose task they concern; a note's entry follows its note.
+    """
+    if _staff(user):
+        return true()
+    if _firm_member(user):
+        return and_(Event.is_internal.is_(False), Event.case.has(Case.firm_id == user.firm_id))
+    if _partner(user):
+        return and_(_own_task_on_case(user, Event.case_id), or_(
+            and_(Event.is_internal.is_(False), Event.comment_id.is_(None)),
+            Event.task.has(AgencyTask.organization_id == user.organization_id),
+            Event.comment.has(visible_comments(user))))
+    return false()
+
+
+def visible_attachments(user) -> ColumnElement[bool]:
+    """WHERE clause for the files this user may download: a note's files follow the note."""
+    return and_(Attachment.case.has(visible_cases(user)),
+                or_(Attachment.comment_id.is_(None), Attachment.comment.has(visible_comments(user))))

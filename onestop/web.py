@@ -1,8 +1,21 @@
 """What every page shares: error pages, the transaction edge, template helpers, headers."""
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,23 +24,52 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from onestop import policy, workflow
 from onestop.concurrency import CHANGED_MEANWHILE
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
-from onestop.errors import DomainError, NotAllowed, NotFound
-from onestop.extensions import db
+from onestop.errors import DomainError, Invalid, NotAllowed, NotFound
+from onestop.extensions import db, login_manager
+from onestop.submissions.services import claim_token, first_landing
 
 
-def perform(action, *args, form=None, **kwargs):
+class Refused:
+    """What perform returns when the service refused: falsy, with the answer's status
+    (409 when the object changed or its state does not allow this now, 422 for input)."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+    def __bool__(self) -> bool:
+        return False
+
+
+class AlreadyDone(Exception):
+    """A form's one-time token was claimed before: the repeat lands where the first did."""
+
+    def __init__(self, landing: str) -> None:
+        super().__init__(landing)
+        self.landing = landing
+
+
+def perform(action, *args, form=None, landing=None, **kwargs):
     """Run one service call as one transaction: commit on success, roll back and report on
     a domain error (on the form field it concerns, else as a flash). Returns the service's
-    result, or None when it failed."""
+    result (True when it returns nothing), or a falsy Refused.
+
+    A form carrying a one-time token claims it in the same transaction, so a repeated
+    submit (double click, parallel posts, back and resubmit) raises AlreadyDone instead of
+    acting twice; `landing` (a URL, or a function of the result) is where both land.
+    """
+    token = getattr(getattr(form, "once", None), "data", None)
     try:
+        submission = _claim(token) if token else None
         result = action(*args, **kwargs)
+        if submission is not None:
+            submission.landing = (landing(result) if callable(landing) else landing) or ""
         db.session.commit()
-        return result if result is not None else True
     except (NotFound, NotAllowed):
         db.session.rollback()
         raise
@@ -38,12 +80,30 @@ def perform(action, *args, form=None, **kwargs):
             field.errors = [*field.errors, str(error.message)]
         else:
             flash(str(error.message), "error")
-        return None
+        return Refused(422 if isinstance(error, Invalid) else 409)
     except (StaleDataError, IntegrityError):
         # A version that moved on, or a unique value someone saved a moment earlier.
         db.session.rollback()
         flash(str(CHANGED_MEANWHILE), "error")
-        return None
+        return Refused(409)
+    session["saved_form"] = request.path  # tells the page's draft keeper to forget it
+    return result if result is not None else True
+
+
+def changes_since(events, form, status: int) -> list:
+    """The history entries a page refused with 409 had not shown (its form's `seen`)."""
+    seen = getattr(getattr(form, "seen", None), "data", None) or ""
+    if status != 409 or not seen.isdigit():
+        return []
+    return [e for e in events if e.id > int(seen)]
+
+
+def _claim(token: str):
+    try:
+        return claim_token(current_user, token, now=utcnow())
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyDone(first_landing(current_user, token) or url_for("home.index")) from None
 
 
 def load(model, object_id: int, action: str | None = None):
@@ -55,13 +115,36 @@ def load(model, object_id: int, action: str | None = None):
     return obj
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_path(target: str | None) -> str | None:
+    """target as a path of this site that the URL map answers (with its query), or None.
+    Control characters are dropped first (browsers and Werkzeug drop some of them later,
+    which turned /\t/evil.example into //evil.example), then anything with a scheme, a
+    host, a backslash or a leading // is refused."""
+    if not target:
+        return None
+    parts = urlsplit(_CONTROL.sub("", target))
+    path = parts.path
+    if (parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//")
+            or "\\" in path or "%2f" in path.lower() or "%5c" in path.lower()):
+        return None
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except RequestRedirect as moved:
+        path = urlsplit(moved.new_url).path
+    except HTTPException:
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 def back(default_endpoint: str, **values):
     """Redirect to the same-site page the user came from, else to the default."""
     parts = urlsplit(request.referrer or "")
-    same_site = parts.netloc in ("", request.host)
-    if same_site and parts.path.startswith("/") and not parts.path.startswith("//"):
-        return redirect(parts.path + (f"?{parts.query}" if parts.query else ""), 303)
-    return redirect(url_for(default_endpoint, **values), 303)
+    came_from = safe_path(parts.path + (f"?{parts.query}" if parts.query else "")) \
+        if parts.netloc in ("", request.host) else None
+    return redirect(came_from or url_for(default_endpoint, **values), 303)
 
 
 ERROR_TITLES = {
@@ -78,9 +161,9 @@ ERROR_TITLES = {
 
 
 def register_error_handlers(app: Flask) -> None:
-    def page(code: int, message: str | None = None):
+    def page(code: int, message: str | None = None, **extra):
         return render_template("error.html", code=code, title=ERROR_TITLES.get(code, ""),
-                               message=message), code
+                               message=message, **extra), code
 
     @app.errorhandler(NotFound)
     def not_found(error):
@@ -92,16 +175,28 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return page(403, str(error.message) if error.message != "not allowed" else None)
 
+    @app.errorhandler(AlreadyDone)
+    def already_done(error):
+        flash(_("This was sent already, so it was not done again. Here is the result."), "info")
+        return redirect(error.landing, 303)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         app.logger.info("CSRF refused: %s", error.description)
-        return page(400, _("The form expired or was sent from elsewhere. Reload the page "
-                           "and try again."))
+        if not current_user.is_authenticated:
+            message = _("You were signed out (in another tab, or after a while without "
+                        "activity), so the form was not sent. Sign in again and send it.")
+        else:
+            message = _("The form expired or was sent from elsewhere, so it was not sent.")
+        return page(400, message, **_way_back(signed_out=not current_user.is_authenticated))
 
     @app.errorhandler(413)
     def too_large(error):
-        return page(413, _("The upload is too large (at most %(mb)d MB per file).",
-                           mb=app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)))
+        config = app.config
+        return page(413, _("The files are too large: at most %(mb)d MB each and %(n)d files "
+                           "at a time. Nothing was sent.",
+                           mb=config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
+                           n=config["MAX_FILES_PER_SUBMIT"]), **_way_back(signed_out=False))
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -112,6 +207,58 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error")
         return page(500)
+
+
+def _way_back(*, signed_out: bool) -> dict:
+    """A link back to the form a refused post came from (its text is kept in the browser by
+    static/forms.js), through the sign-in when the session ended, and the files to choose
+    again (a refused post's files cannot be kept: it was never read)."""
+    parts = urlsplit(request.referrer or "")
+    form_page = safe_path(parts.path + (f"?{parts.query}" if parts.query else "")) \
+        if parts.netloc in ("", request.host) else None
+    if form_page is None:
+        return {}
+    try:
+        files = [f.filename for f in request.files.values() if f.filename]
+    except HTTPException:  # the body itself was refused (too large)
+        files = []
+    return {"continue_url": url_for("accounts.login", next=form_page) if signed_out
+            else form_page, "files_again": files}
+
+
+def register_request_guards(app: Flask) -> None:
+    @app.before_request
+    def refuse_control_characters():
+        """A NUL or other control character in the URL, or a NUL in a form field or file
+        name, is refused up front: nothing could store it faithfully."""
+        in_url = [request.path, request.host, request.remote_addr or "",
+                  *(item for pair in request.args.items(multi=True) for item in pair)]
+        if any(_CONTROL.search(value) for value in in_url):
+            abort(400)
+        if request.method == "POST" and any(
+                "\x00" in item for pair in request.form.items(multi=True) for item in pair):
+            abort(400)
+        if request.method == "POST" and any(
+                "\x00" in (f.filename or "") for f in request.files.values()):
+            abort(400)
+
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        if request.method == "POST":
+            # The session ended while the form was open: back to it after signing in; its
+            # text is kept in the browser (static/forms.js), its files must be chosen again.
+            flash(_("Your session ended, so the form was not sent. Sign in again; what you "
+                    "typed is kept on the form."), "info")
+            way = _way_back(signed_out=True)
+            return redirect(way.get("continue_url") or url_for("accounts.login"), 303)
+        flash(_("Sign in to see this page."), "info")
+        return redirect(url_for("accounts.login", next=safe_path(request.full_path)), 302)
+
+    @app.context_processor
+    def saved_form():
+        # The form a successful post came from: static/forms.js forgets its kept draft.
+        return {"saved_form": session.pop("saved_form", None) if has_request_context()
+                else None}
 
 
 def work_calendar_for_request():
@@ -167,6 +314,7 @@ EVENT_LABELS = {
     "task.cancel": _l("%(org)s task cancelled"),
     "task.assign": _l("%(org)s task assigned"),
     "task.due_changed": _l("%(org)s task due date changed"),
+    "task.due_beyond_period": _l("%(org)s task due date set beyond the legal period"),
 }
 
 

@@ -3,6 +3,7 @@ import contextvars
 import os
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -52,6 +53,8 @@ def ctx(app):
     """An app context over an empty database."""
     with app.app_context():
         _empty_all_tables()
+        for stored in Path(app.config["UPLOAD_DIR"]).iterdir():
+            stored.unlink()
         yield app
         db.session.remove()
 

@@ -1,12 +1,12 @@
 """Admin forms."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from onestop.accounts.models import Role
 from onestop.cases.forms import MultiCheckboxField
 from onestop.catalog.labels import CATEGORY_LABELS
+from onestop.forms import BaseForm
 from onestop.orgs.models import OrgKind
 
 ROLE_LABELS = {
@@ -27,7 +27,7 @@ KIND_LABELS = {
 }
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
     organization = SelectField(_l("Organization"), coerce=int)
@@ -40,15 +40,17 @@ class NewUserForm(UserForm):
     locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(BaseForm):
     name = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=160)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=160)])
     kind = SelectField(_l("Kind"), choices=[(k.value, KIND_LABELS[k]) for k in OrgKind])
     is_active = BooleanField(_l("Active"), default=True)
 
 
-class RequestTypeForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+class RequestTypeForm(BaseForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("Lowercase letters, digits and hyphens, e.g. "
+                                      "building-permit"))
     name = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=160)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=160)])
     category = SelectField(_l("Category"),
@@ -58,11 +60,13 @@ class RequestTypeForm(FlaskForm):
     checklist = TextAreaField(_l("Required documents"), validators=[Length(max=5000)],
                               description=_l("One a line: Korean | English"))
     form_fields = TextAreaField(_l("Form fields"), validators=[Length(max=5000)],
-                                description=_l("One a line: name | Korean | English | required"))
+                                description=_l("One a line: name | Korean | English | options "
+                                               "(required; number or integer; unit=㎡ or "
+                                               "unit=명/people)"))
     partners = MultiCheckboxField(_l("Default partners"), coerce=int, validate_choice=False)
     is_active = BooleanField(_l("Offered to firms"), default=True)
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(BaseForm):
     day = DateField(_l("Day"), validators=[DataRequired()])
     name = StringField(_l("Why"), validators=[DataRequired(), Length(max=120)])

@@ -2,11 +2,12 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from onestop import policy
 from onestop.accounts.models import Role, User
 from onestop.accounts.services import check_membership
+from onestop.catalog.fields import KINDS
 from onestop.catalog.models import Category, RequestType
 from onestop.deadlines import parse_period
 from onestop.errors import Conflict, Invalid
@@ -62,7 +63,9 @@ def parse_checklist(text: str) -> list[dict]:
 
 
 def parse_form_fields(text: str) -> list[dict]:
-    """One field a line: 'name | Korean label | English label | required'."""
+    """One field a line: 'name | Korean label | English label | options', the options
+    being any of 'required', 'number' or 'integer', and 'unit=㎡' (or 'unit=명/people'
+    for a unit that differs by language)."""
     fields = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -76,10 +79,56 @@ def parse_form_fields(text: str) -> list[dict]:
             raise Invalid(_l("Line %(n)d: the field name is used twice.", n=number),
                           field="form_fields")
         ko = parts[1] if len(parts) > 1 and parts[1] else name
-        en = parts[2] if len(parts) > 2 and parts[2] else ko
-        required = len(parts) > 3 and parts[3].lower() in ("required", "y", "yes", "필수")
-        fields.append({"name": name, "ko": ko, "en": en, "required": required})
+        field = {"name": name, "ko": ko, "en": parts[2] if len(parts) > 2 and parts[2] else ko,
+                 "required": False}
+        for option in re.split(r"[,\s]+", parts[3] if len(parts) > 3 else ""):
+            _apply_option(field, option, number)
+        fields.append(field)
     return fields
+
+
+def _apply_option(field: dict, option: str, line: int) -> None:
+    word = option.lower()
+    if not word:
+        return
+    if word in ("required", "y", "yes", "필수"):
+        field["required"] = True
+    elif word in KINDS:
+        field["kind"] = word
+    elif word.startswith("unit="):
+        ko, _sep, en = option[5:].partition("/")
+        field["unit"] = {"ko": ko.strip(), "en": (en or ko).strip()}
+    else:
+        raise Invalid(_l("Line %(n)d: unknown option %(option)s (use required, number, "
+                         "integer, unit=…).", n=line, option=option), field="form_fields")
+
+
+def form_fields_text(fields: list[dict]) -> str:
+    """The fields as the admin form's lines (the inverse of parse_form_fields)."""
+    lines = []
+    for f in fields:
+        options = (["required"] if f.get("required") else []) + (
+            [f["kind"]] if f.get("kind", "text") != "text" else [])
+        unit = f.get("unit")
+        if unit:
+            options.append("unit=" + (unit["ko"] if unit["ko"] == unit["en"]
+                                      else f"{unit['ko']}/{unit['en']}"))
+        lines.append(" | ".join([f["name"], f["ko"], f["en"], *([" ".join(options)]
+                                                                if options else [])]))
+    return "\n".join(lines)
+
+
+CODE = re.compile(r"[a-z][a-z0-9-]{1,39}")
+
+
+def _unique_names(request_type: RequestType | None, name: str, name_en: str) -> None:
+    others = select(RequestType).where(RequestType.id != (request_type.id if request_type
+                                                          else -1))
+    if db.session.scalar(others.where(RequestType.name == name)):
+        raise Conflict(_l("Another request type has this Korean name."), field="name")
+    if name_en and db.session.scalar(others.where(func.lower(RequestType.name_en)
+                                                  == name_en.lower())):
+        raise Conflict(_l("Another request type has this English name."), field="name_en")
 
 
 def save_request_type(actor, request_type: RequestType | None, *, code: str, name: str,
@@ -95,15 +144,20 @@ def save_request_type(actor, request_type: RequestType | None, *, code: str, nam
         raise Invalid(_l("Write the period as 3h, 5d, 10d, 2w, 1m, 1y or immediate."),
                       field="period") from None
     code = code.strip().lower()
+    if not CODE.fullmatch(code):
+        raise Invalid(_l("A code is 2 to 40 lowercase letters, digits and hyphens, starting "
+                         "with a letter, like building-permit."), field="code")
     clash = db.session.scalar(select(RequestType.id).where(RequestType.code == code))
     if clash and (request_type is None or clash != request_type.id):
         raise Conflict(_l("This code is taken."), field="code")
+    name, name_en = " ".join(name.split()), " ".join(name_en.split())
+    _unique_names(request_type, name, name_en)
     if any(not p.is_partner for p in partners):
         raise Invalid(_l("Only partner organizations take tasks."), field="partners")
     if request_type is None:
         request_type = RequestType()
         db.session.add(request_type)
-    request_type.code, request_type.name, request_type.name_en = code, name.strip(), name_en.strip()
+    request_type.code, request_type.name, request_type.name_en = code, name, name_en
     request_type.category, request_type.period, request_type.is_active = category, period, is_active
     request_type.checklist = parse_checklist(checklist)
     request_type.form_fields = parse_form_fields(form_fields)

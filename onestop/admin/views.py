@@ -146,9 +146,7 @@ def edit_request_type(type_id: int | None):
             is_active=request_type.is_active,
             partners=[p.id for p in request_type.default_partners],
             checklist="\n".join(f"{i['ko']} | {i['en']}" for i in request_type.checklist),
-            form_fields="\n".join(
-                f"{f['name']} | {f['ko']} | {f['en']}" + (" | required" if f["required"] else "")
-                for f in request_type.form_fields))
+            form_fields=services.form_fields_text(request_type.form_fields))
     partners = db.session.scalars(select(Organization).where(
         Organization.kind != "city_desk").order_by(Organization.name)).all()
     form.partners.choices = [(o.id, o.name) for o in partners]

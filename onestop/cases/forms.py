@@ -1,12 +1,12 @@
 """Filing, filtering and acting on cases."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -15,9 +15,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from onestop.cases.models import PRIORITIES
+from onestop.cases.models import PRIORITIES, NoteAudience
+from onestop.forms import BaseForm, OnceForm
 
 PRIORITY_LABELS = {"normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+AUDIENCE_LABELS = {
+    NoteAudience.PUBLIC: _l("Everyone on the request, the firm included"),
+    NoteAudience.PARTNERS: _l("Internal: the desk and the partners working on it now"),
+    NoteAudience.DESK: _l("Internal: the one-stop desk only"),
+}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -25,19 +31,29 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(OnceForm):
     # Required: a save without the version it was based on could overwrite someone's change.
     version = HiddenField(validators=[DataRequired()])
+    # The newest history entry the page showed: a refused save lists what came after it.
+    seen = HiddenField()
 
 
-class FileCaseForm(FlaskForm):
+class FilesMixin:
+    files = MultipleFileField(_l("Attachments"))
+    # Files of an earlier, refused try of this form, kept for a day; ticked ones are sent.
+    kept = MultiCheckboxField(_l("Kept from your last try"), coerce=int, choices=[],
+                              validate_choice=False)
+
+
+class FileCaseForm(FilesMixin, OnceForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("What do you need?"),
                                 validators=[DataRequired(), Length(max=10000)])
     priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
     checklist = MultiCheckboxField(_l("Required documents"), coerce=int, choices=[],
                                    validate_choice=False)
-    files = MultipleFileField(_l("Attachments"))
+    # Fingerprint of the checklist the form offered (see cases.services.checklist_version).
+    offered_checklist = HiddenField()
 
 
 class ChecklistForm(VersionedForm):
@@ -60,13 +76,13 @@ class RouteForm(VersionedForm):
                              validators=[Optional(), Length(max=500)])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(FilesMixin, OnceForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=10000)])
-    is_internal = BooleanField(_l("Internal note (never shown to the firm)"))
-    files = MultipleFileField(_l("Attachments"))
+    # Left out, the author's default audience (policy.note_audiences) is meant.
+    audience = RadioField(_l("Who reads it"), validators=[Optional()], validate_choice=False)
 
 
-class CaseFilterForm(FlaskForm):
+class CaseFilterForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -1,5 +1,6 @@
 """Cases and what hangs off them: comments, attachments, history."""
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,14 @@ from onestop.db import utcnow
 from onestop.extensions import db
 
 PRIORITIES = ("normal", "high", "urgent")
+
+
+class NoteAudience(StrEnum):
+    """Who reads a comment; who may be in each audience is policy.visible_comments()."""
+
+    PUBLIC = "public"      # the firm and everyone on the case
+    PARTNERS = "partners"  # internal: the desk and the partners holding an active task
+    DESK = "desk"          # internal: the desk only
 
 
 class Case(db.Model):
@@ -22,7 +31,10 @@ class Case(db.Model):
     status: Mapped[str] = mapped_column(String(20), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    checked_items: Mapped[list] = mapped_column(JSON, default=list)
+    # The required documents as the request type listed them when the case was filed,
+    # each ticked or not: [{"ko": ..., "en": ..., "done": bool}]. Later catalog edits
+    # never rewrite it.
+    checklist: Mapped[list] = mapped_column(JSON, default=list)
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -58,7 +70,7 @@ class Comment(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
-    is_internal: Mapped[bool] = mapped_column(default=False)
+    audience: Mapped[str] = mapped_column(String(10), default=NoteAudience.PUBLIC)
     # A partner's request for information (보완요구) to the firm.
     is_info_request: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -66,6 +78,10 @@ class Comment(db.Model):
     case = relationship("Case", back_populates="comments")
     author = relationship("User")
     attachments = relationship("Attachment", back_populates="comment")
+
+    @property
+    def is_internal(self) -> bool:
+        return self.audience != NoteAudience.PUBLIC
 
 
 class Attachment(db.Model):
@@ -96,6 +112,8 @@ class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("agency_tasks.id"))
+    # The comment an event records: who may read the event follows who may read the comment.
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(20))
@@ -107,4 +125,5 @@ class Event(db.Model):
 
     case = relationship("Case", back_populates="events")
     task = relationship("AgencyTask")
+    comment = relationship("Comment")
     actor = relationship("User")

@@ -1,4 +1,6 @@
 """Filing, triage, routing, comments and the case's end of life."""
+import hashlib
+import json
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -6,14 +8,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import policy, workflow
-from onestop.cases.models import PRIORITIES, Attachment, Case, Comment, Event
+from onestop.cases.models import PRIORITIES, Attachment, Case, Comment, Event, NoteAudience
+from onestop.catalog.fields import clean_value
 from onestop.catalog.models import RequestType
 from onestop.concurrency import check_version
 from onestop.deadlines import parse_period
-from onestop.errors import Invalid
+from onestop.errors import Invalid, NotAllowed
 from onestop.extensions import db
 from onestop.orgs.models import Organization
 from onestop.storage import store_upload
+from onestop.tasks.due import set_due
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
 from onestop.workflow import ACTIVE_TASK, FINISHED_CASE, ROUTABLE_CASE, CaseStatus, TaskStatus
@@ -22,6 +26,9 @@ from onestop.workflow import ACTIVE_TASK, FINISHED_CASE, ROUTABLE_CASE, CaseStat
 def attach_files(actor, case: Case, files: list[tuple[str, bytes]],
                  comment: Comment | None = None) -> list[Attachment]:
     policy.require(actor, "case.attach", case)
+    limit = current_app.config["MAX_FILES_PER_SUBMIT"]
+    if len(files) > limit:
+        raise Invalid(_l("Attach at most %(n)d files at a time.", n=limit), field="files")
     attachments = [
         Attachment(case=case, comment=comment, uploaded_by=actor,
                    **store_upload(db.session, name, data))
@@ -31,28 +38,40 @@ def attach_files(actor, case: Case, files: list[tuple[str, bytes]],
     return attachments
 
 
+def checklist_version(request_type: RequestType) -> str:
+    """A short fingerprint of the checklist a form offered, to notice an edit meanwhile."""
+    text = json.dumps(request_type.checklist, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def file_case(actor, request_type: RequestType, *, title: str, description: str,
               priority: str, form_data: dict, checked_items: list[int],
-              files: list[tuple[str, bytes]], now: datetime) -> Case:
-    """A firm member files a request for their firm."""
+              files: list[tuple[str, bytes]], now: datetime,
+              offered_checklist: str | None = None) -> Case:
+    """A firm member files a request for their firm. checked_items index the checklist the
+    form offered; offered_checklist is its fingerprint, when the form carried one."""
     policy.require(actor, "case.file")
     if not request_type.is_active:
         raise Invalid(_l("This request type is no longer offered."), field="request_type")
     if priority not in PRIORITIES:
         raise Invalid(_l("Choose a priority."), field="priority")
-    missing = [f["name"] for f in request_type.form_fields
-               if f.get("required") and not str(form_data.get(f["name"], "")).strip()]
+    if offered_checklist is not None and offered_checklist != checklist_version(request_type):
+        raise Invalid(_l("The list of required documents changed while you were filling in "
+                         "the form. Check the list below and tick what you attach again."),
+                      field="checklist")
+    values = {spec["name"]: clean_value(spec, form_data.get(spec["name"], ""))
+              for spec in request_type.form_fields}
+    missing = [spec["name"] for spec in request_type.form_fields
+               if spec.get("required") and not values[spec["name"]]]
     if missing:
         raise Invalid(_l("Fill in every required field."), field="field_" + missing[0])
-    if any(i not in range(len(request_type.checklist)) for i in checked_items):
-        raise Invalid(_l("Unknown checklist item."), field="checklist")
+    ticked = _ticked(request_type.checklist, checked_items)
     case = Case(
         firm_id=actor.firm_id, request_type=request_type, title=" ".join(title.split()),
-        description=description.strip(), priority=priority,
-        form_data={f["name"]: str(form_data.get(f["name"], "")).strip()
-                   for f in request_type.form_fields},
-        checked_items=sorted(set(checked_items)), created_by=actor,
-        owner_id=actor.firm.account_officer_id, submitted_at=now,
+        description=description.strip(), priority=priority, form_data=values,
+        checklist=[{"ko": item["ko"], "en": item["en"], "done": i in ticked}
+                   for i, item in enumerate(request_type.checklist)],
+        created_by=actor, owner_id=actor.firm.account_officer_id, submitted_at=now,
     )
     db.session.add(case)
     workflow.open_case(actor, case, now=now)
@@ -61,19 +80,24 @@ def file_case(actor, request_type: RequestType, *, title: str, description: str,
     return case
 
 
+def _ticked(items: list, checked_items: list[int]) -> set[int]:
+    if any(i not in range(len(items)) for i in checked_items):
+        raise Invalid(_l("Unknown checklist item."), field="checklist")
+    return set(checked_items)
+
+
 def checklist_complete(case: Case) -> bool:
-    return len(set(case.checked_items)) == len(case.request_type.checklist)
+    return all(item["done"] for item in case.checklist)
 
 
 def update_checklist(actor, case: Case, checked_items: list[int], *, version) -> None:
-    """The firm (before triage) or the desk ticks the required documents."""
+    """The firm (before triage) or the desk ticks the required documents of the case's own list."""
     policy.require(actor, "case.edit_checklist", case)
     check_version(case, version)
     if case.status != CaseStatus.SUBMITTED:
         raise Invalid(_l("The checklist is fixed once the request is accepted."))
-    if any(i not in range(len(case.request_type.checklist)) for i in checked_items):
-        raise Invalid(_l("Unknown checklist item."), field="checklist")
-    case.checked_items = sorted(set(checked_items))
+    ticked = _ticked(case.checklist, checked_items)
+    case.checklist = [{**item, "done": i in ticked} for i, item in enumerate(case.checklist)]
 
 
 def accept_case(actor, case: Case, *, now: datetime, version) -> None:
@@ -117,16 +141,14 @@ def route_case(actor, case: Case, organizations: list[Organization], *, now: dat
     period = case.request_type.period
     tasks = []
     for org in organizations:
-        due_at, reason = (due_overrides or {}).get(org.id, (None, ""))
-        if due_at is not None and not reason.strip():
-            raise Invalid(_l("Give a reason for the changed due date."), field="due_reason")
-        task = AgencyTask(
-            case=case, organization=org, period=period, routed_at=now,
-            due_at=due_at or calendar.due_at(now, parse_period(period)),
-            due_override_reason=reason.strip(), instructions=instructions.strip(),
-        )
+        task = AgencyTask(case=case, organization=org, period=period, routed_at=now, waited_seconds=0,
+                          due_at=calendar.due_at(now, parse_period(period)),
+                          instructions=instructions.strip())
         db.session.add(task)
         workflow.open_task(actor, task, now=now)
+        due_at, reason = (due_overrides or {}).get(org.id, (None, ""))
+        if due_at is not None:
+            set_due(actor, task, due_at, reason, now=now, calendar=calendar)
         tasks.append(task)
     if case.status == CaseStatus.TRIAGED:
         workflow.apply_case(actor, case, "start", now=now, cascade=True)
@@ -135,21 +157,24 @@ def route_case(actor, case: Case, organizations: list[Organization], *, now: dat
     return tasks
 
 
-def add_comment(actor, case: Case, body: str, *, is_internal: bool, now: datetime,
+def add_comment(actor, case: Case, body: str, *, now: datetime,
+                audience: str = NoteAudience.PUBLIC,
                 files: list[tuple[str, bytes]] = ()) -> Comment:
-    """A comment; the firm's comment while the case waits on it answers and restarts the clock."""
+    """A comment to the audience its author chose; the firm's comment while the case waits on
+    it answers and restarts the clock."""
     body = body.strip()
     if not body:
         raise Invalid(_l("Write something first."), field="body")
-    policy.require(actor, "case.comment_internal" if is_internal else "case.comment", case)
+    policy.require(actor, "case.comment", case)
+    if audience not in policy.note_audiences(actor, case):
+        raise NotAllowed(_l("You cannot write to this audience on this request."))
     if case.status in FINISHED_CASE:
         raise Invalid(_l("This request is finished; comments are closed."))
-    comment = Comment(case=case, author=actor, body=body, is_internal=is_internal,
-                      created_at=now)
+    comment = Comment(case=case, author=actor, body=body, audience=audience, created_at=now)
     db.session.add(comment)
     attach_files(actor, case, list(files), comment=comment)
-    db.session.add(Event(case=case, actor=actor, action="case.comment",
-                         is_internal=is_internal, created_at=now))
+    db.session.add(Event(case=case, comment=comment, actor=actor, action="case.comment",
+                         is_internal=comment.is_internal, created_at=now))
     if policy.can(actor, "case.answer", case) and case.status == CaseStatus.WAITING_ON_FIRM:
         resume_clock(actor, case, now=now)
     db.session.flush()

@@ -1,5 +1,6 @@
-"""Case pages: the list and queue, filing, the case page and its actions, downloads."""
+"""Case pages: the list and queue, the case page and its actions, downloads."""
 import re
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -14,19 +15,18 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
-from wtforms import StringField
-from wtforms.validators import Length, Optional
 
 from onestop import policy
 from onestop.cases import services
 from onestop.cases.forms import (
+    AUDIENCE_LABELS,
     CaseFilterForm,
     ChecklistForm,
     CommentForm,
-    FileCaseForm,
     ReasonForm,
     RouteForm,
     VersionedForm,
@@ -34,22 +34,19 @@ from onestop.cases.forms import (
 from onestop.cases.models import Attachment, Case, Comment, Event
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.catalog.models import Category, RequestType
-from onestop.db import utcnow
+from onestop.db import MAX_ID, utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.orgs.models import Organization
 from onestop.storage import upload_dir
+from onestop.submissions.uploads import FormFiles
 from onestop.tasks.models import AgencyTask
-from onestop.web import load, perform
+from onestop.web import changes_since, load, perform
 from onestop.workflow import ACTIVE_TASK, OPEN_CASE, STATUS_LABELS, CaseStatus
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-
-
-def uploaded_files(field) -> list[tuple[str, bytes]]:
-    return [(f.filename, f.read()) for f in (field.data or []) if f and f.filename]
 
 
 def _filter_choices(form: CaseFilterForm) -> None:
@@ -111,7 +108,7 @@ def case_query(form: CaseFilterForm, now):
 
 
 def _int(value: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         abort(400)
     return int(value)
 
@@ -130,73 +127,20 @@ def index():
     return render_template("cases/index.html", form=form, pagination=pagination)
 
 
-@bp.get("/new")
-@login_required
-def choose_type():
-    policy.require(current_user, "case.file")
-    types = services.active_request_types()
-    return render_template("cases/choose_type.html", types=types, category_label=category_label)
-
-
-@bp.route("/new/<int:type_id>", methods=["GET", "POST"])
-@login_required
-def new(type_id: int):
-    policy.require(current_user, "case.file")
-    request_type = db.session.get(RequestType, type_id)
-    if request_type is None or not request_type.is_active:
-        raise NotFound("not found")
-    form = file_case_form(request_type)
-    if form.validate_on_submit():
-        field_values = {f["name"]: form["field_" + f["name"]].data or ""
-                        for f in request_type.form_fields}
-        case = perform(services.file_case, current_user, request_type,
-                       title=form.title.data, description=form.description.data,
-                       priority=form.priority.data, form_data=field_values,
-                       checked_items=form.checklist.data or [],
-                       files=uploaded_files(form.files), now=utcnow(), form=form)
-        if case:
-            flash(_("Your request %(ref)s is filed. The one-stop desk will check it.",
-                    ref=case.reference), "success")
-            return redirect(url_for("cases.show", case_id=case.id), 303)
-    return render_template("cases/new.html", form=form, request_type=request_type), (
-        422 if request.method == "POST" else 200)
-
-
-def file_case_form(request_type: RequestType) -> FileCaseForm:
-    """The filing form with the request type's own fields added as field_<name>."""
-    locale = str(get_locale())
-
-    class TypeForm(FileCaseForm):
-        pass
-
-    for spec in request_type.form_fields:
-        setattr(TypeForm, "field_" + spec["name"], StringField(
-            spec.get(locale) or spec.get("ko", spec["name"]),
-            validators=[Optional(), Length(max=500)],
-            render_kw={"required": True} if spec.get("required") else {}))
-    form = TypeForm()
-    form.checklist.choices = list(enumerate(_labels(request_type.checklist)))
-    return form
-
-
-def _labels(items: list[dict]) -> list[str]:
-    locale = str(get_locale())
-    return [item.get(locale) or item.get("ko", "") for item in items]
-
 
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int):
-    case = load(Case, case_id)
-    sees_internal = policy.can(current_user, "case.see_internal", case)
-    comments = db.session.scalars(
-        select(Comment).where(Comment.case_id == case.id,
-                              or_(Comment.is_internal.is_(False), sees_internal))
-        .options(selectinload(Comment.author), selectinload(Comment.attachments))
-        .order_by(Comment.created_at, Comment.id)).all()
+    return render_case(load(Case, case_id))
+
+
+def render_case(case: Case, *, status: int = 200, refused: str | None = None, form=None,
+                files: FormFiles | None = None):
+    """The case page. After a refused action, `form` is that action's form as it was sent
+    (typed text kept), `refused` names the action, and what changed since the page the
+    user saw is listed beside it."""
     events = db.session.scalars(
-        select(Event).where(Event.case_id == case.id,
-                            or_(Event.is_internal.is_(False), sees_internal))
+        select(Event).where(Event.case_id == case.id, policy.visible_events(current_user))
         .options(selectinload(Event.actor), selectinload(Event.task)
                  .selectinload(AgencyTask.organization))
         .order_by(Event.id)).all()
@@ -205,55 +149,100 @@ def show(case_id: int):
                                  policy.visible_tasks(current_user))
         .options(selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
         .order_by(AgencyTask.id)).all()
+    seen = str(events[-1].id) if events else "0"
+    forms = {
+        "version": VersionedForm(version=case.version, seen=seen),
+        "reason": {a: ReasonForm(version=case.version, seen=seen)
+                   for a in ("reject", "withdraw", "reopen")},
+        "checklist": ChecklistForm(version=case.version, seen=seen, checklist=[
+            i for i, item in enumerate(case.checklist) if item["done"]]),
+        "route": _route_form(case, tasks, seen),
+        "comment": comment_form(case),
+    }
+    if refused in forms["reason"]:
+        forms["reason"][refused] = form
+    elif refused in forms:
+        forms[refused] = form
+    elif refused:  # accept, resolve, close: the plain versioned form
+        forms["version"] = form
+    return render_template(
+        "cases/show.html", case=case, events=events, tasks=tasks, forms=forms,
+        refused=refused, kept=files.kept if files else [],
+        changes=changes_since(events, form, status),
+        comments=db.session.scalars(
+            select(Comment).where(Comment.case_id == case.id,
+                                  policy.visible_comments(current_user))
+            .options(selectinload(Comment.author), selectinload(Comment.attachments))
+            .order_by(Comment.created_at, Comment.id)).all(),
+        attachments=db.session.scalars(
+            select(Attachment).where(Attachment.case_id == case.id,
+                                     policy.visible_attachments(current_user))
+            .options(selectinload(Attachment.uploaded_by)).order_by(Attachment.id)).all(),
+        form_fields=_form_fields(case),
+    ), status
+
+
+def _form_fields(case: Case) -> list[tuple[str, str]]:
+    """(label, value) of every field the firm filled in, labelled as the type names it now."""
+    locale = str(get_locale())
+    labels = {f["name"]: f.get(locale) or f["ko"] for f in case.request_type.form_fields}
+    return [(labels.get(name, name), value) for name, value in case.form_data.items()]
+
+
+def _route_form(case: Case, tasks, seen: str) -> RouteForm:
     partners = db.session.scalars(select(Organization).where(
         Organization.kind != "city_desk", Organization.is_active).order_by(Organization.name))
-    route_form = RouteForm(version=case.version)
-    default_ids = {o.id for o in case.request_type.default_partners}
+    form = RouteForm(version=case.version, seen=seen)
     busy = {t.organization_id for t in tasks if t.status in ACTIVE_TASK}
-    route_form.organizations.choices = [(o.id, o.display_name(str(get_locale())))
-                                        for o in partners if o.id not in busy]
-    route_form.organizations.data = [i for i in default_ids if i not in busy]
-    return render_template(
-        "cases/show.html", case=case, comments=comments, events=events, tasks=tasks,
-        checklist=_labels(case.request_type.checklist),
-        form_fields=[(f, case.form_data.get(f["name"], "")) for f in case.request_type.form_fields],
-        version_form=VersionedForm(version=case.version),
-        reason_form=ReasonForm(version=case.version),
-        checklist_form=ChecklistForm(version=case.version, checklist=case.checked_items),
-        route_form=route_form, comment_form=CommentForm(),
-        public_attachments=db.session.scalars(
-            select(Attachment).where(Attachment.case_id == case.id, or_(
-                Attachment.comment_id.is_(None), sees_internal,
-                Attachment.comment.has(Comment.is_internal.is_(False))))
-            .options(selectinload(Attachment.uploaded_by)).order_by(Attachment.id)).all(),
-    )
+    form.organizations.choices = [(o.id, o.display_name(str(get_locale())))
+                                  for o in partners if o.id not in busy]
+    default_ids = {o.id for o in case.request_type.default_partners}
+    form.organizations.data = [i for i in default_ids if i not in busy]
+    return form
 
 
-def _service_for(action: str):
-    simple = {"accept": services.accept_case, "resolve": services.resolve_case,
-              "close": services.close_case}
-    with_reason = {"reject": services.reject_case, "reopen": services.reopen_case,
-                   "withdraw": services.withdraw_case}
-    return simple.get(action), with_reason.get(action)
+def comment_form(case: Case) -> CommentForm:
+    """The comment form (as posted, on a post) with the audiences this user may choose,
+    the default first."""
+    audiences = policy.note_audiences(current_user, case)
+    form = CommentForm(audience=audiences[0] if audiences else None)
+    form.audience.choices = [(a, AUDIENCE_LABELS[a]) for a in audiences]
+    return form
+
+
+# action -> (service, whether it takes a reason, what the flash says when it is done)
+CASE_ACTIONS = {
+    "accept": (services.accept_case, False,
+               _l("Accepted as complete. The processing clock started; route it next.")),
+    "resolve": (services.resolve_case, False, _l("Resolved. The firm sees the outcome.")),
+    "close": (services.close_case, False, _l("Closed.")),
+    "reject": (services.reject_case, True, _l("Rejected. The firm sees your reason.")),
+    "reopen": (services.reopen_case, True,
+               _l("Reopened. The desk picks it up again with your reason.")),
+    "withdraw": (services.withdraw_case, True,
+                 _l("Withdrawn. Every partner task on it was cancelled.")),
+}
 
 
 @bp.post("/<int:case_id>/<any(accept, resolve, close, reject, reopen, withdraw):action>")
 @login_required
 def transition(case_id: int, action: str):
     case = load(Case, case_id)
-    simple, with_reason = _service_for(action)
-    if simple:
-        form = VersionedForm()
-        if form.validate_on_submit():
-            perform(simple, current_user, case, now=utcnow(), version=form.version.data)
-    else:
-        form = ReasonForm()
-        if form.validate_on_submit():
-            perform(with_reason, current_user, case, form.reason.data, now=utcnow(),
-                    version=form.version.data)
-        else:
-            flash(_("Give a reason."), "error")
-    return redirect(url_for("cases.show", case_id=case.id), 303)
+    service, takes_reason, done = CASE_ACTIONS[action]
+    form = ReasonForm() if takes_reason else VersionedForm()
+    if not form.validate_on_submit():
+        return render_case(case, status=422, refused=action, form=form)
+    args = (form.reason.data,) if takes_reason else ()
+    outcome = perform(service, current_user, case, *args, now=utcnow(),
+                      version=form.version.data, form=form, landing=_case_url(case))
+    if not outcome:
+        return render_case(case, status=outcome.status, refused=action, form=form)
+    flash(str(done), "success")
+    return redirect(_case_url(case), 303)
+
+
+def _case_url(case: Case, anchor: str | None = None) -> str:
+    return url_for("cases.show", case_id=case.id, _anchor=anchor)
 
 
 @bp.post("/<int:case_id>/checklist")
@@ -261,11 +250,14 @@ def transition(case_id: int, action: str):
 def checklist(case_id: int):
     case = load(Case, case_id)
     form = ChecklistForm()
-    if form.validate_on_submit():
-        if perform(services.update_checklist, current_user, case, form.checklist.data or [],
-                   version=form.version.data):
-            flash(_("Checklist saved."), "success")
-    return redirect(url_for("cases.show", case_id=case.id), 303)
+    if not form.validate_on_submit():
+        return render_case(case, status=422, refused="checklist", form=form)
+    outcome = perform(services.update_checklist, current_user, case, form.checklist.data or [],
+                      version=form.version.data, form=form, landing=_case_url(case))
+    if not outcome:
+        return render_case(case, status=outcome.status, refused="checklist", form=form)
+    flash(_("Checklist saved."), "success")
+    return redirect(_case_url(case), 303)
 
 
 @bp.post("/<int:case_id>/route")
@@ -273,9 +265,9 @@ def checklist(case_id: int):
 def route(case_id: int):
     case = load(Case, case_id, "case.route")
     form = RouteForm()
+    form.organizations.choices = _route_form(case, case.tasks, "").organizations.choices
     if not form.validate_on_submit():
-        flash(_("Check the due date: use the date and time picker."), "error")
-        return redirect(url_for("cases.show", case_id=case.id), 303)
+        return render_case(case, status=422, refused="route", form=form)
     ids = form.organizations.data or []
     organizations = db.session.scalars(select(Organization).where(Organization.id.in_(ids))).all()
     if len(organizations) != len(set(ids)):
@@ -286,40 +278,63 @@ def route(case_id: int):
         overrides = {o.id: (due, form.due_reason.data or "") for o in organizations}
     tasks = perform(services.route_case, current_user, case, organizations, now=utcnow(),
                     version=form.version.data, instructions=form.instructions.data or "",
-                    due_overrides=overrides)
-    if tasks:
-        flash(_("Routed to %(names)s.", names=", ".join(
-            t.organization.display_name(str(get_locale())) for t in tasks)), "success")
-    return redirect(url_for("cases.show", case_id=case.id), 303)
+                    due_overrides=overrides, form=form, landing=_case_url(case))
+    if not tasks:
+        return render_case(case, status=tasks.status, refused="route", form=form)
+    flash(_("Routed to %(names)s. Each partner is told and its clock runs.", names=", ".join(
+        t.organization.display_name(str(get_locale())) for t in tasks)), "success")
+    return redirect(_case_url(case), 303)
 
 
 @bp.post("/<int:case_id>/comments")
 @login_required
 def comment(case_id: int):
     case = load(Case, case_id)
-    form = CommentForm()
+    form = comment_form(case)
+    files = FormFiles(form, current_user, now=utcnow())
     if form.validate_on_submit():
-        if perform(services.add_comment, current_user, case, form.body.data,
-                   is_internal=bool(form.is_internal.data), now=utcnow(),
-                   files=uploaded_files(form.files)):
-            flash(_("Comment added."), "success")
+        answers = (case.status == CaseStatus.WAITING_ON_FIRM
+                   and policy.can(current_user, "case.answer", case))
+        audience = form.audience.data or next(iter(policy.note_audiences(current_user, case)),
+                                              None)
+        outcome = perform(services.add_comment, current_user, case, form.body.data,
+                          audience=audience, now=utcnow(), files=files.take(),
+                          form=form, landing=_case_url(case, "comments"))
+        if outcome:
+            flash(_("Answer sent. The partners are told and the clock runs again.") if answers
+                  else _("Comment added."), "success")
+            return redirect(_case_url(case, "comments"), 303)
+        status = outcome.status
     else:
-        flash(_("Write something first."), "error")
-    return redirect(url_for("cases.show", case_id=case.id, _anchor="comments"), 303)
+        status = 422
+    files.keep()
+    return render_case(case, status=status, refused="comment", form=form, files=files)
 
 
 @bp.get("/<int:case_id>/attachments/<int:attachment_id>")
 @login_required
 def download(case_id: int, attachment_id: int):
     case = load(Case, case_id)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.case_id != case.id or (
-            attachment.comment is not None and attachment.comment.is_internal
-            and not policy.can(current_user, "case.see_internal", case)):
+    attachment = db.session.scalar(select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.case_id == case.id,
+        policy.visible_attachments(current_user)))
+    if attachment is None:
         raise NotFound("not found")
     path = upload_dir() / attachment.storage_key
     if not path.is_file():
         current_app.logger.error("attachment %s is missing on disk", attachment.id)
         raise NotFound("not found")
-    return send_file(path, mimetype=attachment.content_type,
-                     as_attachment=True, download_name=attachment.filename)
+    response = send_file(path, mimetype=attachment.content_type, conditional=False)
+    response.headers["Content-Disposition"] = content_disposition(attachment)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def content_disposition(attachment: Attachment) -> str:
+    """RFC 6266: the name as uploaded in filename*, a plain fallback for old clients."""
+    name = attachment.filename
+    extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
+    if name.isascii() and not any(c in name for c in '"\\'):
+        return f'attachment; filename="{name}"'
+    return (f'attachment; filename="attachment-{attachment.id}.{extension}"; '
+            f"filename*=UTF-8''{quote(name, safe='')}")

@@ -26,16 +26,21 @@ ORGANIZATIONS = [
     ("jobs", "지역 고용센터", "Regional Employment Center", OrgKind.EMPLOYMENT_CENTER),
 ]
 
+def _number(name, ko, en, unit_ko, unit_en=None, kind="number") -> dict:
+    return {"name": name, "ko": ko, "en": en, "required": True, "kind": kind,
+            "unit": {"ko": unit_ko, "en": unit_en or unit_ko}}
+
+
 # code, ko, en, category, period, partner keys, checklist [(ko, en)], form fields
 REQUEST_TYPES = [
     ("factory-approval", "공장설립 승인", "Factory establishment approval", "permit", "20d",
      ["permits", "environment"],
      [("사업계획서", "Business plan"), ("토지이용계획확인서", "Land-use plan certificate"),
       ("공장 배치도", "Factory layout")],
-     [("site_area", "부지 면적(㎡)", "Site area (m²)", True)]),
+     [_number("site_area", "부지 면적", "Site area", "㎡")]),
     ("building-permit", "건축 허가", "Building permit", "permit", "10d", ["permits"],
      [("설계도서", "Design drawings"), ("건축허가 신청서", "Permit application form")],
-     [("floor_area", "연면적(㎡)", "Floor area (m²)", True)]),
+     [_number("floor_area", "연면적", "Floor area", "㎡")]),
     ("emission-permit", "배출시설 설치 허가", "Emission facility permit", "permit", "15d",
      ["environment"], [("배출시설 명세서", "Emission facility specification")], []),
     ("labor-consult", "노사관계 상담", "Labor relations consultation", "labor", "5d", ["union"],
@@ -43,7 +48,8 @@ REQUEST_TYPES = [
     ("work-rules", "취업규칙 검토", "Work rules review", "labor", "7d", ["union"],
      [("취업규칙 초안", "Draft work rules")], []),
     ("recruitment", "채용 지원", "Recruitment support", "hiring", "2w", ["jobs", "univ"],
-     [("채용 계획서", "Hiring plan")], [("headcount", "채용 인원", "Headcount", True)]),
+     [("채용 계획서", "Hiring plan")],
+     [_number("headcount", "채용 인원", "Headcount", "명", "people", kind="integer")]),
     ("training", "맞춤형 훈련과정", "Customized training program", "hiring", "1m", ["univ"],
      [("훈련 수요서", "Training needs statement")], []),
     ("employment-subsidy", "고용장려금", "Employment subsidy", "hiring", "10d", ["jobs"],
@@ -87,7 +93,7 @@ def seed(now: datetime | None = None) -> bool:
             code=code, name=ko, name_en=en, category=category, period=period,
             default_partners=[orgs[p] for p in partners],
             checklist=[{"ko": k, "en": e} for k, e in checklist],
-            form_fields=[{"name": n, "ko": k, "en": e, "required": r} for n, k, e, r in fields])
+            form_fields=fields)
     db.session.add_all(types.values())
     password = hash_password(DEMO_PASSWORD)
     users = {}

@@ -1,11 +1,12 @@
 """Onboarding and invitation forms."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
+from onestop.forms import BaseForm
 
-class FirmForm(FlaskForm):
+
+class FirmForm(BaseForm):
     name = StringField(_l("Firm name"), validators=[DataRequired(), Length(max=160)])
     brn = StringField(_l("Business registration number"),
                       validators=[DataRequired(), Length(max=20)],
@@ -17,7 +18,7 @@ class FirmForm(FlaskForm):
     account_officer = SelectField(_l("Account officer"), coerce=int)
 
 
-class InviteMemberForm(FlaskForm):
+class InviteMemberForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])

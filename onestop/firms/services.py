@@ -1,5 +1,6 @@
 """Onboarding firms."""
 import re
+import unicodedata
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -14,10 +15,21 @@ from onestop.firms.models import PHASES, Firm
 _BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
 
+def brn_digits(text: str) -> str:
+    """The digits of a business registration number as typed: Unicode compatibility forms
+    folded (full-width １２３ is 123), separators (spaces, hyphens, dots) dropped; any other
+    character is left in, so the check below refuses it."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    kept = (c for c in folded
+            if not (c.isspace() or c == "." or unicodedata.category(c) == "Pd"))
+    return "".join(str(unicodedata.decimal(c)) if unicodedata.category(c) == "Nd" else c
+                   for c in kept)
+
+
 def normalize_brn(text: str) -> str:
-    """Digits of a business registration number (사업자등록번호), or Invalid."""
-    digits = re.sub(r"[\s-]", "", text or "")
-    if not re.fullmatch(r"\d{10}", digits):
+    """The 10 digits of a valid business registration number (사업자등록번호), or Invalid."""
+    digits = brn_digits(text)
+    if not re.fullmatch(r"[0-9]{10}", digits):
         raise Invalid(_l("A business registration number has 10 digits, like 123-45-67891."),
                       field="brn")
     numbers = [int(c) for c in digits]

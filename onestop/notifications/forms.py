@@ -1,10 +1,10 @@
 """Notification preferences, ledger filters and reminder rules."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from onestop.cases.forms import MultiCheckboxField
+from onestop.forms import BaseForm
 from onestop.notifications.models import RuleKind, Status
 from onestop.notifications.services import AUDIENCE_LABELS, KIND_LABELS
 
@@ -12,13 +12,13 @@ STATUS_LABELS = {Status.QUEUED: _l("queued"), Status.SENT: _l("sent"),
                  Status.FAILED: _l("failed"), Status.SKIPPED: _l("email off")}
 
 
-class EmailPreferencesForm(FlaskForm):
+class EmailPreferencesForm(BaseForm):
     emailed_kinds = MultiCheckboxField(
         _l("Send me these by email"), choices=[(k.value, KIND_LABELS[k]) for k in RuleKind],
         validate_choice=True)
 
 
-class LedgerFilterForm(FlaskForm):
+class LedgerFilterForm(BaseForm):
     class Meta:
         csrf = False
 
@@ -30,7 +30,7 @@ class LedgerFilterForm(FlaskForm):
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
 
 
-class ReminderRuleForm(FlaskForm):
+class ReminderRuleForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=[(k.value, KIND_LABELS[k]) for k in RuleKind])
     offset_days = IntegerField(_l("Business days"), validators=[NumberRange(0, 60)],
                                description=_l("Due soon: days before the due date (0 = the day). "

@@ -1,6 +1,5 @@
 """Forms for a partner's work on a task."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -12,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from onestop.cases.forms import VersionedForm
+from onestop.forms import BaseForm
 
 
 class QuestionForm(VersionedForm):
@@ -36,10 +36,10 @@ class AssignForm(VersionedForm):
 class DueForm(VersionedForm):
     due_at = DateTimeLocalField(_l("New due date"), validators=[DataRequired()],
                                 format="%Y-%m-%dT%H:%M")
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    due_reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class TaskFilterForm(FlaskForm):
+class TaskFilterForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -10,7 +10,9 @@ from onestop.cases.services import resolve_if_all_done
 from onestop.concurrency import check_version
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.tasks.due import set_due
 from onestop.tasks.models import AgencyTask
+from onestop.workdays.services import work_calendar
 from onestop.workflow import ACTIVE_TASK, CaseStatus
 
 
@@ -33,8 +35,8 @@ def request_information(actor, task: AgencyTask, question: str, *, now: datetime
     if case.status == CaseStatus.IN_PROGRESS:
         workflow.apply_case(actor, case, "wait_on_firm", now=now, cascade=True)
         case.paused_at = now
-    comment = Comment(case=case, author=actor, body=question.strip(), is_internal=False,
-                      is_info_request=True, created_at=now)
+    comment = Comment(case=case, author=actor, body=question.strip(), is_info_request=True,
+                      created_at=now)
     db.session.add(comment)
     return comment
 
@@ -92,13 +94,4 @@ def override_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now:
     check_version(task, version)
     policy.require(actor, "task.override_due", task)
     _require_active(task)
-    if not reason.strip():
-        raise Invalid(_l("Give a reason for the changed due date."), field="reason")
-    if due_at <= now:
-        raise Invalid(_l("The new due date must be in the future."), field="due_at")
-    before = task.due_at
-    task.due_at = due_at
-    task.due_override_reason = reason.strip()
-    db.session.add(Event(case=task.case, task=task, actor=actor, action="task.due_changed",
-                         detail=f"{before.isoformat()} → {due_at.isoformat()}: {reason.strip()}",
-                         is_internal=True, created_at=now))
+    set_due(actor, task, due_at, reason, now=now, calendar=work_calendar())

@@ -1,6 +1,7 @@
 """A partner's task queue and the task page with its actions."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -8,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from onestop import policy
 from onestop.accounts.models import PARTNER_ROLES, User
 from onestop.cases.forms import VersionedForm
-from onestop.cases.models import Case, Comment
+from onestop.cases.models import Case, Comment, Event
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
@@ -22,7 +23,7 @@ from onestop.tasks.forms import (
     TaskFilterForm,
 )
 from onestop.tasks.models import AgencyTask
-from onestop.web import load, perform
+from onestop.web import changes_since, load, perform
 from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, STATUS_LABELS, TaskStatus
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -65,29 +66,50 @@ def _members(task: AgencyTask) -> list[User]:
 @bp.get("/<int:task_id>")
 @login_required
 def show(task_id: int):
-    task = load(AgencyTask, task_id, "task.open")
-    assign_form = AssignForm(version=task.version, assignee=task.assignee_id or 0)
-    assign_form.assignee.choices = [(0, _("— nobody —"))] + [(u.id, u.name)
-                                                            for u in _members(task)]
+    return render_task(load(AgencyTask, task_id, "task.open"))
+
+
+def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = None,
+                form=None):
+    """The task page. After a refused action, `form` is that action's form as it was sent
+    (typed text kept) and what changed since the page the user saw is listed beside it."""
+    events = db.session.scalars(
+        select(Event).where(Event.case_id == task.case_id, policy.visible_events(current_user))
+        .options(selectinload(Event.actor), selectinload(Event.task)
+                 .selectinload(AgencyTask.organization))
+        .order_by(Event.id)).all()
+    seen = str(events[-1].id) if events else "0"
+    due_local = task.due_at.astimezone(SEOUL).replace(tzinfo=None)
+    forms = {
+        "accept": VersionedForm(version=task.version, seen=seen),
+        "request_info": QuestionForm(version=task.version, seen=seen),
+        "complete": NoteForm(version=task.version, seen=seen),
+        "decline": DeclineForm(version=task.version, seen=seen),
+        "assign": AssignForm(version=task.version, seen=seen, assignee=task.assignee_id or 0),
+        "due": DueForm(version=task.version, seen=seen, due_at=due_local),
+    }
+    if refused:
+        forms[refused] = form
+    forms["assign"].assignee.choices = [(0, _("— nobody —"))] + [
+        (u.id, u.name) for u in _members(task)]
     info_requests = db.session.scalars(
         select(Comment).where(Comment.case_id == task.case_id, Comment.is_info_request)
         .options(selectinload(Comment.author)).order_by(Comment.id)).all()
-    due_local = task.due_at.astimezone(SEOUL).replace(tzinfo=None)
-    return render_template(
-        "tasks/show.html", task=task, case=task.case, info_requests=info_requests,
-        question_form=QuestionForm(version=task.version),
-        note_form=NoteForm(version=task.version),
-        decline_form=DeclineForm(version=task.version),
-        assign_form=assign_form, due_form=DueForm(version=task.version, due_at=due_local),
-    )
+    return render_template("tasks/show.html", task=task, case=task.case, forms=forms,
+                           info_requests=info_requests, refused=refused,
+                           changes=changes_since(events, form, status)), status
 
 
-# action -> (service, form, the form's text field passed to the service)
+# action -> (service, form, the form's text field passed to the service, what is said when done)
 ACTIONS = {
-    "accept": (services.accept_task, VersionedForm, None),
-    "request_info": (services.request_information, QuestionForm, "question"),
-    "complete": (services.complete_task, NoteForm, "note"),
-    "decline": (services.decline_task, DeclineForm, "reason"),
+    "accept": (services.accept_task, VersionedForm, None,
+               _l("Accepted. The desk sees that your organization is on it.")),
+    "request_info": (services.request_information, QuestionForm, "question",
+                     _l("Question sent to the firm. The clock is stopped until it answers.")),
+    "complete": (services.complete_task, NoteForm, "note",
+                 _l("Completed. The firm and the desk see your resolution note.")),
+    "decline": (services.decline_task, DeclineForm, "reason",
+                _l("Declined and handed back to the desk to reroute.")),
 }
 
 
@@ -95,16 +117,21 @@ ACTIONS = {
 @login_required
 def transition(task_id: int, action: str):
     task = load(AgencyTask, task_id)
-    service, form_class, text_field = ACTIONS[action]
+    service, form_class, text_field, done = ACTIONS[action]
     form = form_class()
     if not form.validate_on_submit():
-        flash(_("Fill in the text box first."), "error")
-        return redirect(url_for("tasks.show", task_id=task.id), 303)
+        return render_task(task, status=422, refused=action, form=form)
     args = (form[text_field].data,) if text_field else ()
-    if perform(service, current_user, task, *args, now=utcnow(),
-               version=form.version.data):
-        flash(_("Saved."), "success")
-    return redirect(url_for("tasks.show", task_id=task.id), 303)
+    outcome = perform(service, current_user, task, *args, now=utcnow(),
+                      version=form.version.data, form=form, landing=_task_url(task))
+    if not outcome:
+        return render_task(task, status=outcome.status, refused=action, form=form)
+    flash(str(done), "success")
+    return redirect(_task_url(task), 303)
+
+
+def _task_url(task: AgencyTask) -> str:
+    return url_for("tasks.show", task_id=task.id)
 
 
 @bp.post("/<int:task_id>/assign")
@@ -113,14 +140,16 @@ def assign(task_id: int):
     task = load(AgencyTask, task_id, "task.assign")
     form = AssignForm()
     form.assignee.choices = [(0, "")] + [(u.id, u.name) for u in _members(task)]
-    if form.validate_on_submit():
-        assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
-        if perform(services.assign_task, current_user, task, assignee, now=utcnow(),
-                   version=form.version.data):
-            flash(_("Assignee saved."), "success")
-    else:
-        flash(_("Choose a member of the organization."), "error")
-    return redirect(url_for("tasks.show", task_id=task.id), 303)
+    if not form.validate_on_submit():
+        return render_task(task, status=422, refused="assign", form=form)
+    assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+    outcome = perform(services.assign_task, current_user, task, assignee, now=utcnow(),
+                      version=form.version.data, form=form, landing=_task_url(task))
+    if not outcome:
+        return render_task(task, status=outcome.status, refused="assign", form=form)
+    flash(_("Assigned to %(name)s.", name=assignee.name) if assignee
+          else _("Nobody is assigned now; the whole organization is reminded."), "success")
+    return redirect(_task_url(task), 303)
 
 
 @bp.post("/<int:task_id>/due")
@@ -128,11 +157,12 @@ def assign(task_id: int):
 def change_due(task_id: int):
     task = load(AgencyTask, task_id, "task.override_due")
     form = DueForm()
-    if form.validate_on_submit():
-        if perform(services.override_due, current_user, task,
-                   form.due_at.data.replace(tzinfo=SEOUL), form.reason.data, now=utcnow(),
-                   version=form.version.data):
-            flash(_("Due date changed."), "success")
-    else:
-        flash(_("Give the new due date and a reason."), "error")
-    return redirect(url_for("tasks.show", task_id=task.id), 303)
+    if not form.validate_on_submit():
+        return render_task(task, status=422, refused="due", form=form)
+    outcome = perform(services.override_due, current_user, task,
+                      form.due_at.data.replace(tzinfo=SEOUL), form.due_reason.data, now=utcnow(),
+                      version=form.version.data, form=form, landing=_task_url(task))
+    if not outcome:
+        return render_task(task, status=outcome.status, refused="due", form=form)
+    flash(_("Due date changed. The partner sees the new date and your reason."), "success")
+    return redirect(_task_url(task), 303)

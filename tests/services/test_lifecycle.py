@@ -148,7 +148,7 @@ def test_stop_the_clock_moves_the_due_date_by_the_working_time_waited(world, now
     db.session.commit()
     assert permit_task.status == "waiting_on_firm" and case.status == "waiting_on_firm"
     answered = datetime(2026, 11, 16, 11, 0, tzinfo=SEOUL)     # Mon 11:00
-    cases.add_comment(world.firm_a_user, case, "Attached", is_internal=False, now=answered)
+    cases.add_comment(world.firm_a_user, case, "Attached", now=answered)
     db.session.commit()
     # Waited Thu 16-18 (2h) + Fri (8h) + Mon 9-11 (2h) = 12 working hours.
     assert permit_task.waited_seconds == 12 * 3600
@@ -208,13 +208,13 @@ def test_other_firm_cannot_see_or_act(world, now):
     with pytest.raises(NotFound):
         cases.withdraw_case(world.firm_b_user, case, "x", now=now, version=case.version)
     with pytest.raises(NotFound):
-        cases.add_comment(world.firm_b_user, case, "hi", is_internal=False, now=now)
+        cases.add_comment(world.firm_b_user, case, "hi", now=now)
 
 
 def test_firm_cannot_write_internal_notes(world, now):
     case = file_permit(world, now)
     with pytest.raises(NotAllowed):
-        cases.add_comment(world.firm_a_user, case, "psst", is_internal=True, now=now)
+        cases.add_comment(world.firm_a_user, case, "psst", audience="partners", now=now)
 
 
 def test_stale_version_is_a_conflict_not_an_overwrite(world, now):
@@ -279,7 +279,7 @@ def test_an_answer_within_the_minute_leaves_the_due_date_alone(world, now):
     tasks.accept_task(world.permits_staff, task, now=now, version=task.version)
     tasks.request_information(world.permits_staff, task, "?", now=now, version=task.version)
     db.session.commit()
-    cases.add_comment(world.firm_a_user, case, "!", is_internal=False,
+    cases.add_comment(world.firm_a_user, case, "!",
                       now=now + timedelta(seconds=20))
     assert task.due_at == before and task.waited_seconds == 0
 

@@ -2,98 +2,183 @@
 
 The expectations below are written by hand from DESIGN.md (not read from the policy module),
 so a policy mistake shows up as a mismatch. A route missing from ROUTES fails the suite.
+An allowed write must show its effect; a refused one must change nothing; and no response
+may carry a canary its reader may not see: another firm's data, another organization's
+decline reason or due-date reason, a note outside its audience.
 """
 import contextvars
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select, text
 
 from onestop.accounts.services import reissue_invitation
 from onestop.cases import services as cases
+from onestop.cases.models import Case, Comment
+from onestop.db import utcnow
+from onestop.deadlines import SEOUL
 from onestop.extensions import db
+from onestop.firms.models import Firm
 from onestop.notifications.models import Notification, ReminderRule
 from onestop.notifications.services import ensure_default_rules
+from onestop.orgs.models import Organization
+from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
 from tests.conftest import _empty_all_tables
-from tests.factories import NOW, PDF, World, make_user
+from tests.factories import PASSWORD, PDF, World, make_user
 
 ROLES = ["anon", "firm_a", "firm_b", "desk", "admin", "permits", "union_lead", "univ"]
 STAFF = {"desk", "admin"}
 PARTNERS = {"permits", "union_lead", "univ"}
-# Who sees each tenant's case: case A is firm A's, routed to permits and the union;
-# case B is firm B's, routed to the university only.
+ALL = set(ROLES) - {"anon"}
+FIRMS = {"firm_a", "firm_b"}
+OWN_FIRM = {"A": {"firm_a"}, "B": {"firm_b"}}
+OWN_ORG = {"A": {"permits"}, "B": {"univ"}}
+# Who sees each tenant's main case: A is firm A's, routed to permits and the union (which
+# declined); B is firm B's, routed to the university only.
 SEES = {"A": STAFF | {"firm_a", "permits", "union_lead"}, "B": STAFF | {"firm_b", "univ"}}
 CANARY = {"A": "CANARY-ALPHA-31f9", "B": "CANARY-BETA-8c2e"}
 INTERNAL_CANARY = "INTERNAL-NOTE-CANARY-5d1b"
+# Text that only these roles may ever receive, in any page or download.
+AUDIENCE = {
+    INTERNAL_CANARY: STAFF | {"permits", "union_lead"},       # written while both worked on A
+    "CANARY-DECLINE-UNION-77a1": STAFF | {"union_lead"},      # the union's decline reason
+    "CANARY-DUE-PERMITS-0b3c": STAFF | {"permits"},           # the desk's reason, permits' task
+    "CANARY-DUE-UNIV-e41d": STAFF | {"univ"},                 # the desk's reason, univ's task
+    "CANARY-DESKNOTE-A-9f20": STAFF,                          # a desk-only note
+    "CANARY-DESKFILE-A-c5e2": STAFF,                          # the file on that note
+    "CANARY-PARTNERNOTE-A-6d17": STAFF | {"permits"},         # written after the union left
+}
+
+
+def future(days: int) -> str:
+    """A due date the real clock still has ahead, as a date-time field sends it."""
+    return (utcnow() + timedelta(days=days)).astimezone(SEOUL).strftime("%Y-%m-%dT18:00")
 
 
 @dataclass
 class Scenario:
     world: World
-    case: dict
-    task: dict            # the permits task on A, the university task on B
+    case: dict            # each tenant's main case
+    task: dict            # the permits task on A, the university task on B (open)
+    submitted: dict       # a filed case the desk has not accepted
+    resolved: dict        # a case whose one task (its own partner's) is done
+    pending: dict         # a case whose one task was declined and waits for a reroute
     attachment: dict
+    desk_file: object
     holiday: ExtraHoliday
     invitation: str
-    pending: object
+    invited: object
     notification: dict
     rule: ReminderRule
 
     @classmethod
     def build(cls) -> "Scenario":
+        """The world as of an hour ago (the pages act on the real clock)."""
         _empty_all_tables()
         w = World.build()
-        w.firm_b.name = "Beta Composite"
-        a = cases.file_case(w.firm_a_user, w.permit_type, title=CANARY["A"], description="a",
-                            priority="normal", form_data={"floor_area": "1"},
-                            checked_items=[0, 1], files=[("a.pdf", PDF)], now=NOW)
-        b = cases.file_case(w.firm_b_user, w.permit_type, title=CANARY["B"], description="b",
-                            priority="normal", form_data={"floor_area": "1"},
-                            checked_items=[0, 1], files=[("b.pdf", PDF)], now=NOW)
-        db.session.flush()
-        for case, orgs in ((a, [w.permits, w.union]), (b, [w.univ])):
-            cases.accept_case(w.desk, case, now=NOW, version=None)
-            cases.route_case(w.desk, case, orgs, now=NOW, version=None)
-        cases.add_comment(w.desk, a, INTERNAL_CANARY, is_internal=True, now=NOW)
-        holiday = ExtraHoliday(day=NOW.date().replace(day=30), name="zone day")
+        now = utcnow() - timedelta(hours=1)
+
+        def file(user, title, files=()):
+            return cases.file_case(user, w.permit_type, title=title, description="d",
+                                   priority="normal", form_data={"floor_area": "1"},
+                                   checked_items=[0, 1], files=list(files), now=now)
+
+        def routed(user, title, orgs, files=()):
+            case = file(user, title, files)
+            cases.accept_case(w.desk, case, now=now, version=None)
+            cases.route_case(w.desk, case, orgs, now=now, version=None)
+            return case
+
+        users = {"A": w.firm_a_user, "B": w.firm_b_user}
+        own = {"A": w.permits, "B": w.univ}
+        staff_of = {"A": w.permits_staff, "B": w.univ_staff}
+        a = routed(w.firm_a_user, CANARY["A"], [w.permits, w.union], [("a.pdf", PDF)])
+        b = routed(w.firm_b_user, CANARY["B"], [w.univ], [("b.pdf", PDF)])
+        cases.add_comment(w.desk, a, INTERNAL_CANARY, audience="partners", now=now)
+        union_task = next(t for t in a.tasks if t.organization_id == w.union.id)
+        tasks.decline_task(w.union_lead, union_task, "CANARY-DECLINE-UNION-77a1",
+                           now=now + timedelta(minutes=1), version=None)
+        later = now + timedelta(minutes=5)
+        cases.add_comment(w.desk, a, "CANARY-PARTNERNOTE-A-6d17", audience="partners",
+                          now=later)
+        desk_note = cases.add_comment(w.desk, a, "CANARY-DESKNOTE-A-9f20", audience="desk",
+                                      now=later, files=[("note.txt", b"CANARY-DESKFILE-A-c5e2")])
+        for case, reason in ((a, "CANARY-DUE-PERMITS-0b3c"), (b, "CANARY-DUE-UNIV-e41d")):
+            task = next(t for t in case.tasks if t.organization_id in (w.permits.id, w.univ.id))
+            tasks.override_due(w.desk, task, now + timedelta(days=30), reason, now=later,
+                               version=None)
+        submitted, resolved, pending = {}, {}, {}
+        for t in ("A", "B"):
+            submitted[t] = file(users[t], f"Submitted {t}")
+            resolved[t] = routed(users[t], f"Resolved {t}", [own[t]])
+            tasks.accept_task(staff_of[t], resolved[t].tasks[0], now=now, version=None)
+            tasks.complete_task(staff_of[t], resolved[t].tasks[0], "done", now=now,
+                                version=None)
+            pending[t] = routed(users[t], f"Pending {t}", [own[t]])
+            tasks.decline_task(staff_of[t], pending[t].tasks[0], "not ours", now=now,
+                               version=None)
+        holiday = ExtraHoliday(day=(now + timedelta(days=20)).date(), name="zone day")
         db.session.add(holiday)
-        pending = make_user("pending@firm.example", "firm", firm=w.firm_b)
-        pending.password_hash = None
+        invited = make_user("pending@firm.example", "firm", firm=w.firm_b)
+        invited.password_hash = None
         db.session.flush()
-        token = reissue_invitation(pending)
-        notes = {t: Notification(key=f"matrix-{t}", user=user, kind="info_request", case=case)
-                 for t, user, case in (("A", w.firm_a_user, a), ("B", w.firm_b_user, b))}
+        token = reissue_invitation(invited)
+        sees = {"firm_a": a, "firm_b": b, "desk": a, "admin": a, "permits": a,
+                "union_lead": a, "univ": b}
+        notes = {}
+        for role, case in sees.items():
+            user = cls.user_of(w, role)
+            notes[role] = Notification(key=f"matrix-{role}", user=user, kind="info_request",
+                                       case=case, status="failed", attempts=8)
         db.session.add_all(notes.values())
         ensure_default_rules()
         outbox = Path(current_app.config["OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
         (outbox / "sample.eml").write_bytes(b"Subject: hi\nTo: a@b.example\n\nbody\n")
         db.session.commit()
-        task_a = next(t for t in a.tasks if t.organization_id == w.permits.id)
-        return cls(world=w, case={"A": a, "B": b}, task={"A": task_a, "B": b.tasks[0]},
-                   attachment={"A": a.attachments[0], "B": b.attachments[0]}, holiday=holiday,
-                   invitation=token, pending=pending, notification=notes,
+        return cls(world=w, case={"A": a, "B": b},
+                   task={"A": next(t for t in a.tasks if t.organization_id == w.permits.id),
+                         "B": b.tasks[0]},
+                   submitted=submitted, resolved=resolved, pending=pending,
+                   attachment={"A": a.attachments[0], "B": b.attachments[0]},
+                   desk_file=desk_note.attachments[0], holiday=holiday, invitation=token,
+                   invited=invited,
+                   notification={"A": notes["firm_a"], "B": notes["firm_b"], **notes},
                    rule=db.session.scalars(select(ReminderRule)).first())
 
+    @staticmethod
+    def user_of(w: World, role: str):
+        return {"firm_a": w.firm_a_user, "firm_b": w.firm_b_user, "desk": w.desk,
+                "admin": w.admin, "permits": w.permits_staff, "union_lead": w.union_lead,
+                "univ": w.univ_staff}[role]
+
     def user(self, role):
-        w = self.world
-        return {"firm_a": w.firm_a_user, "firm_b": w.firm_b_user,
-                "desk": w.desk, "admin": w.admin, "permits": w.permits_staff,
-                "union_lead": w.union_lead, "univ": w.univ_staff}[role]
+        return self.user_of(self.world, role)
 
 
 def ok(*roles):
     return lambda role, tenant: "ok" if role in roles else "403"
 
 
+def seen_by(audience, allowed):
+    """404 for whoever is not in audience(tenant), else allowed-or-403."""
+    return lambda role, t: ("404" if role not in audience(t)
+                            else "ok" if role in allowed(t) else "403")
+
+
 def visible_then(allowed):
-    """404 for whoever cannot see the tenant's object, else allowed-or-403."""
-    return lambda role, tenant: ("404" if role not in SEES[tenant]
-                                 else "ok" if role in allowed(tenant) else "403")
+    return seen_by(lambda t: SEES[t], allowed)
+
+
+# Who sees the extra cases of a tenant: the submitted one has no partner yet; the resolved
+# and the pending ones were routed to the tenant's own partner only.
+SEES_SUBMITTED = {t: STAFF | OWN_FIRM[t] for t in "AB"}
+SEES_OWN_ROUTED = {t: STAFF | OWN_FIRM[t] | OWN_ORG[t] for t in "AB"}
 
 
 def version(obj):
@@ -101,118 +186,212 @@ def version(obj):
     return str(obj.version)
 
 
-ALL = set(ROLES) - {"anon"}
-FIRMS = {"firm_a", "firm_b"}
-OWN_FIRM = {"A": {"firm_a"}, "B": {"firm_b"}}
-OWN_ORG = {"A": {"permits"}, "B": {"univ"}}
+def fresh(model, obj_id):
+    db.session.expire_all()
+    return db.session.get(model, obj_id)
 
-# (endpoint, method, url values, form data, expectation(role, tenant) -> "ok" | "403" | "404")
+
+def status_of(case_map, wanted):
+    return lambda s, t, role: fresh(Case, case_map(s)[t].id).status == wanted
+
+
+def count(model, *where) -> int:
+    db.session.expire_all()
+    return len(db.session.scalars(select(model).where(*where)).all())
+
+
+CASE_ACTIONS = {
+    # action -> (the case it acts on, who sees that case, who may act, the state it leaves)
+    "accept": (lambda s: s.submitted, SEES_SUBMITTED, lambda t: STAFF, "triaged"),
+    "reject": (lambda s: s.submitted, SEES_SUBMITTED, lambda t: STAFF, "rejected"),
+    "resolve": (lambda s: s.pending, SEES_OWN_ROUTED, lambda t: STAFF, "resolved"),
+    "close": (lambda s: s.resolved, SEES_OWN_ROUTED, lambda t: STAFF, "closed"),
+    "reopen": (lambda s: s.resolved, SEES_OWN_ROUTED, lambda t: OWN_FIRM[t], "in_progress"),
+    "withdraw": (lambda s: s.case, SEES, lambda t: OWN_FIRM[t], "withdrawn"),
+}
+TASK_ACTIONS = {
+    "accept": "accepted", "request_info": "waiting_on_firm", "complete": "done",
+    "decline": "declined",
+}
+
+
+def _task_prepared(s, t, action):
+    """The task, accepted first where the action needs it."""
+    task = s.task[t]
+    if action in ("request_info", "complete") and fresh(AgencyTask, task.id).status == "open":
+        tasks.accept_task(s.user("permits" if t == "A" else "univ"), fresh(AgencyTask, task.id),
+                          now=utcnow(), version=None)
+        db.session.commit()
+    return fresh(AgencyTask, task.id)
+
+
+def _task_route(action):
+    def expect(role, t):
+        return "ok" if role in OWN_ORG[t] else "403" if role in STAFF | OWN_FIRM[t] else "404"
+    return ("tasks.transition", "POST",
+            lambda s, t, a=action: {"task_id": s.task[t].id, "action": a},
+            lambda s, t, a=action: {"version": version(_task_prepared(s, t, a)), "question": "q",
+                                    "note": "n", "reason": "r"},
+            expect,
+            lambda s, t, role, a=action: fresh(AgencyTask, s.task[t].id).status == TASK_ACTIONS[a])
+
+
+# (endpoint, method, url values, form data, expectation(role, tenant) -> "ok"|"403"|"404",
+#  effect(scenario, tenant, role) -> bool: true once an allowed write has happened)
 ROUTES = [
-    ("home.index", "GET", lambda s, t: {}, None, ok(*ALL)),
-    ("home.calculator", "GET", lambda s, t: {"start": "2026-11-10T10:00", "period": "5d"}, None,
-     ok(*STAFF, *PARTNERS)),
-    ("accounts.account", "GET", lambda s, t: {}, None, ok(*ALL)),
+    ("home.index", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("home.calculator", "GET", lambda s, t: {"start": future(1)[:10] + "T10:00", "period": "5d"},
+     None,
+     ok(*STAFF, *PARTNERS), None),
+    ("accounts.account", "GET", lambda s, t: {}, None, ok(*ALL), None),
     ("accounts.account", "POST", lambda s, t: {}, lambda s, t: {
-        "current_password": "wrong", "password": "0123456789", "confirm": "0123456789"},
-     ok(*ALL)),
-    ("firms.index", "GET", lambda s, t: {}, None, ok(*STAFF)),
-    ("firms.new", "GET", lambda s, t: {}, None, ok(*STAFF)),
+        "current_password": PASSWORD, "password": "a-new-long-password-7c1",
+        "confirm": "a-new-long-password-7c1"}, ok(*ALL),
+     lambda s, t, role: fresh(type(s.user(role)), s.user(role).id).session_version > 1),
+    ("firms.index", "GET", lambda s, t: {}, None, ok(*STAFF), None),
+    ("firms.new", "GET", lambda s, t: {}, None, ok(*STAFF), None),
     ("firms.new", "POST", lambda s, t: {}, lambda s, t: {
         "name": "New firm", "brn": "1208147521", "industry": "x",
-        "site": "y", "phase": "1", "account_officer": "0"}, ok(*STAFF)),
+        "site": "y", "phase": "1", "account_officer": "0"}, ok(*STAFF),
+     lambda s, t, role: count(Firm, Firm.brn == "1208147521") == 1),
     ("firms.show", "GET", lambda s, t: {"firm_id": s.case[t].firm_id}, None,
-     lambda role, t: "ok" if role in STAFF | OWN_FIRM[t] else "404"),
+     lambda role, t: "ok" if role in STAFF | OWN_FIRM[t] else "404", None),
     ("firms.invite", "POST", lambda s, t: {"firm_id": s.case[t].firm_id},
      lambda s, t: {"name": "N", "email": f"new-{t}@firm.example", "locale": "ko"},
-     lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404"),
-    ("cases.index", "GET", lambda s, t: {}, None, ok(*ALL)),
-    ("cases.choose_type", "GET", lambda s, t: {}, None, ok(*FIRMS)),
-    ("cases.new", "GET", lambda s, t: {"type_id": s.world.permit_type.id}, None, ok(*FIRMS)),
+     lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
+     lambda s, t, role: count(type(s.invited), type(s.invited).email == f"new-{t.lower()}@firm.example")
+     == 1),
+    ("cases.index", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("cases.choose_type", "GET", lambda s, t: {}, None, ok(*FIRMS), None),
+    ("cases.new", "GET", lambda s, t: {"type_id": s.world.permit_type.id}, None, ok(*FIRMS),
+     None),
     ("cases.new", "POST", lambda s, t: {"type_id": s.world.hiring_type.id},
-     lambda s, t: {"title": "T", "description": "D", "priority": "normal"}, ok(*FIRMS)),
-    ("cases.show", "GET", lambda s, t: {"case_id": s.case[t].id}, None, visible_then(
-        lambda t: SEES[t])),
-    *[("cases.transition", "POST", lambda s, t, a=action: {"case_id": s.case[t].id, "action": a},
-       lambda s, t: {"version": version(s.case[t]), "reason": "because"},
-       visible_then(lambda t, a=action: STAFF if a in ("accept", "reject", "resolve", "close")
-                    else OWN_FIRM[t]))
-      for action in ("accept", "reject", "resolve", "close", "reopen", "withdraw")],
-    ("cases.checklist", "POST", lambda s, t: {"case_id": s.case[t].id},
-     lambda s, t: {"version": version(s.case[t]), "checklist": ["0"]},
-     visible_then(lambda t: STAFF | OWN_FIRM[t])),
+     lambda s, t: {"title": "Matrix filing", "description": "D", "priority": "normal"},
+     ok(*FIRMS), lambda s, t, role: count(Case, Case.title == "Matrix filing") == 1),
+    ("cases.show", "GET", lambda s, t: {"case_id": s.case[t].id}, None,
+     visible_then(lambda t: SEES[t]), None),
+    *[("cases.transition", "POST",
+       lambda s, t, a=action, on=on: {"case_id": on(s)[t].id, "action": a},
+       lambda s, t, on=on: {"version": version(on(s)[t]), "reason": "because"},
+       seen_by(lambda t, who=who: who[t], allowed), status_of(on, state))
+      for action, (on, who, allowed, state) in CASE_ACTIONS.items()],
+    ("cases.checklist", "POST", lambda s, t: {"case_id": s.submitted[t].id},
+     lambda s, t: {"version": version(s.submitted[t]), "checklist": ["0"]},
+     seen_by(lambda t: SEES_SUBMITTED[t], lambda t: STAFF | OWN_FIRM[t]),
+     lambda s, t, role: [i["done"] for i in fresh(Case, s.submitted[t].id).checklist]
+     == [True, False]),
     ("cases.route", "POST", lambda s, t: {"case_id": s.case[t].id},
      lambda s, t: {"version": version(s.case[t]),
                    "organizations": [str((s.world.univ if t == "A" else s.world.permits).id)]},
-     visible_then(lambda t: STAFF)),
+     visible_then(lambda t: STAFF),
+     lambda s, t, role: len(fresh(Case, s.case[t].id).tasks) == (3 if t == "A" else 2)),
     ("cases.comment", "POST", lambda s, t: {"case_id": s.case[t].id},
-     lambda s, t: {"body": "hello"}, visible_then(lambda t: SEES[t])),
+     lambda s, t: {"body": "matrix hello", "audience": "public"},
+     visible_then(lambda t: SEES[t]),
+     lambda s, t, role: count(Comment, Comment.body == "matrix hello") == 1),
     ("cases.download", "GET", lambda s, t: {"case_id": s.case[t].id,
                                             "attachment_id": s.attachment[t].id}, None,
-     visible_then(lambda t: SEES[t])),
-    ("tasks.index", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS)),
+     visible_then(lambda t: SEES[t]), None),
+    # The file on a desk-only note exists for the desk alone.
+    ("cases.download", "GET", lambda s, t: {"case_id": s.case["A"].id,
+                                            "attachment_id": s.desk_file.id}, None,
+     lambda role, t: "ok" if role in STAFF else "404", None),
+    ("tasks.index", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS), None),
     ("tasks.show", "GET", lambda s, t: {"task_id": s.task[t].id}, None,
      lambda role, t: "ok" if role in STAFF | OWN_ORG[t] else "403" if role in OWN_FIRM[t]
-     else "404"),
-    *[("tasks.transition", "POST", lambda s, t, a=action: {"task_id": s.task[t].id, "action": a},
-       lambda s, t: {"version": version(s.task[t]), "question": "q", "note": "n", "reason": "r"},
-       lambda role, t: "ok" if role in OWN_ORG[t] else "403" if role in STAFF | OWN_FIRM[t]
-       else "404")
-      for action in ("accept", "request_info", "complete", "decline")],
+     else "404", None),
+    *[_task_route(action) for action in TASK_ACTIONS],
     ("tasks.assign", "POST", lambda s, t: {"task_id": s.task[t].id},
-     lambda s, t: {"version": version(s.task[t]), "assignee": "0"},
+     lambda s, t: {"version": version(s.task[t]),
+                   "assignee": str(s.user("permits" if t == "A" else "univ").id)},
      lambda role, t: "ok" if role in STAFF else "403" if role in OWN_ORG[t] | OWN_FIRM[t]
-     else "404"),
+     else "404",
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).assignee_id is not None),
     ("tasks.change_due", "POST", lambda s, t: {"task_id": s.task[t].id},
-     lambda s, t: {"version": version(s.task[t]), "due_at": "2026-12-30T18:00", "reason": "r"},
+     lambda s, t: {"version": version(s.task[t]), "due_at": future(40), "due_reason": "r"},
      lambda role, t: "ok" if role in STAFF else "403" if role in OWN_ORG[t] | OWN_FIRM[t]
-     else "404"),
-    ("admin.users", "GET", lambda s, t: {}, None, ok("admin")),
-    ("admin.new_user", "GET", lambda s, t: {}, None, ok("admin")),
+     else "404",
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).due_override_reason == "r"),
+    ("admin.users", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("admin.new_user", "GET", lambda s, t: {}, None, ok("admin"), None),
     ("admin.new_user", "POST", lambda s, t: {}, lambda s, t: {
         "email": "new@city.example", "name": "New", "role": "caseworker", "organization": "0",
-        "firm": "0", "locale": "ko", "is_enabled": "y"}, ok("admin")),
-    ("admin.edit_user", "GET", lambda s, t: {"user_id": s.world.desk.id}, None, ok("admin")),
+        "firm": "0", "locale": "ko", "is_enabled": "y"}, ok("admin"),
+     lambda s, t, role: count(type(s.invited), type(s.invited).email == "new@city.example")
+     == 1),
+    ("admin.edit_user", "GET", lambda s, t: {"user_id": s.world.desk.id}, None, ok("admin"),
+     None),
     ("admin.edit_user", "POST", lambda s, t: {"user_id": s.world.desk.id}, lambda s, t: {
-        "name": "Renamed", "role": "caseworker", "organization": "0", "firm": "0"}, ok("admin")),
-    ("admin.reinvite", "POST", lambda s, t: {"user_id": s.pending.id},
-     lambda s, t: {}, ok("admin")),
-    ("admin.organizations", "GET", lambda s, t: {}, None, ok("admin")),
+        "name": "Renamed", "role": "caseworker", "organization": "0", "firm": "0"},
+     ok("admin"), lambda s, t, role: fresh(type(s.world.desk), s.world.desk.id).name
+     == "Renamed"),
+    ("admin.reinvite", "POST", lambda s, t: {"user_id": s.invited.id},
+     lambda s, t: {}, ok("admin"),
+     lambda s, t, role: reissued(s)),
+    ("admin.organizations", "GET", lambda s, t: {}, None, ok("admin"), None),
     ("admin.edit_organization", "GET", lambda s, t: {"org_id": s.world.union.id}, None,
-     ok("admin")),
+     ok("admin"), None),
     ("admin.edit_organization", "POST", lambda s, t: {"org_id": s.world.union.id},
-     lambda s, t: {"name": "Renamed union", "kind": "labor_union", "is_active": "y"}, ok("admin")),
-    ("admin.request_types", "GET", lambda s, t: {}, None, ok("admin")),
+     lambda s, t: {"name": "Renamed union", "kind": "labor_union", "is_active": "y"},
+     ok("admin"),
+     lambda s, t, role: fresh(Organization, s.world.union.id).name == "Renamed union"),
+    ("admin.request_types", "GET", lambda s, t: {}, None, ok("admin"), None),
     ("admin.edit_request_type", "GET", lambda s, t: {"type_id": s.world.hiring_type.id}, None,
-     ok("admin")),
+     ok("admin"), None),
     ("admin.edit_request_type", "POST", lambda s, t: {"type_id": s.world.hiring_type.id},
      lambda s, t: {"code": "recruitment", "name": "채용", "category": "hiring", "period": "7d",
-                   "is_active": "y"}, ok("admin")),
-    ("admin.holidays", "GET", lambda s, t: {}, None, ok("admin")),
-    ("admin.holidays", "POST", lambda s, t: {}, lambda s, t: {"day": "2026-12-31",
-                                                              "name": "year end"}, ok("admin")),
+                   "is_active": "y"}, ok("admin"),
+     lambda s, t, role: fresh(type(s.world.hiring_type), s.world.hiring_type.id).period == "7d"),
+    ("admin.holidays", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("admin.holidays", "POST", lambda s, t: {}, lambda s, t: {"day": future(60)[:10],
+                                                              "name": "year end"}, ok("admin"),
+     lambda s, t, role: count(ExtraHoliday, ExtraHoliday.name == "year end") == 1),
     ("admin.delete_holiday", "POST", lambda s, t: {"holiday_id": s.holiday.id},
-     lambda s, t: {}, ok("admin")),
-    ("notifications.index", "GET", lambda s, t: {}, None, ok(*ALL)),
-    ("notifications.open_item", "POST", lambda s, t: {"notification_id": s.notification[t].id},
-     lambda s, t: {}, lambda role, t: "ok" if role in OWN_FIRM[t] else "404"),
-    ("notifications.mark_all_read", "POST", lambda s, t: {}, lambda s, t: {}, ok(*ALL)),
+     lambda s, t: {}, ok("admin"),
+     lambda s, t, role: count(ExtraHoliday, ExtraHoliday.name == "zone day") == 0),
+    ("notifications.index", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("notifications.open_item", "POST",
+     lambda s, t: {"notification_id": s.notification[t].id},
+     lambda s, t: {}, lambda role, t: "ok" if role in OWN_FIRM[t] else "404",
+     lambda s, t, role: fresh(Notification, s.notification[t].id).read_at is not None),
+    ("notifications.mark_all_read", "POST", lambda s, t: {}, lambda s, t: {}, ok(*ALL),
+     lambda s, t, role: fresh(Notification, s.notification[role].id).read_at is not None),
     ("notifications.preferences", "POST", lambda s, t: {},
-     lambda s, t: {"emailed_kinds": ["task_due"]}, ok(*ALL)),
-    ("notifications.ledger", "GET", lambda s, t: {}, None, ok("admin")),
+     lambda s, t: {"emailed_kinds": ["task_due"]}, ok(*ALL),
+     lambda s, t, role: "task_overdue" in fresh(type(s.user(role)),
+                                                s.user(role).id).email_muted_kinds),
+    ("notifications.ledger", "GET", lambda s, t: {}, None, ok("admin"), None),
     ("notifications.resend", "POST", lambda s, t: {"notification_id": s.notification[t].id},
-     lambda s, t: {}, ok("admin")),
-    ("notifications.outbox", "GET", lambda s, t: {}, None, ok("admin")),
+     lambda s, t: {}, ok("admin"),
+     lambda s, t, role: fresh(Notification, s.notification[t].id).status == "queued"),
+    ("notifications.outbox", "GET", lambda s, t: {}, None, ok("admin"), None),
     ("notifications.outbox_message", "GET", lambda s, t: {"name": "sample.eml"}, None,
-     ok("admin")),
-    ("notifications.rules", "GET", lambda s, t: {}, None, ok("admin")),
-    ("notifications.edit_rule", "GET", lambda s, t: {"rule_id": s.rule.id}, None, ok("admin")),
+     ok("admin"), None),
+    ("notifications.rules", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("notifications.edit_rule", "GET", lambda s, t: {"rule_id": s.rule.id}, None, ok("admin"),
+     None),
     ("notifications.edit_rule", "POST", lambda s, t: {"rule_id": s.rule.id}, lambda s, t: {
         "kind": "task_due", "offset_days": "2", "audience": "assignee", "is_active": "y"},
-     ok("admin")),
+     ok("admin"), lambda s, t, role: fresh(ReminderRule, s.rule.id).offset_days == 2),
 ]
 # Routes every visitor may use, signed in or not; tested in test_security.py.
 PUBLIC = {"static", "accounts.login", "accounts.logout", "accounts.accept_invitation",
           "accounts.set_language"}
+
+
+def reissued(s) -> bool:
+    user = fresh(type(s.invited), s.invited.id)
+    return user.invite_nonce is not None and reissue_token_differs(s, user)
+
+
+def reissue_token_differs(s, user) -> bool:
+    from onestop.accounts.services import user_for_invitation
+
+    try:
+        user_for_invitation(s.invitation)
+    except Exception:  # noqa: BLE001 - the old link died: a new one was issued
+        return True
+    return False
 
 
 def snapshot() -> dict:
@@ -253,54 +432,71 @@ def _request(app, scenario, role, method, url, data):
     return contextvars.Context().run(call, url, data=data)
 
 
+def leaks(role, body: str) -> list[str]:
+    """The canaries in this body that its reader may not see."""
+    found = [f"another tenant's canary {c}" for t, c in CANARY.items()
+             if role != "anon" and role not in SEES[t] and c in body]
+    return found + [f"canary {c}" for c, audience in AUDIENCE.items()
+                    if role not in audience and c in body]
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r[1]} {r[0]}")
 def test_route_answers_each_role_as_designed(ctx, route):
-    endpoint, method, values, data_for, expect = route
+    endpoint, method, values, data_for, expect, effect = route
     app = ctx
     scenario = Scenario.build()
     failures = []
     for tenant in ("A", "B"):
         for role in ROLES:
-            url_values = values(scenario, tenant)
             with app.test_request_context():
-                from flask import url_for
-
-                url = url_for(endpoint, **url_values)
+                url = url_for(endpoint, **values(scenario, tenant))
             data = data_for(scenario, tenant) if data_for else None
             before = snapshot() if method == "POST" else None
             response = _request(app, scenario, role, method, url, data)
             wanted = "login" if role == "anon" else expect(role, tenant)
             got = response.status_code
-            body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
             if wanted == "login":
-                good = got == 302 and "/login" in response.headers.get("Location", "")
+                good = got in (302, 303) and "/login" in response.headers.get("Location", "")
             elif wanted == "ok":
-                good = got in (200, 303, 422)
+                good = got in (200, 303) if method == "POST" else got == 200
             else:
                 good = got == int(wanted)
             if not good:
                 failures.append(f"{role}/{tenant}: wanted {wanted}, got {got}")
-            other = "B" if tenant == "A" else "A"
-            if role != "anon" and role not in SEES[other] and CANARY[other] in body:
-                failures.append(f"{role}/{tenant}: saw the other tenant's canary")
-            if role in FIRMS and INTERNAL_CANARY in body:
-                failures.append(f"{role}/{tenant}: a firm saw an internal note")
+            body = response.get_data().decode("utf-8", "replace")
+            failures += [f"{role}/{tenant}: {leak}" for leak in leaks(role, body)]
             if method == "POST":
                 after = snapshot()
                 if wanted != "ok" and after != before:
                     failures.append(f"{role}/{tenant}: a refused write changed the database")
+                if wanted == "ok" and good and not effect(scenario, tenant, role):
+                    failures.append(f"{role}/{tenant}: answered {got} but did nothing")
                 if after != before:
                     scenario = Scenario.build()
     assert not failures, "\n".join(failures)
 
 
-def test_each_tenant_canary_is_really_on_its_pages(ctx, app):
-    """The canary check above could pass vacuously; this shows the canaries are rendered."""
+def test_each_canary_is_really_on_the_pages_of_its_audience(ctx, app):
+    """The leak checks above could pass vacuously; this shows every canary is rendered to
+    someone who may see it, on the case page or as the downloaded file."""
     scenario = Scenario.build()
-    for tenant, role in (("A", "firm_a"), ("B", "firm_b")):
-        response = _request(app, scenario, role, "GET", f"/cases/{scenario.case[tenant].id}",
-                            None)
-        assert CANARY[tenant] in response.get_data(as_text=True)
-    response = _request(app, scenario, "permits", "GET", f"/cases/{scenario.case['A'].id}", None)
-    assert INTERNAL_CANARY in response.get_data(as_text=True)
+    shown = {}
+    for role in ROLES[1:]:
+        for tenant in ("A", "B"):
+            response = _request(app, scenario, role, "GET",
+                                f"/cases/{scenario.case[tenant].id}", None)
+            for canary in [*CANARY.values(), *AUDIENCE]:
+                if canary in response.get_data(as_text=True):
+                    shown.setdefault(canary, set()).add(role)
+    download = _request(app, scenario, "desk", "GET", f"/cases/{scenario.case['A'].id}/"
+                        f"attachments/{scenario.desk_file.id}", None)
+    assert b"CANARY-DESKFILE-A-c5e2" in download.get_data()
+    shown.setdefault("CANARY-DESKFILE-A-c5e2", set()).add("desk")
+    for canary, audience in AUDIENCE.items():
+        assert shown.get(canary), f"{canary} is shown to nobody: the check would be vacuous"
+        assert shown[canary] <= audience, f"{canary} shown to {shown[canary] - audience}"
+    assert shown[INTERNAL_CANARY] == STAFF | {"permits", "union_lead"}
+    assert shown["CANARY-DECLINE-UNION-77a1"] == STAFF | {"union_lead"}
+    assert shown["CANARY-PARTNERNOTE-A-6d17"] == STAFF | {"permits"}
+    assert shown["CANARY-DUE-UNIV-e41d"] == STAFF | {"univ"}
     assert db.session.scalar(select(AgencyTask.id).where(AgencyTask.id == scenario.task["A"].id))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from tests.factories import PDF
-from tests.web.helpers import latest_case, task_for, upload, version_of
+from tests.web.helpers import latest_case, task_for, upload
 
 
 def test_firm_files_desk_routes_partners_close_firm_sees_resolution(browser, world):
@@ -155,20 +155,6 @@ def test_korean_by_default_and_english_on_request(browser, world):
     assert '<html lang="en">' in html and "Waiting on you" in html
     firm.post("/language", {"locale": "ko"})
     assert "Waiting on you" not in firm.get("/").get_data(as_text=True)
-
-
-def test_second_editor_gets_changed_meanwhile_instead_of_overwriting(browser, world):
-    case, _desk = routed_to_union(browser, world, "Hire 8")
-    task = task_for(case, world.union)
-    first, second = browser("desk@test.example"), browser("admin@test.example")
-    stale = second.get(f"/tasks/{task.id}").get_data(as_text=True)
-    first.submit(f"/tasks/{task.id}", "due", {"due_at": "2026-12-30T18:00", "reason": "site visit"})
-    response = second.post(f"/tasks/{task.id}/due", {
-        "version": version_of(stale, "due"), "due_at": "2026-12-01T18:00", "reason": "other"})
-    assert response.status_code == 303
-    page = second.get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert "flash error" in page
-    assert task_for(case, world.union).due_override_reason == "site visit"
 
 
 def test_an_admin_saving_a_request_type_unchanged_changes_nothing(browser, world):

@@ -1,0 +1,1 @@
+"""Form submissions: one-time tokens against repeats, and uploads kept for a retry."""

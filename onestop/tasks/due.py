@@ -1,0 +1,42 @@
+"""Setting a task's due date by hand: the rule it departs from, and its record."""
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+
+from onestop.cases.models import Event
+from onestop.deadlines import SEOUL, WorkCalendar, parse_period
+from onestop.errors import Invalid
+from onestop.extensions import db
+from onestop.tasks.models import AgencyTask
+
+
+def legal_due_at(task: AgencyTask, calendar: WorkCalendar) -> datetime:
+    """The due date the request type's period gives the task, moved out by the working
+    time it waited on the firm."""
+    due = calendar.due_at(task.routed_at, parse_period(task.period))
+    return calendar.add_working_time(due, task.waited)
+
+
+def set_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now: datetime,
+            calendar: WorkCalendar) -> None:
+    """Give the task another due date than its rule's: never in the past, always with a
+    reason, recorded for the desk and the task's organization; a date beyond the legal
+    period is recorded as such."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(_l("Give a reason for the changed due date."), field="due_reason")
+    if due_at <= now:
+        raise Invalid(_l("The new due date must be in the future."), field="due_at")
+    before = task.due_at
+    task.due_at = due_at
+    task.due_override_reason = reason
+    beyond = due_at > legal_due_at(task, calendar)
+    db.session.add(Event(
+        case=task.case, task=task, actor=actor,
+        action="task.due_beyond_period" if beyond else "task.due_changed",
+        detail=f"{_local(before)} → {_local(due_at)}: {reason}", is_internal=True,
+        created_at=now))
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M") if moment else "—"

@@ -1,0 +1,116 @@
+// Nothing typed is lost, nothing is sent twice:
+// - the text of every form is kept in this tab's session storage as it is typed, and put
+//   back when the form comes back empty (a refused post, a session that ended, a file too
+//   large); the server names the form it saved (body[data-saved-form]) and its draft goes;
+// - files are checked against the limits the field states before anything is uploaded;
+// - a form is sent once per click (the server's one-time token is the real guard).
+(function () {
+  "use strict";
+  var PREFIX = "onestop-draft:";
+  var body = document.body;
+  var store = window.sessionStorage;
+
+  function keyOf(form) {
+    return PREFIX + new URL(form.getAttribute("action") || location.href, location.href).pathname;
+  }
+
+  function textFields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && !el.disabled && (el.tagName === "TEXTAREA" ||
+        (el.tagName === "INPUT" && /^(text|search|email|number|datetime-local|date)$/.test(el.type)));
+    });
+  }
+
+  function keepsDrafts(form) {
+    return form.method.toLowerCase() === "post" && !form.querySelector("input[type=password]") &&
+      textFields(form).length > 0;
+  }
+
+  function saveDraft(form) {
+    var draft = {};
+    textFields(form).forEach(function (el) { if (el.value) { draft[el.name] = el.value; } });
+    try { store.setItem(keyOf(form), JSON.stringify(draft)); } catch (e) { /* storage full or off */ }
+  }
+
+  function restoreDraft(form) {
+    var draft;
+    try { draft = JSON.parse(store.getItem(keyOf(form)) || "null"); } catch (e) { draft = null; }
+    if (!draft) { return; }
+    var restored = false;
+    textFields(form).forEach(function (el) {
+      if (!el.value && draft[el.name]) { el.value = draft[el.name]; restored = true; }
+    });
+    if (restored) {
+      var note = document.createElement("p");
+      note.className = "flash info";
+      note.setAttribute("role", "status");
+      note.textContent = body.getAttribute("data-draft-restored");
+      form.insertBefore(note, form.firstChild);
+      var details = form.closest("details");
+      if (details) { details.open = true; }
+    }
+  }
+
+  function fileProblem(input) {
+    var form = input.form;
+    var kept = form ? form.querySelectorAll("input[name=kept]:checked").length : 0;
+    var files = Array.prototype.slice.call(input.files || []);
+    if (files.length + kept > Number(input.dataset.maxFiles)) {
+      return input.dataset.tooMany;
+    }
+    for (var i = 0; i < files.length; i++) {
+      if (files[i].size > Number(input.dataset.maxBytes)) {
+        return input.dataset.tooLarge.replace("{name}", files[i].name);
+      }
+    }
+    return "";
+  }
+
+  function showFileProblem(input, problem) {
+    var error = document.getElementById(input.id + "-error");
+    if (error) {
+      error.textContent = problem;
+      error.hidden = !problem;
+    }
+    input.setAttribute("aria-invalid", problem ? "true" : "false");
+  }
+
+  var saved = body.getAttribute("data-saved-form");
+  if (saved) { store.removeItem(PREFIX + saved); }
+
+  Array.prototype.forEach.call(document.forms, function (form) {
+    if (keepsDrafts(form)) {
+      restoreDraft(form);
+      form.addEventListener("input", function () { saveDraft(form); });
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target.matches && event.target.matches("input[type=file][data-max-bytes]")) {
+        showFileProblem(event.target, fileProblem(event.target));
+      }
+    });
+    form.addEventListener("submit", function (event) {
+      var inputs = form.querySelectorAll("input[type=file][data-max-bytes]");
+      for (var i = 0; i < inputs.length; i++) {
+        var problem = fileProblem(inputs[i]);
+        showFileProblem(inputs[i], problem);
+        if (problem) {
+          event.preventDefault();
+          inputs[i].focus();
+          return;
+        }
+      }
+      if (form.dataset.sending) {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sending = "1";
+      if (keepsDrafts(form)) { saveDraft(form); }
+      // Let go again if the page stays (a download, a slow network the user gives up on).
+      setTimeout(function () { delete form.dataset.sending; }, 10000);
+    });
+  });
+
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(document.forms, function (form) { delete form.dataset.sending; });
+  });
+}());
