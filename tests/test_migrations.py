@@ -1,4 +1,5 @@
 """The migrations build the schema from empty, on SQLite and PostgreSQL, and match the models."""
+import json
 import os
 import subprocess
 import sys
@@ -83,3 +84,57 @@ def test_deadline_command_rejects_bad_input(tmp_path):
                              "2026-09-23T14:00", "5x"], env=env, capture_output=True, text=True,
                             cwd=ROOT)
     assert result.returncode == 2 and "5x" in result.stderr
+
+
+def test_trust_migration_carries_old_rows_over(tmp_path):
+    """Ticks become a checklist snapshot, internal notes an audience, note events point at
+    their note, and registration numbers their ten ASCII digits."""
+    for url in targets(tmp_path):
+        app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "u"))
+        with app.app_context():
+            upgrade(revision="2df5f13a9071")
+            with db.engine.begin() as conn:
+                for statement in OLD_ROWS:
+                    conn.execute(text(statement))
+            upgrade()
+            with db.engine.connect() as conn:
+                checklist = conn.execute(text("SELECT checklist FROM cases")).scalar()
+                audiences = conn.execute(text(
+                    "SELECT body, audience FROM comments ORDER BY id")).all()
+                pointers = conn.execute(text(
+                    "SELECT comment_id FROM events WHERE action = 'case.comment'")).all()
+                brns = conn.execute(text("SELECT brn FROM firms ORDER BY id")).scalars().all()
+            db.engine.dispose()
+        checklist = json.loads(checklist) if isinstance(checklist, str) else checklist
+        assert checklist == [{"ko": "설계도서", "en": "Drawings", "done": False},
+                             {"ko": "신청서", "en": "Form", "done": True}]
+        assert audiences == [("psst", "partners"), ("hello", "public")]
+        assert sorted(p[0] for p in pointers) == [1, 2]
+        assert brns == ["1234567891", "2208162517"]
+
+
+NOW_SQL = "'2026-11-10 01:00:00+00:00'"
+OLD_ROWS = [
+    "INSERT INTO organizations (id, name, name_en, kind, is_active) "
+    "VALUES (1, 'desk', 'desk', 'city_desk', true)",
+    "INSERT INTO users (id, email, name, role, locale, is_enabled, session_version, "
+    f"email_muted_kinds, created_at) VALUES (1, 'd@x', 'D', 'caseworker', 'ko', true, 1, '[]', "
+    f"{NOW_SQL})",
+    "INSERT INTO firms (id, name, brn, industry, site, phase, created_at) VALUES "
+    f"(1, 'A', '１２３４５６７８９１', 'i', 's', 1, {NOW_SQL}), "
+    f"(2, 'B', '2208162517', 'i', 's', 1, {NOW_SQL})",
+    "INSERT INTO request_types (id, code, name, name_en, category, period, checklist, "
+    "form_fields, is_active) VALUES (1, 'bp', '건축', 'BP', 'permit', '10d', "
+    "'[{\"ko\": \"설계도서\", \"en\": \"Drawings\"}, {\"ko\": \"신청서\", \"en\": \"Form\"}]', "
+    "'[]', true)",
+    "INSERT INTO cases (id, firm_id, request_type_id, title, description, priority, status, "
+    "created_by_id, checked_items, form_data, rejection_reason, submitted_at, updated_at, "
+    f"version) VALUES (1, 1, 1, 't', 'd', 'normal', 'submitted', 1, '[1]', '{{}}', '', "
+    f"{NOW_SQL}, {NOW_SQL}, 1)",
+    "INSERT INTO comments (id, case_id, author_id, body, is_internal, is_info_request, "
+    f"created_at) VALUES (1, 1, 1, 'psst', true, false, {NOW_SQL}), "
+    "(2, 1, 1, 'hello', false, false, '2026-11-10 02:00:00+00:00')",
+    "INSERT INTO events (id, case_id, actor_id, action, detail, is_internal, created_at) "
+    f"VALUES (1, 1, 1, 'case.comment', '', true, {NOW_SQL}), "
+    "(2, 1, 1, 'case.comment', '', false, '2026-11-10 02:00:00+00:00')",
+]

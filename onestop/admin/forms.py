@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from onestop.accounts.models import Role
 from onestop.cases.forms import MultiCheckboxField
 from onestop.catalog.labels import CATEGORY_LABELS
-from onestop.forms import BaseForm
+from onestop.forms import BaseForm, record_id
 from onestop.orgs.models import OrgKind
 
 ROLE_LABELS = {
@@ -30,8 +30,8 @@ KIND_LABELS = {
 class UserForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
-    organization = SelectField(_l("Organization"), coerce=int)
-    firm = SelectField(_l("Firm"), coerce=int)
+    organization = SelectField(_l("Organization"), coerce=record_id)
+    firm = SelectField(_l("Firm"), coerce=record_id)
     is_enabled = BooleanField(_l("Can sign in"), default=True)
 
 
@@ -63,7 +63,7 @@ class RequestTypeForm(BaseForm):
                                 description=_l("One a line: name | Korean | English | options "
                                                "(required; number or integer; unit=㎡ or "
                                                "unit=명/people)"))
-    partners = MultiCheckboxField(_l("Default partners"), coerce=int, validate_choice=False)
+    partners = MultiCheckboxField(_l("Default partners"), coerce=record_id, validate_choice=False)
     is_active = BooleanField(_l("Offered to firms"), default=True)
 
 

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from onestop.cases.models import PRIORITIES, NoteAudience
-from onestop.forms import BaseForm, OnceForm
+from onestop.forms import BaseForm, OnceForm, record_id
 
 PRIORITY_LABELS = {"normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
 AUDIENCE_LABELS = {
@@ -41,7 +41,7 @@ class VersionedForm(OnceForm):
 class FilesMixin:
     files = MultipleFileField(_l("Attachments"))
     # Files of an earlier, refused try of this form, kept for a day; ticked ones are sent.
-    kept = MultiCheckboxField(_l("Kept from your last try"), coerce=int, choices=[],
+    kept = MultiCheckboxField(_l("Kept from your last try"), coerce=record_id, choices=[],
                               validate_choice=False)
 
 
@@ -50,14 +50,14 @@ class FileCaseForm(FilesMixin, OnceForm):
     description = TextAreaField(_l("What do you need?"),
                                 validators=[DataRequired(), Length(max=10000)])
     priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
-    checklist = MultiCheckboxField(_l("Required documents"), coerce=int, choices=[],
+    checklist = MultiCheckboxField(_l("Required documents"), coerce=record_id, choices=[],
                                    validate_choice=False)
     # Fingerprint of the checklist the form offered (see cases.services.checklist_version).
     offered_checklist = HiddenField()
 
 
 class ChecklistForm(VersionedForm):
-    checklist = MultiCheckboxField(_l("Required documents"), coerce=int, choices=[],
+    checklist = MultiCheckboxField(_l("Required documents"), coerce=record_id, choices=[],
                                    validate_choice=False)
 
 
@@ -66,7 +66,7 @@ class ReasonForm(VersionedForm):
 
 
 class RouteForm(VersionedForm):
-    organizations = MultiCheckboxField(_l("Partner organizations"), coerce=int,
+    organizations = MultiCheckboxField(_l("Partner organizations"), coerce=record_id,
                                        validate_choice=False)
     instructions = TextAreaField(_l("Instructions for the partners"),
                                  validators=[Optional(), Length(max=4000)])

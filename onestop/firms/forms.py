@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from onestop.forms import BaseForm
+from onestop.forms import BaseForm, record_id
 
 
 class FirmForm(BaseForm):
@@ -13,9 +13,9 @@ class FirmForm(BaseForm):
                       description=_l("10 digits, e.g. 123-45-67891"))
     industry = StringField(_l("Industry"), validators=[DataRequired(), Length(max=120)])
     site = StringField(_l("Site in the zone"), validators=[DataRequired(), Length(max=200)])
-    phase = SelectField(_l("Phase"), coerce=int,
+    phase = SelectField(_l("Phase"), coerce=record_id,
                         choices=[(1, _l("Phase 1")), (2, _l("Phase 2")), (3, _l("Phase 3"))])
-    account_officer = SelectField(_l("Account officer"), coerce=int)
+    account_officer = SelectField(_l("Account officer"), coerce=record_id)
 
 
 class InviteMemberForm(BaseForm):

@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from onestop.cases.forms import VersionedForm
-from onestop.forms import BaseForm
+from onestop.forms import BaseForm, record_id
 
 
 class QuestionForm(VersionedForm):
@@ -30,7 +30,7 @@ class DeclineForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = SelectField(_l("Assignee"), coerce=int)
+    assignee = SelectField(_l("Assignee"), coerce=record_id)
 
 
 class DueForm(VersionedForm):

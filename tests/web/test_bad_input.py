@@ -1,0 +1,156 @@
+"""No 500, ever, for bad input: every route of the URL map, as every kind of user, with
+hostile values in every path parameter, query parameter and form field."""
+import contextvars
+
+import pytest
+from flask_wtf import FlaskForm
+from werkzeug.routing import AnyConverter, IntegerConverter
+
+from onestop.extensions import db
+from tests.web.test_authorization_matrix import Scenario
+
+ROLES = ["anon", "firm_a", "admin", "union_lead", "univ"]
+HUGE = "99999999999999999999"
+EVIL = ["a\x00b", "\x01\x1b[31m", HUGE, "-1", "%00", "' OR 1=1 --<script>", "\u202eexe.pdf",
+        "２０２６-１２-０１T09:00", "9999-12-31T23:59", "1e309", "😀" * 300, ""]
+# Every query parameter a page reads.
+QUERY = ["q", "status", "category", "request_type", "organization", "firm", "overdue", "sort",
+         "page", "mine", "kind", "start", "period", "next"]
+
+
+def form_field_names() -> set[str]:
+    """The names of every field of every form class, plus the request types' own fields."""
+    names = {"field_floor_area", "checklist", "kept", "once", "seen", "csrf_token"}
+    pending = list(FlaskForm.__subclasses__())
+    while pending:
+        form = pending.pop()
+        pending.extend(form.__subclasses__())
+        names |= {name for name in dir(form)
+                  if hasattr(getattr(form, name, None), "field_class")}
+    return names
+
+
+def real_values(s: Scenario) -> dict:
+    """A real object for every path argument, so that the handlers run deep."""
+    return {"case_id": s.case["A"].id, "task_id": s.task["A"].id,
+            "firm_id": s.case["A"].firm_id, "attachment_id": s.attachment["A"].id,
+            "user_id": s.world.desk.id, "org_id": s.world.union.id,
+            "type_id": s.world.permit_type.id, "holiday_id": s.holiday.id,
+            "notification_id": s.notification["A"].id, "rule_id": s.rule.id,
+            "name": "sample.eml", "token": s.invitation}
+
+
+def path_values(rule, real: dict) -> list[dict]:
+    """The rule's arguments filled with real objects, and with ids beyond every integer
+    range or strings with a NUL in place of each."""
+    values = {}
+    for arg, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            values[arg] = sorted(converter.items)[0]
+        else:
+            values[arg] = real[arg]
+    variants = [values]
+    for arg, converter in rule._converters.items():
+        if isinstance(converter, IntegerConverter):
+            variants += [{**values, arg: HUGE}, {**values, arg: str(2**31)}]
+        elif not isinstance(converter, AnyConverter):
+            variants += [{**values, arg: "a%00b"}, {**values, arg: "..%2F..%2Fx"}]
+    return variants
+
+
+def build(rule, values: dict) -> str:
+    path = rule.rule
+    for arg, value in values.items():
+        start = path.index("<")
+        end = path.index(">", start)
+        assert arg in path[start:end]
+        path = path[:start] + str(value) + path[end + 1:]
+    return path
+
+
+def csrf_token(app) -> str:
+    from flask_wtf.csrf import generate_csrf
+
+    with app.test_request_context():
+        from flask import session
+        session["csrf_token"] = "walk"
+        return generate_csrf()
+
+
+def send(app, user_id, token, method, url, query=None, form=None):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["csrf_token"] = "walk"
+        if user_id:
+            session["_user_id"] = user_id
+    data = {**(form or {}), "csrf_token": token} if method == "POST" else None
+    call = client.get if method == "GET" else client.post
+    return contextvars.Context().run(call, url, query_string=query, data=data)
+
+
+def routes(app):
+    return [(rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_route_answers_hostile_input_with_a_server_error(ctx, role):
+    app = ctx
+    scenario = Scenario.build()
+    real = real_values(scenario)
+    user_id = scenario.user(role).get_id() if role != "anon" else None
+    token = csrf_token(app)
+    fields = form_field_names()
+    failures = []
+    for rule, method in routes(app):
+        for values in path_values(rule, real):
+            url = build(rule, values)
+            answers = [send(app, user_id, token, method, url)]
+            for evil in EVIL:
+                answers.append(send(app, user_id, token, method, url,
+                                    query={name: evil for name in QUERY}))
+                if method == "POST":
+                    answers.append(send(app, user_id, token, method, url,
+                                        form={name: evil for name in fields}))
+            failures += [f"{method} {url} as {role}: {a.status_code}" for a in answers
+                         if a.status_code >= 500]
+            db.session.rollback()
+    assert not failures, "\n".join(sorted(set(failures))[:40])
+
+
+def test_control_characters_and_huge_ids_get_the_usual_pages(browser, world):
+    desk = browser("desk@test.example")
+    for url in ["/cases/99999999999999999999", "/tasks/2147483648", "/firms/99999999999999999999",
+                "/cases/1/attachments/99999999999999999999",
+                "/notifications/99999999999999999999/open"]:
+        response = desk.get(url)
+        assert response.status_code in (404, 405), url
+    response = desk.get("/cases/?q=a%00b")
+    assert response.status_code == 400
+    assert response.headers["Content-Security-Policy"] and "<html" in response.get_data(
+        as_text=True), "an error page with the usual headers"
+    assert desk.get("/cases/?q=%1b%5b31m").status_code == 400
+
+
+def test_a_nul_in_a_form_field_or_file_name_is_refused(browser, world):
+    import io
+
+    from tests.factories import PDF
+
+    firm = browser("ceo@alpha.test")
+    assert firm.post(f"/cases/new/{world.hiring_type.id}", {
+        "title": "a\x00b", "description": "d", "priority": "normal"}).status_code == 400
+    assert firm.post(f"/cases/new/{world.hiring_type.id}", {
+        "title": "t", "description": "d", "priority": "normal",
+        "files": [(io.BytesIO(PDF), "a.txt\x00.pdf")]}).status_code == 400
+
+
+def test_other_control_characters_typed_into_a_form_are_dropped(browser, world):
+    from tests.web.helpers import latest_case
+
+    firm = browser("ceo@alpha.test")
+    assert firm.post(f"/cases/new/{world.hiring_type.id}", {
+        "title": "Pasted\x0btitle", "description": "line one\r\nline\x0ctwo\tend",
+        "priority": "normal"}).status_code == 303
+    case = latest_case()
+    assert case.title == "Pastedtitle" and case.description == "line one\r\nlinetwo\tend"
