@@ -3,10 +3,13 @@
 //   back when the form comes back empty (a refused post, a session that ended, a file too
 //   large); the server names the form it saved (body[data-saved-form]) and its draft goes;
 // - files are checked against the limits the field states before anything is uploaded;
-// - a form is sent once per click (the server's one-time token is the real guard).
+// - a form is sent once per click, and the same content sent again from this tab (back and
+//   resubmit: the page comes back with a fresh token but the browser keeps what was typed)
+//   goes with the token it was first sent with, so the server lands it on the first result.
 (function () {
   "use strict";
   var PREFIX = "onestop-draft:";
+  var SENT = "onestop-sent:";
   var body = document.body;
   var store = window.sessionStorage;
 
@@ -49,6 +52,36 @@
       var details = form.closest("details");
       if (details) { details.open = true; }
     }
+  }
+
+  // What the person chose on the form (not the hidden fields the server fills in).
+  function contentOf(form) {
+    var parts = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit" || el.disabled) { return; }
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
+      if (el.type === "file") {
+        Array.prototype.forEach.call(el.files || [], function (f) {
+          parts.push(el.name + "=" + f.name + ":" + f.size);
+        });
+        return;
+      }
+      parts.push(el.name + "=" + el.value);
+    });
+    return parts.join("\n");
+  }
+
+  function reuseTokenOfSameContent(form) {
+    var once = form.querySelector("input[name=once]");
+    if (!once) { return; }
+    var key = SENT + keyOf(form);
+    var content = contentOf(form);
+    var sent;
+    try { sent = JSON.parse(store.getItem(key) || "null"); } catch (e) { sent = null; }
+    if (sent && sent.content === content) {
+      once.value = sent.token;
+    }
+    try { store.setItem(key, JSON.stringify({token: once.value, content: content})); } catch (e) { /* off */ }
   }
 
   function fileProblem(input) {
@@ -104,6 +137,7 @@
         return;
       }
       form.dataset.sending = "1";
+      reuseTokenOfSameContent(form);
       if (keepsDrafts(form)) { saveDraft(form); }
       // Let go again if the page stays (a download, a slow network the user gives up on).
       setTimeout(function () { delete form.dataset.sending; }, 10000);

@@ -281,7 +281,7 @@ def route(case_id: int):
                     due_overrides=overrides, form=form, landing=_case_url(case))
     if not tasks:
         return render_case(case, status=tasks.status, refused="route", form=form)
-    flash(_("Routed to %(names)s. Each partner is told and its clock runs.", names=", ".join(
+    flash(_("Routed to %(names)s. Their clocks run from now.", names=", ".join(
         t.organization.display_name(str(get_locale())) for t in tasks)), "success")
     return redirect(_case_url(case), 303)
 
@@ -301,7 +301,7 @@ def comment(case_id: int):
                           audience=audience, now=utcnow(), files=files.take(),
                           form=form, landing=_case_url(case, "comments"))
         if outcome:
-            flash(_("Answer sent. The partners are told and the clock runs again.") if answers
+            flash(_("Answer sent. The partners see it and the clock runs again.") if answers
                   else _("Comment added."), "success")
             return redirect(_case_url(case, "comments"), 303)
         status = outcome.status

@@ -105,7 +105,8 @@ ACTIONS = {
     "accept": (services.accept_task, VersionedForm, None,
                _l("Accepted. The desk sees that your organization is on it.")),
     "request_info": (services.request_information, QuestionForm, "question",
-                     _l("Question sent to the firm. The clock is stopped until it answers.")),
+                     _l("Question recorded on the request for the firm. The clock is stopped "
+                        "until it answers.")),
     "complete": (services.complete_task, NoteForm, "note",
                  _l("Completed. The firm and the desk see your resolution note.")),
     "decline": (services.decline_task, DeclineForm, "reason",
