@@ -115,7 +115,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from onestop.cli import deadline_command, demo_cli, reminders_cli, workers_cli
+    from onestop.cli import (
+        deadline_command,
+        demo_cli,
+        housekeeping_command,
+        reminders_cli,
+        workers_cli,
+    )
 
-    for command in (deadline_command, demo_cli, reminders_cli, workers_cli):
+    for command in (deadline_command, demo_cli, housekeeping_command, reminders_cli,
+                    workers_cli):
         app.cli.add_command(command)

@@ -98,3 +98,16 @@ def check_command(timeout: float) -> None:
         time.sleep(0.5)
     click.echo(f"no worker consumed the canary within {timeout:g}s", err=True)
     raise SystemExit(1)
+
+
+@click.command("housekeeping")
+def housekeeping_command() -> None:
+    """Drop expired kept uploads and old form tokens, then stored files no row points to."""
+    from onestop.db import utcnow
+    from onestop.extensions import db
+    from onestop.submissions import services
+
+    counts = services.expire(now=utcnow())
+    db.session.commit()
+    counts["orphan_files_removed"] = services.remove_orphan_files()
+    click.echo(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))

@@ -138,3 +138,17 @@ OLD_ROWS = [
     f"VALUES (1, 1, 1, 'case.comment', '', true, {NOW_SQL}), "
     "(2, 1, 1, 'case.comment', '', false, '2026-11-10 02:00:00+00:00')",
 ]
+
+
+def test_housekeeping_command_removes_orphan_files(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+           "ONESTOP_INSTANCE": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "onestop", "db", "upgrade"],
+                   env=env, check=True, capture_output=True, cwd=ROOT)
+    orphan = tmp_path / "uploads" / ("a" * 32 + ".part")
+    orphan.write_bytes(b"left by a killed upload")
+    os.utime(orphan, (0, 0))
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "onestop", "housekeeping"],
+                            env=env, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "orphan files removed: 1" in result.stdout and not orphan.exists()

@@ -91,7 +91,7 @@ def edit_user(user_id: int):
                    role=form.role.data, is_enabled=form.is_enabled.data,
                    organization=db.session.get(Organization, form.organization.data or 0),
                    firm=db.session.get(Firm, form.firm.data or 0), form=form):
-            flash(_("Saved."), "success")
+            flash(_("%(name)s's account is saved.", name=user.name), "success")
             return redirect(url_for("admin.users"), 303)
     return render_template("admin/user_form.html", form=form, user=user), _status()
 
@@ -120,7 +120,7 @@ def edit_organization(org_id: int | None):
         if perform(services.save_organization, current_user, org, name=form.name.data,
                    name_en=form.name_en.data or "", kind=form.kind.data,
                    is_active=form.is_active.data, form=form):
-            flash(_("Saved."), "success")
+            flash(_("%(name)s is saved.", name=form.name.data.strip()), "success")
             return redirect(url_for("admin.organizations"), 303)
     return render_template("admin/organization_form.html", form=form, org=org), _status()
 
@@ -157,7 +157,8 @@ def edit_request_type(type_id: int | None):
                    category=form.category.data, period=form.period.data,
                    checklist=form.checklist.data or "", form_fields=form.form_fields.data or "",
                    partners=chosen, is_active=form.is_active.data, form=form):
-            flash(_("Saved."), "success")
+            flash(_("%(name)s is saved. New requests follow it; filed ones keep what they were "
+                    "filed with.", name=form.name.data.strip()), "success")
             return redirect(url_for("admin.request_types"), 303)
     return render_template("admin/request_type_form.html", form=form,
                            request_type=request_type), _status()
@@ -177,5 +178,5 @@ def holidays():
 @bp.post("/holidays/<int:holiday_id>/delete")
 def delete_holiday(holiday_id: int):
     if perform(remove_extra_holiday, current_user, _get(ExtraHoliday, holiday_id)):
-        flash(_("Removed."), "success")
+        flash(_("Removed. Deadlines counted from now on count that day again."), "success")
     return redirect(url_for("admin.holidays"), 303)

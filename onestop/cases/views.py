@@ -32,6 +32,7 @@ from onestop.cases.forms import (
     VersionedForm,
 )
 from onestop.cases.models import Attachment, Case, Comment, Event
+from onestop.catalog.fields import display_value, field_label
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.catalog.models import Category, RequestType
 from onestop.db import MAX_ID, utcnow
@@ -183,10 +184,13 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
 
 
 def _form_fields(case: Case) -> list[tuple[str, str]]:
-    """(label, value) of every field the firm filled in, labelled as the type names it now."""
+    """(label, value) of every field the firm filled in, labelled as the type names it now
+    (a field the type no longer has keeps its value under its name)."""
     locale = str(get_locale())
-    labels = {f["name"]: f.get(locale) or f["ko"] for f in case.request_type.form_fields}
-    return [(labels.get(name, name), value) for name, value in case.form_data.items()]
+    specs = {f["name"]: f for f in case.request_type.form_fields}
+    return [(field_label(specs.get(name, {"name": name}), locale),
+             display_value(specs.get(name, {}), value, locale))
+            for name, value in case.form_data.items()]
 
 
 def _route_form(case: Case, tasks, seen: str) -> RouteForm:

@@ -6,6 +6,7 @@ A field is {"name", "ko", "en", "required": bool, "kind": "text" | "number" | "i
 import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from onestop.errors import Invalid
@@ -22,6 +23,17 @@ def field_label(spec: dict, locale: str) -> str:
 def unit_label(spec: dict, locale: str) -> str:
     unit = spec.get("unit") or {}
     return unit.get(locale) or unit.get("ko", "")
+
+
+def display_value(spec: dict, value: str, locale: str) -> str:
+    """A stored value as a page shows it: numbers grouped (12,500), with their unit."""
+    if spec.get("kind", "text") != "text" and value:
+        try:
+            value = format_decimal(Decimal(value))
+        except InvalidOperation:
+            pass
+    unit = unit_label(spec, locale)
+    return f"{value} {unit}" if value and unit else value
 
 
 def clean_value(spec: dict, text: str) -> str:
