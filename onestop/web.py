@@ -90,6 +90,19 @@ def perform(action, *args, form=None, landing=None, **kwargs):
     return result if result is not None else True
 
 
+def answer_form(form, call, *, again, landing: str, done):
+    """The whole answer to a page's form: when the form is invalid or the service refuses,
+    the page again (`again(status)` renders it with the form as sent); else flash `done` (a
+    message, or a function of the service's result) and go to `landing`."""
+    if not form.validate_on_submit():
+        return again(422)
+    outcome = perform(call, form=form, landing=landing)
+    if not outcome:
+        return again(outcome.status)
+    flash(str(done(outcome) if callable(done) else done), "success")
+    return redirect(landing, 303)
+
+
 def changes_since(events, form, status: int) -> list:
     """The history entries a page refused with 409 had not shown (its form's `seen`)."""
     seen = getattr(getattr(form, "seen", None), "data", None) or ""

@@ -44,7 +44,7 @@ from onestop.orgs.models import Organization
 from onestop.storage import upload_dir
 from onestop.submissions.uploads import FormFiles
 from onestop.tasks.models import AgencyTask
-from onestop.web import changes_since, load, perform
+from onestop.web import answer_form, changes_since, load, perform
 from onestop.workflow import ACTIVE_TASK, OPEN_CASE, STATUS_LABELS, CaseStatus
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -234,15 +234,14 @@ def transition(case_id: int, action: str):
     case = load(Case, case_id)
     service, takes_reason, done = CASE_ACTIONS[action]
     form = ReasonForm() if takes_reason else VersionedForm()
-    if not form.validate_on_submit():
-        return render_case(case, status=422, refused=action, form=form)
     args = (form.reason.data,) if takes_reason else ()
-    outcome = perform(service, current_user, case, *args, now=utcnow(),
-                      version=form.version.data, form=form, landing=_case_url(case))
-    if not outcome:
-        return render_case(case, status=outcome.status, refused=action, form=form)
-    flash(str(done), "success")
-    return redirect(_case_url(case), 303)
+    return answer_form(
+        form, lambda: service(current_user, case, *args, now=utcnow(), version=form.version.data),
+        again=_again(case, action, form), landing=_case_url(case), done=done)
+
+
+def _again(case: Case, refused: str, form):
+    return lambda status: render_case(case, status=status, refused=refused, form=form)
 
 
 def _case_url(case: Case, anchor: str | None = None) -> str:
@@ -254,14 +253,11 @@ def _case_url(case: Case, anchor: str | None = None) -> str:
 def checklist(case_id: int):
     case = load(Case, case_id)
     form = ChecklistForm()
-    if not form.validate_on_submit():
-        return render_case(case, status=422, refused="checklist", form=form)
-    outcome = perform(services.update_checklist, current_user, case, form.checklist.data or [],
-                      version=form.version.data, form=form, landing=_case_url(case))
-    if not outcome:
-        return render_case(case, status=outcome.status, refused="checklist", form=form)
-    flash(_("Checklist saved."), "success")
-    return redirect(_case_url(case), 303)
+    return answer_form(
+        form, lambda: services.update_checklist(current_user, case, form.checklist.data or [],
+                                                version=form.version.data),
+        again=_again(case, "checklist", form), landing=_case_url(case),
+        done=_l("Checklist saved."))
 
 
 @bp.post("/<int:case_id>/route")
@@ -270,24 +266,24 @@ def route(case_id: int):
     case = load(Case, case_id, "case.route")
     form = RouteForm()
     form.organizations.choices = _route_form(case, case.tasks, "").organizations.choices
-    if not form.validate_on_submit():
-        return render_case(case, status=422, refused="route", form=form)
-    ids = form.organizations.data or []
-    organizations = db.session.scalars(select(Organization).where(Organization.id.in_(ids))).all()
-    if len(organizations) != len(set(ids)):
-        raise NotFound("not found")
-    overrides = {}
-    if form.due_at.data:
-        due = form.due_at.data.replace(tzinfo=SEOUL)
-        overrides = {o.id: (due, form.due_reason.data or "") for o in organizations}
-    tasks = perform(services.route_case, current_user, case, organizations, now=utcnow(),
-                    version=form.version.data, instructions=form.instructions.data or "",
-                    due_overrides=overrides, form=form, landing=_case_url(case))
-    if not tasks:
-        return render_case(case, status=tasks.status, refused="route", form=form)
-    flash(_("Routed to %(names)s. Their clocks run from now.", names=", ".join(
-        t.organization.display_name(str(get_locale())) for t in tasks)), "success")
-    return redirect(_case_url(case), 303)
+
+    def route_to_chosen():
+        ids = form.organizations.data or []
+        organizations = db.session.scalars(select(Organization).where(
+            Organization.id.in_(ids))).all()
+        if len(organizations) != len(set(ids)):
+            raise NotFound("not found")
+        due = form.due_at.data.replace(tzinfo=SEOUL) if form.due_at.data else None
+        return services.route_case(
+            current_user, case, organizations, now=utcnow(), version=form.version.data,
+            instructions=form.instructions.data or "",
+            due_overrides={o.id: (due, form.due_reason.data or "") for o in organizations}
+            if due else None)
+
+    return answer_form(
+        form, route_to_chosen, again=_again(case, "route", form), landing=_case_url(case),
+        done=lambda tasks: _("Routed to %(names)s. Their clocks run from now.", names=", ".join(
+            t.organization.display_name(str(get_locale())) for t in tasks)))
 
 
 @bp.post("/<int:case_id>/comments")

@@ -1,5 +1,5 @@
 """A partner's task queue and the task page with its actions."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,7 +23,7 @@ from onestop.tasks.forms import (
     TaskFilterForm,
 )
 from onestop.tasks.models import AgencyTask
-from onestop.web import changes_since, load, perform
+from onestop.web import answer_form, changes_since, load
 from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, STATUS_LABELS, TaskStatus
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -120,15 +120,14 @@ def transition(task_id: int, action: str):
     task = load(AgencyTask, task_id)
     service, form_class, text_field, done = ACTIONS[action]
     form = form_class()
-    if not form.validate_on_submit():
-        return render_task(task, status=422, refused=action, form=form)
     args = (form[text_field].data,) if text_field else ()
-    outcome = perform(service, current_user, task, *args, now=utcnow(),
-                      version=form.version.data, form=form, landing=_task_url(task))
-    if not outcome:
-        return render_task(task, status=outcome.status, refused=action, form=form)
-    flash(str(done), "success")
-    return redirect(_task_url(task), 303)
+    return answer_form(
+        form, lambda: service(current_user, task, *args, now=utcnow(), version=form.version.data),
+        again=_again(task, action, form), landing=_task_url(task), done=done)
+
+
+def _again(task: AgencyTask, refused: str, form):
+    return lambda status: render_task(task, status=status, refused=refused, form=form)
 
 
 def _task_url(task: AgencyTask) -> str:
@@ -141,16 +140,18 @@ def assign(task_id: int):
     task = load(AgencyTask, task_id, "task.assign")
     form = AssignForm()
     form.assignee.choices = [(0, "")] + [(u.id, u.name) for u in _members(task)]
-    if not form.validate_on_submit():
-        return render_task(task, status=422, refused="assign", form=form)
-    assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
-    outcome = perform(services.assign_task, current_user, task, assignee, now=utcnow(),
-                      version=form.version.data, form=form, landing=_task_url(task))
-    if not outcome:
-        return render_task(task, status=outcome.status, refused="assign", form=form)
-    flash(_("Assigned to %(name)s.", name=assignee.name) if assignee
-          else _("Nobody is assigned now; the whole organization is reminded."), "success")
-    return redirect(_task_url(task), 303)
+
+    def assign_chosen():
+        assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
+        services.assign_task(current_user, task, assignee, now=utcnow(),
+                             version=form.version.data)
+        return assignee  # perform turns None into True
+
+    return answer_form(
+        form, assign_chosen, again=_again(task, "assign", form), landing=_task_url(task),
+        done=lambda assignee: _("Assigned to %(name)s.", name=assignee.name)
+        if assignee is not True else _("Nobody is assigned now; the whole organization is "
+                                       "reminded."))
 
 
 @bp.post("/<int:task_id>/due")
@@ -158,12 +159,9 @@ def assign(task_id: int):
 def change_due(task_id: int):
     task = load(AgencyTask, task_id, "task.override_due")
     form = DueForm()
-    if not form.validate_on_submit():
-        return render_task(task, status=422, refused="due", form=form)
-    outcome = perform(services.override_due, current_user, task,
-                      form.due_at.data.replace(tzinfo=SEOUL), form.due_reason.data, now=utcnow(),
-                      version=form.version.data, form=form, landing=_task_url(task))
-    if not outcome:
-        return render_task(task, status=outcome.status, refused="due", form=form)
-    flash(_("Due date changed. The partner sees the new date and your reason."), "success")
-    return redirect(_task_url(task), 303)
+    return answer_form(
+        form, lambda: services.override_due(
+            current_user, task, form.due_at.data.replace(tzinfo=SEOUL), form.due_reason.data,
+            now=utcnow(), version=form.version.data),
+        again=_again(task, "due", form), landing=_task_url(task),
+        done=_l("Due date changed. The partner sees the new date and your reason."))
