@@ -98,3 +98,18 @@ def check_command(timeout: float) -> None:
         time.sleep(0.5)
     click.echo(f"no worker consumed the canary within {timeout:g}s", err=True)
     raise SystemExit(1)
+
+
+security_cli = AppGroup("security", help="Sign-in security.")
+
+
+@security_cli.command("purge")
+def purge_command() -> None:
+    """Delete sign-in throttle rows that have been quiet for THROTTLE_KEEP (a day)."""
+    from onestop.accounts.throttle import purge
+    from onestop.db import utcnow
+    from onestop.extensions import db
+
+    removed = purge(utcnow())
+    db.session.commit()
+    click.echo(f"{removed} sign-in throttle rows purged")

@@ -1,5 +1,6 @@
 """Every model, imported in one place so metadata and Alembic see them all."""
-from onestop.accounts.models import LoginFailure, User
+from onestop.accounts.models import LoginThrottle, RecoveryCode, SiteSetting, User
+from onestop.audit.models import AuditEntry
 from onestop.cases.models import Attachment, Case, Comment, Event
 from onestop.catalog.models import RequestType
 from onestop.firms.models import Firm
@@ -8,6 +9,6 @@ from onestop.orgs.models import Organization
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
 
-__all__ = ["AgencyTask", "Attachment", "Case", "Comment", "Event", "ExtraHoliday", "Firm",
-           "LoginFailure", "Notification", "Organization", "ReminderRule", "RequestType", "User",
-           "WorkerCanary"]
+__all__ = ["AgencyTask", "Attachment", "AuditEntry", "Case", "Comment", "Event", "ExtraHoliday",
+           "Firm", "LoginThrottle", "Notification", "Organization", "RecoveryCode", "ReminderRule",
+           "RequestType", "SiteSetting", "User", "WorkerCanary"]

@@ -82,14 +82,22 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("error.html", code=code, title=ERROR_TITLES.get(code, ""),
                                message=message), code
 
+    def log_refusal(outcome: str) -> None:
+        from onestop.audit.events import security_event
+
+        security_event("access.refused", user=current_user if current_user.is_authenticated
+                       else None, obj=request.path, outcome=outcome, endpoint=request.endpoint)
+
     @app.errorhandler(NotFound)
     def not_found(error):
         db.session.rollback()
+        log_refusal("not_found")
         return page(404)
 
     @app.errorhandler(NotAllowed)
     def not_allowed(error):
         db.session.rollback()
+        log_refusal("not_allowed")
         return page(403, str(error.message) if error.message != "not allowed" else None)
 
     @app.errorhandler(CSRFError)
@@ -247,7 +255,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'")
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+        if app.config["HSTS"]:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         if current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

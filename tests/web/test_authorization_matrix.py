@@ -4,6 +4,7 @@ The expectations below are written by hand from DESIGN.md (not read from the pol
 so a policy mistake shows up as a mismatch. A route missing from ROUTES fails the suite.
 """
 import contextvars
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,10 +210,21 @@ ROUTES = [
     ("notifications.edit_rule", "POST", lambda s, t: {"rule_id": s.rule.id}, lambda s, t: {
         "kind": "task_due", "offset_days": "2", "audience": "assignee", "is_active": "y"},
      ok("admin")),
+    ("accounts.two_factor", "GET", lambda s, t: {}, None, ok(*ALL)),
+    ("accounts.two_factor", "POST", lambda s, t: {}, lambda s, t: {"code": "000000"}, ok(*ALL)),
+    ("accounts.two_factor_off", "POST", lambda s, t: {}, lambda s, t: {
+        "off-reauth_password": "wrong", "off-reauth_code": "000000"}, ok(*ALL)),
+    ("accounts.recovery_codes", "POST", lambda s, t: {}, lambda s, t: {
+        "codes-reauth_password": "wrong", "codes-reauth_code": "000000"}, ok(*ALL)),
+    ("admin.reset_two_factor", "POST", lambda s, t: {"user_id": s.world.desk.id},
+     lambda s, t: {}, ok("admin")),
+    ("admin.security", "GET", lambda s, t: {}, None, ok("admin")),
+    ("admin.security", "POST", lambda s, t: {}, lambda s, t: {}, ok("admin")),
+    ("audit.index", "GET", lambda s, t: {}, None, ok("admin")),
 ]
 # Routes every visitor may use, signed in or not; tested in test_security.py.
-PUBLIC = {"static", "accounts.login", "accounts.logout", "accounts.accept_invitation",
-          "accounts.set_language"}
+PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.logout",
+          "accounts.accept_invitation", "accounts.set_language"}
 
 
 def snapshot() -> dict:
@@ -242,6 +254,7 @@ def _request(app, scenario, role, method, url, data):
         if role != "anon":
             session["_user_id"] = scenario.user(role).get_id()
             session["_fresh"] = True
+            session["signed_in_at"] = session["seen_at"] = session["auth_at"] = time.time()
     if data is not None:
         from flask_wtf.csrf import generate_csrf
 
