@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     # Lazily translated, turned into text in the visitor's language when it is flashed.
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.localize_callback = str
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
     from onestop.accounts.services import load_session_user

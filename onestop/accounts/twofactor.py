@@ -113,10 +113,12 @@ def recovery_codes_left(user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
 
 
-def check_code(user: User, code: str, *, now: datetime, field: str = "code") -> str:
+def check_code(user: User, code: str, *, now: datetime, field: str = "code",
+               device_id: str | None = None) -> str:
     """Accept a current authenticator code not used before, or an unused recovery code;
-    returns which ('totp' or 'recovery'). Guesses are throttled under code:<user id>."""
-    key = f"code:{user.id}"
+    returns which ('totp' or 'recovery'). Guesses are throttled under code:<user id>, or
+    under the user's known device alone (so a stranger's guesses do not hold it up)."""
+    key = f"code:{user.id}" + (f":{device_id}" if device_id else "")
     throttle.claim([key], now=now)
     plain = _plain(code)
     used = None

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from onestop.accounts import services, sessions, twofactor
+from onestop.accounts import devices, services, sessions, twofactor
 from onestop.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -74,7 +74,8 @@ def login_code():
     status = 200
     if form.validate_on_submit():
         try:
-            how = twofactor.check_code(user, form.code.data, now=utcnow())
+            how = twofactor.check_code(user, form.code.data, now=utcnow(), device_id=(
+                devices.known_device(sessions.device_cookie(), user)))
         except Throttled as error:
             form.code.errors = [str(error.message)]
             status = 429

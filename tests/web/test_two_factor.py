@@ -197,3 +197,17 @@ def test_an_admin_resets_a_lost_phone_after_confirming_it_is_them(browser, world
     entry = db.session.scalars(select(AuditEntry)).one()
     assert (entry.action, entry.actor_id, entry.object_id) == (
         "user.two_factor_reset", world.admin.id, str(world.desk.id))
+
+
+def test_a_strangers_code_guesses_do_not_hold_up_the_owner_on_a_known_device(app, world):
+    secret, codes = enable_for(world.desk)
+    owner = password_step(app)
+    assert owner.post("/login/code", {"code": codes[0]}).status_code == 303
+    owner.post("/logout")
+    stranger = password_step(app)  # knows the password
+    assert [stranger.post("/login/code", {"code": "123456"}).status_code
+            for _ in range(6)] == [401] * 5 + [429]
+    owner.get("/login")
+    assert owner.post("/login", {"email": DESK, "password": PASSWORD}).status_code == 303
+    owner.get("/login/code")
+    assert owner.post("/login/code", {"code": code_for(secret)}).status_code == 303
