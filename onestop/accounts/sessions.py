@@ -81,6 +81,7 @@ def renew(user: User) -> None:
 def begin_second_step(user: User, target: str | None) -> None:
     """Password accepted, code still to come: remembered for a few minutes, signed in not."""
     session.clear()
+    session["locale"] = user.locale
     session[PENDING] = {"uid": user.id, "v": user.session_version, "at": time.time(),
                         "next": target}
 

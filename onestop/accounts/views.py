@@ -106,6 +106,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
+    session["locale"] = user.locale  # the sign-in page keeps speaking their language
     security_event("signout", user=user)
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("accounts.login"), 303)

@@ -37,10 +37,10 @@ def test_set_up_two_steps_and_sign_in_with_a_code(people, lang, email, viewport)
     assert not _check_page(page)
     secret = page.locator("code.secret").inner_text().replace(" ", "")
     totp = pyotp.TOTP(secret)
-    page.get_by_label(words["code"], exact=True).fill("000000")
+    page.get_by_label(words["code"]).fill("000000")
     page.get_by_role("button", name=words["turn_on"]).click()
     expect(page.locator("#code-error")).to_be_visible()
-    page.get_by_label(words["code"], exact=True).fill(totp.now())
+    page.get_by_label(words["code"]).fill(totp.now())
     page.get_by_role("button", name=words["turn_on"]).click()
     codes = page.locator("ul.codes code")
     expect(codes).to_have_count(10)
@@ -61,11 +61,32 @@ def test_set_up_two_steps_and_sign_in_with_a_code(people, lang, email, viewport)
     assert not _check_page(page)
     # The code used to turn it on may still be current: it is refused, so sign in with a
     # recovery code (Korean) or the next code (English).
-    page.get_by_label(words["code"], exact=True).fill(totp.now())
+    page.get_by_label(words["code"]).fill(totp.now())
     page.locator("main button.primary").click()
     if page.locator("#code-error").count():
         answer = recovery if lang == "ko" else totp.at(time.time() + 30)
-        page.get_by_label(words["code"], exact=True).fill(answer)
+        page.get_by_label(words["code"]).fill(answer)
         page.locator("main button.primary").click()
     expect(page.locator("a.bell")).to_be_visible()
     person.shot(f"two-factor-signed-in-{lang}-{size}")
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [("en", PHONE), ("en", None), ("ko", PHONE)])
+def test_sign_in_and_admin_security_pages_in_both_languages_and_sizes(people, lang, viewport):
+    size = "phone" if viewport else "desktop"
+    visitor = people(f"visitor-{lang}-{size}", viewport=viewport)
+    page = visitor.go("/login")
+    if page.locator("html").get_attribute("lang") != lang:
+        page.locator(f"button[name=locale][value={lang}]").click()
+    visitor.shot(f"sign-in-{lang}-{size}")
+    admin = people(f"admin-{lang}-{size}", viewport=viewport)
+    page = admin.login("admin@city.example", lang=lang)
+    problems = []
+    for path in ("/admin/audit-log", "/admin/security", "/account"):
+        admin.go(path)
+        admin.shot(f"{path.strip('/').replace('/', '-')}-{lang}-{size}")
+        problems += [f"{path}: {p}" for p in _check_page(page)]
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > (viewport or {"width": 1280})["width"]:
+            problems.append(f"{path}: {width}px wide")
+    assert not problems, "\n".join(problems)
