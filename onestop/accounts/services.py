@@ -80,6 +80,8 @@ def authenticate(email: str, password: str, address: str, *, device_token: str |
         alerts = [] if device_id or user is None else _alert_when_throttled(user, keys[0], now)
         raise SignInFailed(alerts)
     throttle.reset(keys[0])
+    for shared in keys[1:]:
+        throttle.refund(shared)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user

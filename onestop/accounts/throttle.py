@@ -5,7 +5,8 @@ one conditional UPDATE per key that succeeds only while the key is not blocked, 
 committed before the password or code is checked, so parallel guesses cannot slip past the
 count. The first THROTTLE_FREE[kind] attempts are free; from then on each attempt blocks
 the key for the next delay of THROTTLE_DELAYS (1, 2, 4, 8, then 15 minutes). A key that
-has been quiet for THROTTLE_QUIET starts again from nothing; a success resets its key.
+has been quiet for THROTTLE_QUIET starts again from nothing. A success resets the account
+(or device) key and takes back its own attempt from the address key.
 """
 import math
 from datetime import datetime
@@ -27,7 +28,7 @@ class Throttled(NotAllowed):
 
     def __init__(self, retry_after: int) -> None:
         minutes = max(1, math.ceil(retry_after / 60))
-        super().__init__(_l("Too many attempts. Try again in %(n)d minutes.", n=minutes))
+        super().__init__(_l("Too many attempts. Wait %(n)d min and try again.", n=minutes))
         self.retry_after = retry_after
 
 
@@ -97,6 +98,15 @@ def reset(key: str) -> None:
     db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(
         attempts=0, blocked_until=None, episode_started_at=None)
         .execution_options(synchronize_session=False))
+
+
+def refund(key: str) -> None:
+    """A success under a shared key (an address): its own attempt no longer counts, so an
+    office behind one address is not slowed down by its people signing in. Before the
+    claim the key was not blocked, so whatever block the claim set is lifted too."""
+    db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
+                       .values(attempts=LoginThrottle.attempts - 1, blocked_until=None)
+                       .execution_options(synchronize_session=False))
 
 
 def purge(now: datetime) -> int:

@@ -116,12 +116,19 @@ def test_waits_grow_to_a_cap_and_quiet_accounts_start_again(ctx):
     assert throttle.state(key).attempts == 1 and throttle.state(key).blocked_until is None
 
 
-def test_success_resets_the_account_but_not_the_address(browser, world):
+def test_success_resets_the_account_and_the_address_counts_only_failures(browser, world):
     b = browser()
     fail(b, n=3)
     b.login(DESK)
     assert db.session.get(LoginThrottle, f"account:{DESK}").attempts == 0
-    assert db.session.get(LoginThrottle, "address:127.0.0.1").attempts == 4
+    assert db.session.get(LoginThrottle, "address:127.0.0.1").attempts == 3, \
+        "the failures stand; the success took back its own attempt"
+
+
+def test_an_office_behind_one_address_signs_in_all_day(app, browser, world):
+    for _ in range(app.config["THROTTLE_FREE"]["address"] + 5):
+        browser().login("ceo@alpha.test")
+    assert not throttle.is_blocked("address:127.0.0.1", utcnow())
 
 
 def test_repeated_failures_alert_the_owner_once_per_run(app, world):
