@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, has_request_context, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -24,10 +25,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         instance_path=os.environ.get("ONESTOP_INSTANCE", str(Path.cwd() / "instance")),
     )
     config = config_for(config_name)
-    if hasattr(config, "check"):
-        config.check()
     app.config.from_object(config)
     app.config.update(overrides)
+    if hasattr(config, "check"):
+        config.check(app.config)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     if app.config["PROXY_HOPS"]:
@@ -44,6 +45,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     web.register_error_handlers(app)
     web.register_template_helpers(app)
     web.register_security_headers(app)
+    from onestop.accounts import sessions
+    from onestop.audit import events
+
+    sessions.register(app)
+    events.configure()
     register_cli(app)
     return app
 
@@ -81,6 +87,10 @@ def register_extensions(app: Flask) -> None:
     )
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    # Lazily translated, turned into text in the visitor's language when it is flashed.
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.localize_callback = str
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
     from onestop.accounts.services import load_session_user
@@ -104,13 +114,14 @@ def register_blueprints(app: Flask) -> None:
     import onestop.cases.filing  # noqa: F401  (its routes join the cases blueprint)
     from onestop.accounts.views import bp as accounts
     from onestop.admin.views import bp as admin
+    from onestop.audit.views import bp as audit
     from onestop.cases.views import bp as cases
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
     from onestop.tasks.views import bp as tasks
 
-    for bp in (home, accounts, firms, cases, tasks, admin, notifications):
+    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications):
         app.register_blueprint(bp)
 
 
@@ -120,9 +131,10 @@ def register_cli(app: Flask) -> None:
         demo_cli,
         housekeeping_command,
         reminders_cli,
+        security_cli,
         workers_cli,
     )
 
     for command in (deadline_command, demo_cli, housekeeping_command, reminders_cli,
-                    workers_cli):
+                    security_cli, workers_cli):
         app.cli.add_command(command)

@@ -111,3 +111,18 @@ def housekeeping_command() -> None:
     db.session.commit()
     counts["orphan_files_removed"] = services.remove_orphan_files()
     click.echo(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
+
+
+security_cli = AppGroup("security", help="Sign-in security.")
+
+
+@security_cli.command("purge")
+def purge_command() -> None:
+    """Delete sign-in throttle rows that have been quiet for THROTTLE_KEEP (a day)."""
+    from onestop.accounts.throttle import purge
+    from onestop.db import utcnow
+    from onestop.extensions import db
+
+    removed = purge(utcnow())
+    db.session.commit()
+    click.echo(f"{removed} sign-in throttle rows purged")

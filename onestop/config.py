@@ -1,16 +1,33 @@
 """Configuration read from the environment."""
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
+
+# Signs nothing that matters: refused in production, and served only to loopback elsewhere.
+DEV_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_BYTES = 32
 
 
 def _instance_dir() -> Path:
     return Path(os.environ.get("ONESTOP_INSTANCE", Path.cwd() / "instance")).resolve()
 
 
+def _key_list(text: str) -> list[str]:
+    """SECRET_KEY_FALLBACKS: keys separated by commas or spaces, oldest first."""
+    return [key for key in re.split(r"[,\s]+", text) if key]
+
+
+def _minutes(name: str, default: int) -> timedelta:
+    return timedelta(minutes=int(os.environ.get(name, default)))
+
+
 class Config:
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Earlier keys, still accepted (sessions, invitation links, known-device cookies) while
+    # they rotate out; everything new is signed with SECRET_KEY.
+    SECRET_KEY_FALLBACKS = _key_list(os.environ.get("SECRET_KEY_FALLBACKS", ""))
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{_instance_dir() / 'onestop.sqlite'}"
     )
@@ -23,20 +40,36 @@ class Config:
     MAX_CONTENT_LENGTH = MAX_FILES_PER_SUBMIT * MAX_ATTACHMENT_BYTES + 1024 * 1024
     # What an OOXML or HWPX package may inflate to (a zip bomb inflates far beyond).
     MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+    SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # A signed-in session ends this long after the sign-in, however active it is ...
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    # ... or after this long without a request (staff = caseworkers and admins).
+    SESSION_IDLE_STAFF = _minutes("SESSION_IDLE_MINUTES_STAFF", 30)
+    SESSION_IDLE_OTHERS = _minutes("SESSION_IDLE_MINUTES", 120)
+    # Admin changes to other accounts ask for the password again after this long.
+    REAUTH_AFTER = timedelta(minutes=10)
+    # Between the password and the authenticator code of a two-factor sign-in.
+    TWO_FACTOR_PENDING = timedelta(minutes=5)
+    HSTS = False
+    DEVICE_COOKIE_NAME = "onestop_device"
+    DEVICE_COOKIE_MAX_AGE = timedelta(days=180)
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "ko"
     BABEL_DEFAULT_TIMEZONE = "Asia/Seoul"
     LANGUAGES = ("ko", "en")
     INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600
     REOPEN_WINDOW_DAYS = 14
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
-    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    # Sign-in throttling: attempts free of delay per key, then waits growing to the last one.
+    THROTTLE_FREE = {"account": 5, "address": 20, "device": 5, "code": 5}
+    THROTTLE_DELAYS = tuple(timedelta(minutes=m) for m in (1, 2, 4, 8, 15))
+    # A counter starts again after this long without an attempt; rows are purged after KEEP.
+    THROTTLE_QUIET = timedelta(hours=1)
+    THROTTLE_KEEP = timedelta(days=1)
     PAGE_SIZE = 25
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", 0))
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
@@ -65,12 +98,24 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # __Host-: only ever set over HTTPS, for this host alone, for every path.
+    SESSION_COOKIE_NAME = "__Host-session"
+    DEVICE_COOKIE_NAME = "__Host-device"
+    HSTS = True
 
     @classmethod
-    def check(cls) -> None:
-        missing = [k for k in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(k)]
+    def check(cls, settings) -> None:
+        """Refuse to start without a database or with a weak or missing secret key."""
+        missing = [name for name, absent in (
+            ("SECRET_KEY", settings.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY)),
+            ("DATABASE_URL", not os.environ.get("DATABASE_URL"))) if absent]
         if missing:
-            raise RuntimeError(f"Production needs {', '.join(missing)} in the environment")
+            raise RuntimeError(f"Production needs {', '.join(missing)} in the environment "
+                               "(the development key does not count)")
+        key = settings["SECRET_KEY"]
+        if len(key.encode() if isinstance(key, str) else key) < MIN_SECRET_KEY_BYTES:
+            raise RuntimeError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes "
+                               "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
 
 
 class TestConfig(Config):

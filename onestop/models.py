@@ -1,5 +1,6 @@
 """Every model, imported in one place so metadata and Alembic see them all."""
-from onestop.accounts.models import LoginFailure, User
+from onestop.accounts.models import LoginThrottle, RecoveryCode, SiteSetting, User
+from onestop.audit.models import AuditEntry
 from onestop.cases.models import Attachment, Case, Comment, Event
 from onestop.catalog.models import RequestType
 from onestop.firms.models import Firm
@@ -9,6 +10,7 @@ from onestop.submissions.models import PendingUpload, Submission
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
 
-__all__ = ["AgencyTask", "Attachment", "Case", "Comment", "Event", "ExtraHoliday", "Firm",
-           "LoginFailure", "Notification", "Organization", "PendingUpload", "ReminderRule",
-           "RequestType", "Submission", "User", "WorkerCanary"]
+__all__ = ["AgencyTask", "Attachment", "AuditEntry", "Case", "Comment", "Event", "ExtraHoliday",
+           "Firm", "LoginThrottle", "Notification", "Organization", "PendingUpload",
+           "RecoveryCode", "ReminderRule", "RequestType", "SiteSetting", "Submission", "User",
+           "WorkerCanary"]

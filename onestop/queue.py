@@ -5,6 +5,7 @@ from flask import Flask, current_app
 DELIVER = "onestop.deliver"
 SWEEP = "onestop.sweep"
 CANARY = "onestop.canary"
+PURGE_SIGN_INS = "onestop.purge_sign_ins"
 # Sweeps and canaries go on their own queue so that a backlog of deliveries never holds
 # them up (a busy worker must still answer `workers check`).
 CONTROL_QUEUE = "onestop.control"

@@ -1,7 +1,8 @@
 """What every page shares: error pages, the transaction edge, template helpers, headers."""
 import re
+import unicodedata
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Flask,
@@ -24,7 +25,6 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
 
 from onestop import policy, workflow
 from onestop.concurrency import CHANGED_MEANWHILE
@@ -86,8 +86,20 @@ def perform(action, *args, form=None, landing=None, **kwargs):
         db.session.rollback()
         flash(str(CHANGED_MEANWHILE), "error")
         return Refused(409)
-    session["saved_form"] = request.path  # tells the page's draft keeper to forget it
+    if token:
+        _remember_saved(token)
     return result if result is not None else True
+
+
+SAVED_FORMS_KEPT = 10
+
+
+def _remember_saved(token: str) -> None:
+    """Every page lists the forms this session saved lately (path -> token) so that
+    static/forms.js forgets the drafts it kept of them, whenever its next page runs."""
+    saved = {k: v for k, v in session.get("saved_forms", {}).items() if k != request.path}
+    saved[request.path] = token
+    session["saved_forms"] = dict(list(saved.items())[-SAVED_FORMS_KEPT:])
 
 
 def answer_form(form, call, *, again, landing: str, done):
@@ -131,25 +143,32 @@ def load(model, object_id: int, action: str | None = None):
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
 def safe_path(target: str | None) -> str | None:
-    """target as a path of this site that the URL map answers (with its query), or None.
-    Control characters are dropped first (browsers and Werkzeug drop some of them later,
-    which turned /\t/evil.example into //evil.example), then anything with a scheme, a
-    host, a backslash or a leading // is refused."""
+    """A same-site path the app's URL map answers to with GET (with its query), or None.
+
+    Control and format characters are dropped first (browsers drop tabs and newlines from
+    URLs, so "/\\t/evil.example" would become "//evil.example"); backslashes, schemes, hosts
+    and protocol-relative paths are refused; what is left must match a route.
+    """
     if not target:
         return None
-    parts = urlsplit(_CONTROL.sub("", target))
-    path = parts.path
-    if (parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//")
-            or "\\" in path or "%2f" in path.lower() or "%5c" in path.lower()):
+    target = "".join(c for c in target if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    target = target.strip()
+    if "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or \
+            parts.path.startswith("//"):
         return None
     try:
-        current_app.url_map.bind("localhost").match(path, method="GET")
-    except RequestRedirect as moved:
-        path = urlsplit(moved.new_url).path
-    except HTTPException:
+        current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:  # no route, another method, or a redirect to a canonical URL
         return None
-    return path + (f"?{parts.query}" if parts.query else "")
+    query = quote(parts.query, safe=_PATH_SAFE + "?")
+    return quote(parts.path, safe=_PATH_SAFE) + (f"?{query}" if query else "")
 
 
 def back(default_endpoint: str, **values):
@@ -178,14 +197,22 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("error.html", code=code, title=ERROR_TITLES.get(code, ""),
                                message=message, **extra), code
 
+    def log_refusal(outcome: str) -> None:
+        from onestop.audit.events import security_event
+
+        security_event("access.refused", user=current_user if current_user.is_authenticated
+                       else None, obj=request.path, outcome=outcome, endpoint=request.endpoint)
+
     @app.errorhandler(NotFound)
     def not_found(error):
         db.session.rollback()
+        log_refusal("not_found")
         return page(404)
 
     @app.errorhandler(NotAllowed)
     def not_allowed(error):
         db.session.rollback()
+        log_refusal("not_allowed")
         return page(403, str(error.message) if error.message != "not allowed" else None)
 
     @app.errorhandler(AlreadyDone)
@@ -244,8 +271,10 @@ def register_request_guards(app: Flask) -> None:
     def refuse_control_characters():
         """A NUL or other control character in the URL, or a NUL in a form field or file
         name, is refused up front: nothing could store it faithfully."""
+        # `next` is left to safe_path, which drops what it must and keeps the sign-in.
         in_url = [request.path, request.host, request.remote_addr or "",
-                  *(item for pair in request.args.items(multi=True) for item in pair)]
+                  *(item for key, value in request.args.items(multi=True)
+                    for item in (key, "" if key == "next" else value))]
         if any(_CONTROL.search(value) for value in in_url):
             abort(400)
         if request.method == "POST" and any(
@@ -264,14 +293,12 @@ def register_request_guards(app: Flask) -> None:
                     "typed is kept on the form."), "info")
             way = _way_back(signed_out=True)
             return redirect(way.get("continue_url") or url_for("accounts.login"), 303)
-        flash(_("Sign in to see this page."), "info")
+        flash(str(login_manager.login_message), login_manager.login_message_category)
         return redirect(url_for("accounts.login", next=safe_path(request.full_path)), 302)
 
     @app.context_processor
-    def saved_form():
-        # The form a successful post came from: static/forms.js forgets its kept draft.
-        return {"saved_form": session.pop("saved_form", None) if has_request_context()
-                else None}
+    def saved_forms():
+        return {"saved_forms": session.get("saved_forms", {}) if has_request_context() else {}}
 
 
 def work_calendar_for_request():
@@ -408,7 +435,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'")
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+        if app.config["HSTS"]:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         if current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,20 +1,34 @@
 // Nothing typed is lost, nothing is sent twice:
 // - the text of every form is kept in this tab's session storage as it is typed, and put
 //   back when the form comes back empty (a refused post, a session that ended, a file too
-//   large); the server names the form it saved (body[data-saved-form]) and its draft goes;
+//   large); every page lists the forms the server saved lately with the one-time token each
+//   was saved with (body[data-saved-forms]), and a draft kept under that token goes;
 // - files are checked against the limits the field states before anything is uploaded;
 // - a form is sent once per click, and the same content sent again from this tab (back and
 //   resubmit: the page comes back with a fresh token but the browser keeps what was typed)
 //   goes with the token it was first sent with, so the server lands it on the first result.
 (function () {
   "use strict";
-  var PREFIX = "onestop-draft:";
+  var DRAFT = "onestop-draft:";
   var SENT = "onestop-sent:";
   var body = document.body;
   var store = window.sessionStorage;
 
-  function keyOf(form) {
-    return PREFIX + new URL(form.getAttribute("action") || location.href, location.href).pathname;
+  function pathOf(form) {
+    return new URL(form.getAttribute("action") || location.href, location.href).pathname;
+  }
+
+  function tokenOf(form) {
+    var once = form.querySelector("input[name=once]");
+    return once ? once.value : "";
+  }
+
+  function read(key) {
+    try { return JSON.parse(store.getItem(key) || "null"); } catch (e) { return null; }
+  }
+
+  function write(key, value) {
+    try { store.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full or off */ }
   }
 
   function textFields(form) {
@@ -30,18 +44,26 @@
   }
 
   function saveDraft(form) {
-    var draft = {};
-    textFields(form).forEach(function (el) { if (el.value) { draft[el.name] = el.value; } });
-    try { store.setItem(keyOf(form), JSON.stringify(draft)); } catch (e) { /* storage full or off */ }
+    var fields = {};
+    textFields(form).forEach(function (el) { if (el.value) { fields[el.name] = el.value; } });
+    write(DRAFT + pathOf(form), {token: tokenOf(form), fields: fields});
+  }
+
+  function forgetSavedDrafts() {
+    var saved;
+    try { saved = JSON.parse(body.getAttribute("data-saved-forms") || "{}"); } catch (e) { saved = {}; }
+    Object.keys(saved).forEach(function (path) {
+      var draft = read(DRAFT + path);
+      if (draft && draft.token === saved[path]) { store.removeItem(DRAFT + path); }
+    });
   }
 
   function restoreDraft(form) {
-    var draft;
-    try { draft = JSON.parse(store.getItem(keyOf(form)) || "null"); } catch (e) { draft = null; }
-    if (!draft) { return; }
+    var draft = read(DRAFT + pathOf(form));
+    if (!draft || !draft.fields) { return; }
     var restored = false;
     textFields(form).forEach(function (el) {
-      if (!el.value && draft[el.name]) { el.value = draft[el.name]; restored = true; }
+      if (!el.value && draft.fields[el.name]) { el.value = draft.fields[el.name]; restored = true; }
     });
     if (restored) {
       var note = document.createElement("p");
@@ -74,14 +96,13 @@
   function reuseTokenOfSameContent(form) {
     var once = form.querySelector("input[name=once]");
     if (!once) { return; }
-    var key = SENT + keyOf(form);
+    var key = SENT + pathOf(form);
     var content = contentOf(form);
-    var sent;
-    try { sent = JSON.parse(store.getItem(key) || "null"); } catch (e) { sent = null; }
+    var sent = read(key);
     if (sent && sent.content === content) {
       once.value = sent.token;
     }
-    try { store.setItem(key, JSON.stringify({token: once.value, content: content})); } catch (e) { /* off */ }
+    write(key, {token: once.value, content: content});
   }
 
   function fileProblem(input) {
@@ -108,8 +129,7 @@
     input.setAttribute("aria-invalid", problem ? "true" : "false");
   }
 
-  var saved = body.getAttribute("data-saved-form");
-  if (saved) { store.removeItem(PREFIX + saved); }
+  forgetSavedDrafts();
 
   Array.prototype.forEach.call(document.forms, function (form) {
     if (keepsDrafts(form)) {

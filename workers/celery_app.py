@@ -6,7 +6,7 @@ from celery import Celery, Task
 from kombu import Queue
 
 from onestop.config import config_for
-from onestop.queue import CONTROL_QUEUE, DELIVERY_QUEUE, ROUTES, SWEEP
+from onestop.queue import CONTROL_QUEUE, DELIVERY_QUEUE, PURGE_SIGN_INS, ROUTES, SWEEP
 
 settings = config_for(None)
 
@@ -48,5 +48,7 @@ celery_app.conf.update(
     timezone="UTC",
     beat_schedule={
         "reminder-sweep": {"task": SWEEP, "schedule": settings.REMINDER_SWEEP_SECONDS},
+        "sign-in-purge": {"task": PURGE_SIGN_INS, "schedule": 3600,
+                          "options": {"queue": CONTROL_QUEUE}},
     },
 )

@@ -4,7 +4,7 @@ import socket
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.notifications import services
-from onestop.queue import CANARY, DELIVER, SWEEP, enqueue_deliveries
+from onestop.queue import CANARY, DELIVER, PURGE_SIGN_INS, SWEEP, enqueue_deliveries
 from workers.celery_app import celery_app, settings
 
 
@@ -28,3 +28,12 @@ def deliver_notification(notification_id) -> str:
 def canary(token: str) -> None:
     services.record_canary(str(token), socket.gethostname(), utcnow())
     db.session.commit()
+
+
+@celery_app.task(name=PURGE_SIGN_INS)
+def purge_sign_ins() -> int:
+    from onestop.accounts.throttle import purge
+
+    removed = purge(utcnow())
+    db.session.commit()
+    return removed

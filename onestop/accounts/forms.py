@@ -1,8 +1,9 @@
-"""Sign-in, invitation and account forms."""
+"""Sign-in, invitation, account and two-step forms."""
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, RadioField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from onestop.accounts.passwords import MIN_PASSWORD_LENGTH
 from onestop.forms import BaseForm
 
 
@@ -11,8 +12,37 @@ class LoginForm(BaseForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
+def _code_field(label, *, required: bool = True):
+    return StringField(label, validators=[DataRequired() if required else Optional(),
+                                          Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                                  "autocapitalize": "off", "spellcheck": "false"})
+
+
+class CodeForm(BaseForm):
+    code = _code_field(_l("Code"))
+
+
+class ReauthForm(BaseForm):
+    """Fields a sensitive form asks for when the last password check is too old; only
+    shown (and only checked) then."""
+
+    reauth_password = PasswordField(_l("Your password"),
+                                    validators=[Optional(), Length(max=200)])
+    reauth_code = _code_field(_l("Code from your authenticator app"), required=False)
+
+
+class ConfirmItsYouForm(BaseForm):
+    """Always asks: for turning two steps off or making new recovery codes."""
+
+    reauth_password = PasswordField(_l("Your password"), validators=[DataRequired(),
+                                                                     Length(max=200)])
+    reauth_code = _code_field(_l("Code from your authenticator app or a recovery code"))
+
+
 class SetPasswordForm(BaseForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(10, 200)])
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(MIN_PASSWORD_LENGTH, 200)])
     confirm = PasswordField(_l("Repeat the password"), validators=[
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 

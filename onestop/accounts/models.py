@@ -1,9 +1,9 @@
-"""User accounts and sign-in failures."""
+"""User accounts, sign-in throttles, recovery codes and the site's security settings."""
 from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import utcnow
@@ -38,6 +38,11 @@ class User(UserMixin, db.Model):
     invite_nonce: Mapped[str | None] = mapped_column(String(64))
     # Notification kinds this user does not want by email (in-app they still show).
     email_muted_kinds: Mapped[list] = mapped_column(JSON, default=list)
+    # Two-step sign-in (TOTP, RFC 6238): on once enabled_at is set; the last time step used
+    # is kept so that a code is accepted only once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -60,16 +65,44 @@ class User(UserMixin, db.Model):
     def is_partner(self) -> bool:
         return self.role in PARTNER_ROLES
 
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
 
 
-class LoginFailure(db.Model):
-    """One failed sign-in; counted per account and per address to slow guessing."""
+class LoginThrottle(db.Model):
+    """Sign-in attempts under one key (account:<email>, address:<ip>, device:<id>, code:<user>);
+    claimed atomically before any password or code is checked."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the current run of attempts began: one alert email per run.
+    episode_started_at: Mapped[datetime | None]
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for signing in without the authenticator; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+
+class SiteSetting(db.Model):
+    """A setting an admin changes at run time (e.g. two-step sign-in required of staff)."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -6,27 +6,46 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from itsdangerous import BadSignature, SignatureExpired
+from sqlalchemy import select
 
 from onestop import policy
-from onestop.accounts.models import PARTNER_ROLES, LoginFailure, Role, User
-from onestop.errors import Conflict, Invalid, NotAllowed
+from onestop.accounts import devices, throttle, twofactor
+from onestop.accounts.models import PARTNER_ROLES, Role, User
+from onestop.accounts.passwords import check_password_strength
+from onestop.accounts.tokens import serializer
+from onestop.audit.services import record_change, summary
+from onestop.db import utcnow
+from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
+from onestop.notifications.models import AlertKind
+from onestop.notifications.services import write_alert
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
-MIN_PASSWORD_LENGTH = 10
 # Verified against when the account is unknown, so timing does not tell which emails exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+USER_FIELDS = ("email", "name", "role", "is_enabled", "organization_id", "firm_id", "locale")
+
+
+class SignInFailed(Invalid):
+    """Wrong email or password; alert_ids are account alerts to queue after the commit."""
+
+    def __init__(self, alert_ids: list[int]) -> None:
+        super().__init__(_l("Email or password is wrong."))
+        self.alert_ids = alert_ids
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(_l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password")
+def _password_matches(user: User | None, password: str) -> bool:
+    try:
+        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+                       password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return user is not None and user.password_hash is not None
 
 
 def load_session_user(session_id: str) -> User | None:
@@ -40,32 +59,54 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def authenticate(email: str, password: str, address: str, *, now: datetime) -> User:
-    """Return the user for these credentials, or raise Invalid; too many failures lock out."""
+def sign_in_keys(email: str, address: str, device_id: str | None) -> list[str]:
+    """A known device counts against itself alone; anyone else against account and address."""
+    if device_id:
+        return [f"device:{device_id}"]
+    return [f"account:{email}", f"address:{address}"]
+
+
+def authenticate(email: str, password: str, address: str, *, device_token: str | None = None,
+                 now: datetime) -> User:
+    """The user for these credentials. Raises Throttled before checking anything when the
+    keys are blocked, SignInFailed when the credentials are wrong (with an alert to the
+    owner the first time a run of failures throttles the account)."""
     email = email.strip().lower()
-    window_start = now - current_app.config["LOGIN_FAILURE_WINDOW"]
-    failures = db.session.execute(
-        select(
-            func.count().filter(LoginFailure.email == email),
-            func.count().filter(LoginFailure.address == address),
-        ).where(LoginFailure.at >= window_start)
-    ).one()
-    if (failures[0] >= current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or failures[1] >= current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        raise NotAllowed(_l("Too many failed sign-ins. Wait 15 minutes and try again."))
     user = db.session.scalar(select(User).where(User.email == email))
-    try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH,
-                       password)
-        ok = user is not None and user.password_hash is not None and user.is_enabled
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
-        db.session.add(LoginFailure(email=email, address=address, at=now))
-        raise Invalid(_l("Email or password is wrong."))
+    device_id = devices.known_device(device_token, user)
+    keys = sign_in_keys(email, address, device_id)
+    throttle.claim(keys, now=now)
+    if not (_password_matches(user, password) and user.is_enabled):
+        alerts = [] if device_id or user is None else _alert_when_throttled(user, keys[0], now)
+        raise SignInFailed(alerts)
+    throttle.reset(keys[0])
+    for shared in keys[1:]:
+        throttle.refund(shared)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _alert_when_throttled(user: User, key: str, now: datetime) -> list[int]:
+    """Tell the owner once per run of failures, when the run first slows the account down."""
+    row = throttle.state(key)
+    if row is None or row.blocked_until is None or row.blocked_until <= now:
+        return []
+    episode = row.episode_started_at.isoformat(timespec="seconds")
+    return write_alert(user, AlertKind.SIGNIN_THROTTLED, f"signin:u{user.id}:{episode}",
+                       {"failures": row.attempts}, now=now)
+
+
+def reauthenticate(user: User, password: str, code: str, *, now: datetime) -> None:
+    """Check the password (and the authenticator code when two steps are on) of a signed-in
+    user again before a sensitive change; throttled like a sign-in to the account."""
+    key = f"account:{user.email}"
+    throttle.claim([key], now=now)
+    if not _password_matches(user, password or ""):
+        raise Invalid(_l("The password is wrong."), field="reauth_password")
+    if user.has_two_factor:
+        twofactor.check_code(user, code or "", now=now, field="reauth_code")
+    throttle.reset(key)
 
 
 def end_all_sessions(user: User) -> None:
@@ -74,11 +115,9 @@ def end_all_sessions(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    try:
-        _hasher.verify(user.password_hash or _DUMMY_HASH, current)
-    except (VerificationError, InvalidHashError):
-        raise Invalid(_l("The current password is wrong."), field="current_password") from None
-    check_password_strength(new)
+    if not _password_matches(user, current):
+        raise Invalid(_l("The current password is wrong."), field="current_password")
+    check_password_strength(new, name=user.name, email=user.email)
     user.password_hash = hash_password(new)
     end_all_sessions(user)
 
@@ -87,10 +126,6 @@ def set_locale(user: User, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise Invalid(_l("Unknown language."))
     user.locale = locale
-
-
-def _invite_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invite")
 
 
 def check_membership(role: str, firm, organization) -> None:
@@ -106,7 +141,8 @@ def check_membership(role: str, firm, organization) -> None:
 
 
 def invite_user(actor: User, *, email: str, name: str, role: str, firm=None,
-                organization=None, locale: str = "ko") -> tuple[User, str]:
+                organization=None, locale: str = "ko",
+                now: datetime | None = None) -> tuple[User, str]:
     """Create a user without a password and return them with a one-time invitation token."""
     if firm is not None:
         policy.require(actor, "firm.invite", firm)
@@ -121,19 +157,28 @@ def invite_user(actor: User, *, email: str, name: str, role: str, firm=None,
                 organization=organization if role != Role.FIRM else None)
     db.session.add(user)
     db.session.flush()
+    record_change(actor, "user.invite", "user", user.id, after=summary(user, USER_FIELDS),
+                  now=now or utcnow())
     return user, reissue_invitation(user)
 
 
 def reissue_invitation(user: User) -> str:
     """A fresh token; any earlier one for this user stops working."""
     user.invite_nonce = secrets.token_urlsafe(16)
-    return _invite_serializer().dumps({"uid": user.id, "nonce": user.invite_nonce})
+    return serializer("invite").dumps({"uid": user.id, "nonce": user.invite_nonce})
+
+
+def reinvite_user(actor: User, user: User, *, now: datetime) -> str:
+    """An admin makes a new invitation link (the old one dies), recorded in the audit log."""
+    policy.require(actor, "admin.manage")
+    record_change(actor, "user.reinvite", "user", user.id, after={"email": user.email}, now=now)
+    return reissue_invitation(user)
 
 
 def user_for_invitation(token: str) -> User:
     """The invited user, or Invalid when the link is tampered with, expired or used."""
     try:
-        data = _invite_serializer().loads(
+        data = serializer("invite").loads(
             token, max_age=current_app.config["INVITE_MAX_AGE_SECONDS"]
         )
     except SignatureExpired:
@@ -148,7 +193,7 @@ def user_for_invitation(token: str) -> User:
 
 def accept_invitation(token: str, password: str) -> User:
     user = user_for_invitation(token)
-    check_password_strength(password)
+    check_password_strength(password, name=user.name, email=user.email)
     user.password_hash = hash_password(password)
     user.invite_nonce = None
     end_all_sessions(user)

@@ -1,16 +1,26 @@
-"""Sign in and out, accept an invitation, manage one's own account."""
+"""Sign in (password, then a code when two steps are on) and out, accept an invitation,
+manage one's own account."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from onestop.accounts import services
-from onestop.accounts.forms import ChangePasswordForm, LanguageForm, LoginForm, SetPasswordForm
+from onestop.accounts import devices, services, sessions, twofactor
+from onestop.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    LanguageForm,
+    LoginForm,
+    SetPasswordForm,
+)
+from onestop.accounts.throttle import Throttled
+from onestop.audit.events import security_event
 from onestop.db import utcnow
-from onestop.errors import DomainError, NotAllowed
+from onestop.errors import DomainError
 from onestop.extensions import db
 from onestop.notifications.forms import EmailPreferencesForm
 from onestop.notifications.models import RuleKind
-from onestop.web import back, perform
+from onestop.queue import enqueue_deliveries
+from onestop.web import back, perform, safe_path
 
 bp = Blueprint("accounts", __name__)
 
@@ -22,35 +32,82 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        email = form.email.data.strip().lower()
         try:
-            user = services.authenticate(form.email.data, form.password.data,
-                                         request.remote_addr or "?", now=utcnow())
-        except DomainError as error:
-            db.session.commit()  # the failure is counted even though sign-in failed
+            user = services.authenticate(email, form.password.data, request.remote_addr or "?",
+                                         device_token=sessions.device_cookie(), now=utcnow())
+        except Throttled as error:
             form.password.errors = [str(error.message)]
-            status = 429 if isinstance(error, NotAllowed) else 401
+            status = 429
+            security_event("signin.throttled", email=email, outcome="throttled",
+                           retry_after=error.retry_after)
+        except services.SignInFailed as error:
+            db.session.commit()  # an alert to the owner, when there is one
+            enqueue_deliveries(error.alert_ids)
+            form.password.errors = [str(error.message)]
+            status = 401
+            security_event("signin.failure", email=email, outcome="failure",
+                           alerted=bool(error.alert_ids))
         else:
             db.session.commit()
-            session.clear()
-            login_user(user)
-            return redirect(_safe_next() or url_for("home.index"), 303)
+            target = safe_path(request.args.get("next"))
+            if user.has_two_factor:
+                sessions.begin_second_step(user, target)
+                security_event("signin.password_ok", user=user, outcome="code-needed")
+                return redirect(url_for("accounts.login_code"), 303)
+            return sessions.start(user, target)
     elif request.method == "POST":
         status = 422
     return render_template("accounts/login.html", form=form), status
 
 
-def _safe_next() -> str | None:
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else None
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    pending = sessions.second_step()
+    if pending is None:
+        flash(_("The time for the code ran out. Sign in again."), "info")
+        return redirect(url_for("accounts.login"), 303)
+    user, target = pending
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            how = twofactor.check_code(user, form.code.data, now=utcnow(), device_id=(
+                devices.known_device(sessions.device_cookie(), user)))
+        except Throttled as error:
+            form.code.errors = [str(error.message)]
+            status = 429
+            security_event("signin.code_throttled", user=user, outcome="throttled")
+        except DomainError as error:
+            db.session.commit()
+            form.code.errors = [str(error.message)]
+            status = 401
+            security_event("signin.code_failure", user=user, outcome="failure")
+        else:
+            db.session.commit()
+            response = sessions.start(user, target, how=f"password+{how}")
+            if how == "recovery":
+                flash(_("You signed in with a recovery code; %(n)d are left. Make new ones on "
+                        "your account page if you run low.",
+                        n=twofactor.recovery_codes_left(user)), "info")
+            return response
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/login_code.html", form=form), status
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    services.end_all_sessions(current_user)
+    user = current_user._get_current_object()
+    services.end_all_sessions(user)
     db.session.commit()
     logout_user()
     session.clear()
+    session["locale"] = user.locale  # the sign-in page keeps speaking their language
+    security_event("signout", user=user)
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("accounts.login"), 303)
 
@@ -68,10 +125,10 @@ def accept_invitation(token: str):
         if user:
             if current_user.is_authenticated:
                 logout_user()
-            session.clear()
-            login_user(user)
+            security_event("invitation.accepted", user=user)
+            response = sessions.start(user, None, how="invitation")
             flash(_("Welcome to OneStop. Your password is set."), "success")
-            return redirect(url_for("home.index"), 303)
+            return response
     return render_template("accounts/invitation.html", form=form, invited=invited), (
         422 if request.method == "POST" else 200)
 
@@ -85,14 +142,15 @@ def account():
         user = current_user._get_current_object()
         if perform(services.change_password, user, form.current_password.data,
                    form.password.data, form=form):
-            session.clear()
-            login_user(user)  # this browser stays signed in with the new session version
+            sessions.renew(user)  # this browser stays signed in with the new session version
+            security_event("password.changed", user=user)
             flash(_("Password changed. Other sessions were signed out."), "success")
             return redirect(url_for("accounts.account"), 303)
     email_form = EmailPreferencesForm(emailed_kinds=[
         k.value for k in RuleKind if k not in (current_user.email_muted_kinds or [])])
     return render_template("accounts/account.html", form=form, language=language,
-                           email_form=email_form), (
+                           email_form=email_form,
+                           codes_left=twofactor.recovery_codes_left(current_user)), (
         422 if request.method == "POST" else 200)
 
 
@@ -105,3 +163,6 @@ def set_language():
     if current_user.is_authenticated:
         perform(services.set_locale, current_user, locale)
     return back("home.index")
+
+
+from onestop.accounts import twofactor_views  # noqa: E402,F401  (its routes join this blueprint)

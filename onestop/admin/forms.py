@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from onestop.accounts.forms import ReauthForm
 from onestop.accounts.models import Role
 from onestop.cases.forms import MultiCheckboxField
 from onestop.catalog.labels import CATEGORY_LABELS
@@ -27,7 +28,7 @@ KIND_LABELS = {
 }
 
 
-class UserForm(BaseForm):
+class UserForm(ReauthForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
     organization = SelectField(_l("Organization"), coerce=record_id)
@@ -38,6 +39,18 @@ class UserForm(BaseForm):
 class NewUserForm(UserForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])
+
+
+class ReinviteForm(ReauthForm):
+    """A new invitation link for someone who has not set a password yet."""
+
+
+class ResetTwoFactorForm(ReauthForm):
+    """Turn another user's two-step sign-in off (a lost phone)."""
+
+
+class SecuritySettingsForm(ReauthForm):
+    staff_two_factor = BooleanField(_l("Require two-step sign-in of every caseworker and admin"))
 
 
 class OrganizationForm(BaseForm):

@@ -1,24 +1,32 @@
 """Admin changes to users, organizations and the request-type catalog."""
 import re
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from onestop import policy
 from onestop.accounts.models import Role, User
-from onestop.accounts.services import check_membership
+from onestop.accounts.services import USER_FIELDS, check_membership
+from onestop.audit.services import record_change, summary
 from onestop.catalog.fields import KINDS
 from onestop.catalog.models import Category, RequestType
+from onestop.db import utcnow
 from onestop.deadlines import parse_period
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
 from onestop.orgs.models import Organization, OrgKind
 from onestop.tasks.models import AgencyTask
 
+ORGANIZATION_FIELDS = ("name", "name_en", "kind", "is_active")
+REQUEST_TYPE_FIELDS = ("code", "name", "name_en", "category", "period", "is_active", "checklist",
+                       "form_fields", "default_partners")
+
 
 def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
-                organization: Organization | None, firm) -> None:
+                organization: Organization | None, firm, now: datetime | None = None) -> None:
     policy.require(actor, "admin.manage")
+    before = summary(user, USER_FIELDS)
     if user.id == actor.id and (role != Role.ADMIN or not is_enabled):
         raise Invalid(_l("You cannot take away your own admin access."), field="role")
     check_membership(role, firm, organization)
@@ -34,11 +42,15 @@ def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
     user.organization = organization if role != Role.FIRM else None
     if was_enabled and not is_enabled:
         user.session_version += 1
+    db.session.flush()
+    record_change(actor, "user.update", "user", user.id, before=before,
+                  after=summary(user, USER_FIELDS), now=now or utcnow())
 
 
 def save_organization(actor, org: Organization | None, *, name: str, name_en: str,
-                      kind: str, is_active: bool) -> Organization:
+                      kind: str, is_active: bool, now: datetime | None = None) -> Organization:
     policy.require(actor, "admin.manage")
+    before = summary(org, ORGANIZATION_FIELDS)
     if kind not in set(OrgKind):
         raise Invalid(_l("Unknown kind."), field="kind")
     clash = db.session.scalar(select(Organization.id).where(Organization.name == name.strip()))
@@ -49,6 +61,9 @@ def save_organization(actor, org: Organization | None, *, name: str, name_en: st
         db.session.add(org)
     org.name, org.name_en, org.kind, org.is_active = name.strip(), name_en.strip(), kind, is_active
     db.session.flush()
+    record_change(actor, "organization.update" if before else "organization.create",
+                  "organization", org.id, before=before, after=summary(org, ORGANIZATION_FIELDS),
+                  now=now or utcnow())
     return org
 
 
@@ -134,8 +149,9 @@ def _unique_names(request_type: RequestType | None, name: str, name_en: str) -> 
 def save_request_type(actor, request_type: RequestType | None, *, code: str, name: str,
                       name_en: str, category: str, period: str, checklist: str,
                       form_fields: str, partners: list[Organization],
-                      is_active: bool) -> RequestType:
+                      is_active: bool, now: datetime | None = None) -> RequestType:
     policy.require(actor, "admin.manage")
+    before = summary(request_type, REQUEST_TYPE_FIELDS)
     if category not in set(Category):
         raise Invalid(_l("Unknown category."), field="category")
     try:
@@ -163,4 +179,7 @@ def save_request_type(actor, request_type: RequestType | None, *, code: str, nam
     request_type.form_fields = parse_form_fields(form_fields)
     request_type.default_partners = partners
     db.session.flush()
+    record_change(actor, "request_type.update" if before else "request_type.create",
+                  "request_type", request_type.id, before=before,
+                  after=summary(request_type, REQUEST_TYPE_FIELDS), now=now or utcnow())
     return request_type

@@ -1,23 +1,31 @@
-"""Admin pages: users, organizations, request types, extra non-working days."""
+"""Admin pages: users, organizations, request types, extra non-working days, sign-in
+security."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
-from onestop.accounts.models import User
-from onestop.accounts.services import invite_user, reissue_invitation
+from onestop.accounts import twofactor
+from onestop.accounts.models import STAFF_ROLES, User
+from onestop.accounts.services import invite_user, reinvite_user
+from onestop.accounts.sessions import reauthenticated
 from onestop.admin import services
 from onestop.admin.forms import (
     ROLE_LABELS,
     HolidayForm,
     NewUserForm,
     OrganizationForm,
+    ReinviteForm,
     RequestTypeForm,
+    ResetTwoFactorForm,
+    SecuritySettingsForm,
     UserForm,
 )
+from onestop.audit.events import security_event
 from onestop.catalog.models import RequestType
+from onestop.db import utcnow
 from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
@@ -66,11 +74,11 @@ def users():
 def new_user():
     form = NewUserForm()
     _user_choices(form)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and reauthenticated(form):
         result = perform(invite_user, current_user, email=form.email.data, name=form.name.data,
                          role=form.role.data, firm=db.session.get(Firm, form.firm.data or 0),
                          organization=db.session.get(Organization, form.organization.data or 0),
-                         locale=form.locale.data, form=form)
+                         locale=form.locale.data, now=utcnow(), form=form)
         if result:
             user, token = result
             return render_template("admin/invited.html", user=user, link=url_for(
@@ -78,30 +86,76 @@ def new_user():
     return render_template("admin/user_form.html", form=form, user=None), _status()
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-def edit_user(user_id: int):
-    user = _get(User, user_id)
-    form = UserForm(obj=user) if request.method == "GET" else UserForm()
-    if request.method == "GET":
+def _user_page(user: User, form: UserForm | None = None, *, reinvite: ReinviteForm | None = None,
+               reset: ResetTwoFactorForm | None = None):
+    """The edit page; the forms not posted are shown empty."""
+    if form is None:
+        form = UserForm(obj=user, formdata=None)
         form.organization.data = user.organization_id or 0
         form.firm.data = user.firm_id or 0
     _user_choices(form)
-    if form.validate_on_submit():
+    return render_template("admin/user_form.html", form=form, user=user,
+                           reinvite_form=reinvite or ReinviteForm(prefix="reinvite", formdata=None),
+                           reset_form=reset or ResetTwoFactorForm(prefix="reset", formdata=None))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = _get(User, user_id)
+    if request.method == "GET":
+        return _user_page(user)
+    form = UserForm()
+    _user_choices(form)
+    if form.validate_on_submit() and reauthenticated(form):
         if perform(services.update_user, current_user, user, name=form.name.data,
                    role=form.role.data, is_enabled=form.is_enabled.data,
                    organization=db.session.get(Organization, form.organization.data or 0),
-                   firm=db.session.get(Firm, form.firm.data or 0), form=form):
+                   firm=db.session.get(Firm, form.firm.data or 0), now=utcnow(), form=form):
             flash(_("%(name)s's account is saved.", name=user.name), "success")
             return redirect(url_for("admin.users"), 303)
-    return render_template("admin/user_form.html", form=form, user=user), _status()
+    return _user_page(user, form), 422
 
 
 @bp.post("/users/<int:user_id>/invitation")
 def reinvite(user_id: int):
     user = _get(User, user_id)
-    token = perform(reissue_invitation, user)
-    return render_template("admin/invited.html", user=user, link=url_for(
-        "accounts.accept_invitation", token=token, _external=True))
+    form = ReinviteForm(prefix="reinvite")
+    if form.validate_on_submit() and reauthenticated(form):
+        token = perform(reinvite_user, current_user, user, now=utcnow())
+        if token:
+            return render_template("admin/invited.html", user=user, link=url_for(
+                "accounts.accept_invitation", token=token, _external=True))
+    return _user_page(user, reinvite=form), 422
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+def reset_two_factor(user_id: int):
+    user = _get(User, user_id)
+    form = ResetTwoFactorForm(prefix="reset")
+    if form.validate_on_submit() and reauthenticated(form):
+        if perform(twofactor.reset_two_factor, current_user, user, now=utcnow()):
+            security_event("twofactor.reset", user=current_user, obj=f"user:{user.id}")
+            flash(_("Two-step sign-in of %(name)s is off. They sign in with their password and "
+                    "can set it up again.", name=user.name), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id), 303)
+    return _user_page(user, reset=form), 422
+
+
+@bp.route("/security", methods=["GET", "POST"])
+def security():
+    form = SecuritySettingsForm(staff_two_factor=twofactor.staff_must_use_two_factor())
+    if form.validate_on_submit() and reauthenticated(form):
+        if perform(twofactor.set_staff_two_factor, current_user, form.staff_two_factor.data,
+                   now=utcnow(), form=form):
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.security"), 303)
+    staff_without = db.session.scalars(select(User).where(
+        User.role.in_(STAFF_ROLES), User.is_enabled, User.totp_enabled_at.is_(None))
+        .order_by(User.name)).all()
+    with_two_factor = db.session.scalar(select(func.count(User.id)).where(
+        User.totp_enabled_at.is_not(None))) or 0
+    return render_template("admin/security.html", form=form, staff_without=staff_without,
+                           with_two_factor=with_two_factor), _status()
 
 
 @bp.get("/organizations")
@@ -119,7 +173,7 @@ def edit_organization(org_id: int | None):
     if form.validate_on_submit():
         if perform(services.save_organization, current_user, org, name=form.name.data,
                    name_en=form.name_en.data or "", kind=form.kind.data,
-                   is_active=form.is_active.data, form=form):
+                   is_active=form.is_active.data, now=utcnow(), form=form):
             flash(_("%(name)s is saved.", name=form.name.data.strip()), "success")
             return redirect(url_for("admin.organizations"), 303)
     return render_template("admin/organization_form.html", form=form, org=org), _status()
@@ -156,7 +210,7 @@ def edit_request_type(type_id: int | None):
                    code=form.code.data, name=form.name.data, name_en=form.name_en.data or "",
                    category=form.category.data, period=form.period.data,
                    checklist=form.checklist.data or "", form_fields=form.form_fields.data or "",
-                   partners=chosen, is_active=form.is_active.data, form=form):
+                   partners=chosen, is_active=form.is_active.data, now=utcnow(), form=form):
             flash(_("%(name)s is saved. New requests follow it; filed ones keep what they were "
                     "filed with.", name=form.name.data.strip()), "success")
             return redirect(url_for("admin.request_types"), 303)
@@ -168,7 +222,8 @@ def edit_request_type(type_id: int | None):
 def holidays():
     form = HolidayForm()
     if form.validate_on_submit():
-        if perform(add_extra_holiday, current_user, form.day.data, form.name.data, form=form):
+        if perform(add_extra_holiday, current_user, form.day.data, form.name.data, now=utcnow(),
+                   form=form):
             flash(_("Added. Deadlines counted from now on skip this day."), "success")
             return redirect(url_for("admin.holidays"), 303)
     rows = db.session.scalars(select(ExtraHoliday).order_by(ExtraHoliday.day.desc())).all()
@@ -177,6 +232,6 @@ def holidays():
 
 @bp.post("/holidays/<int:holiday_id>/delete")
 def delete_holiday(holiday_id: int):
-    if perform(remove_extra_holiday, current_user, _get(ExtraHoliday, holiday_id)):
+    if perform(remove_extra_holiday, current_user, _get(ExtraHoliday, holiday_id), now=utcnow()):
         flash(_("Removed. Deadlines counted from now on count that day again."), "success")
     return redirect(url_for("admin.holidays"), 303)

@@ -15,6 +15,12 @@ class RuleKind(StrEnum):
     INFO_REQUEST = "info_request"    # to the firm, offset_days business days after being asked
 
 
+class AlertKind(StrEnum):
+    """Messages about the account itself rather than a case (never muted, no case)."""
+
+    SIGNIN_THROTTLED = "signin_throttled"  # repeated failed sign-ins; sign-in slowed down
+
+
 class Audience(StrEnum):
     ASSIGNEE = "assignee"            # the task's assignee, or every member when nobody is
     PARTNER_LEAD = "partner_lead"
@@ -49,7 +55,7 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_rules.id"))
     kind: Mapped[str] = mapped_column(String(20))
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("agency_tasks.id"))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default=Status.QUEUED, index=True)

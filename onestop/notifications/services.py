@@ -16,12 +16,21 @@ from sqlalchemy.orm import selectinload
 
 from onestop import mail, policy
 from onestop.accounts.models import PARTNER_ROLES, Role, User
+from onestop.audit.services import record_change, summary
 from onestop.cases.models import Case
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid, NotFound
 from onestop.extensions import db
-from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind, Status, WorkerCanary
+from onestop.notifications.models import (
+    AlertKind,
+    Audience,
+    Notification,
+    ReminderRule,
+    RuleKind,
+    Status,
+    WorkerCanary,
+)
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
 from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, TaskStatus
@@ -42,6 +51,7 @@ KIND_LABELS = {
     RuleKind.TASK_OVERDUE: _l("Task overdue"),
     RuleKind.INFO_REQUEST: _l("Information request unanswered"),
 }
+ALERT_LABELS = {AlertKind.SIGNIN_THROTTLED: _l("Failed sign-ins to your account")}
 AUDIENCE_LABELS = {
     Audience.ASSIGNEE: _l("Assignee (or the whole organization)"),
     Audience.PARTNER_LEAD: _l("Partner lead"),
@@ -259,19 +269,34 @@ def _failed(row: Notification, error: str, now: datetime) -> str:
     return outcome
 
 
+# Subject, text and HTML templates of each kind; reminders share one set.
+_REMINDER_TEMPLATES = ("emails/reminder_subject.txt", "emails/reminder.txt", "emails/reminder.html")
+EMAIL_TEMPLATES = {AlertKind.SIGNIN_THROTTLED: ("emails/signin_alert_subject.txt",
+                                                "emails/signin_alert.txt",
+                                                "emails/signin_alert.html")}
+
+
+def _link(row: Notification) -> str:
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    if row.kind in EMAIL_TEMPLATES:
+        return f"{base}/account"
+    return base + (f"/tasks/{row.task_id}" if row.kind != RuleKind.INFO_REQUEST
+                   else f"/cases/{row.case_id}")
+
+
 def render_email(row: Notification) -> EmailMessage:
     """The message for one row, in the recipient's language, with a Message-ID from the row
     so that a resend after a crash carries the same id."""
     config = current_app.config
-    link = f"{config['PUBLIC_URL'].rstrip('/')}" + (
-        f"/tasks/{row.task_id}" if row.kind != RuleKind.INFO_REQUEST else f"/cases/{row.case_id}")
+    subject_template, text_template, html_template = EMAIL_TEMPLATES.get(
+        row.kind, _REMINDER_TEMPLATES)
     with force_locale(row.user.locale or "ko"):
         context = {"row": row, "user": row.user, "case": row.case, "task": row.task,
-                   "link": link, "days": row.params.get("days", 0),
-                   "escalated": row.params.get("escalated", False)}
-        subject = render_template("emails/reminder_subject.txt", **context).strip()
-        text = render_template("emails/reminder.txt", **context)
-        html = render_template("emails/reminder.html", **context)
+                   "link": _link(row), "days": row.params.get("days", 0),
+                   "escalated": row.params.get("escalated", False), "params": row.params}
+        subject = render_template(subject_template, **context).strip()
+        text = render_template(text_template, **context)
+        html = render_template(html_template, **context)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_FROM"]
@@ -282,6 +307,16 @@ def render_email(row: Notification) -> EmailMessage:
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def write_alert(user: User, kind: str, key: str, params: dict, *, now: datetime) -> list[int]:
+    """One account alert (no case) under a unique key; returns [id] when new, [] when the key
+    was written before. The caller commits, then queues the delivery."""
+    stmt = (_insert()(Notification).values(
+        key=key[:200], user_id=user.id, kind=kind, case_id=None, task_id=None, params=params,
+        status=Status.QUEUED, attempts=0, last_error="", enqueued_at=now, created_at=now)
+        .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id))
+    return list(db.session.scalars(stmt))
 
 
 def resend(actor, row: Notification, *, now: datetime) -> None:
@@ -322,9 +357,13 @@ def canary_answered(token: str) -> WorkerCanary | None:
     return db.session.scalar(select(WorkerCanary).where(WorkerCanary.token == token))
 
 
+RULE_FIELDS = ("kind", "offset_days", "audience", "is_active")
+
+
 def save_rule(actor, rule: ReminderRule | None, *, kind: str, offset_days: int, audience: str,
-              is_active: bool) -> ReminderRule:
+              is_active: bool, now: datetime | None = None) -> ReminderRule:
     policy.require(actor, "admin.manage")
+    before = summary(rule, RULE_FIELDS)
     if kind not in set(RuleKind):
         raise Invalid(_l("Unknown kind of notification."), field="kind")
     if audience not in set(Audience):
@@ -340,4 +379,7 @@ def save_rule(actor, rule: ReminderRule | None, *, kind: str, offset_days: int, 
     rule.kind, rule.offset_days, rule.audience, rule.is_active = (kind, offset_days, audience,
                                                                   is_active)
     db.session.flush()
+    record_change(actor, "reminder_rule.update" if before else "reminder_rule.create",
+                  "reminder_rule", rule.id, before=before, after=summary(rule, RULE_FIELDS),
+                  now=now or utcnow())
     return rule

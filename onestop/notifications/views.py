@@ -5,7 +5,7 @@ from email.parser import BytesParser
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
@@ -22,17 +22,22 @@ from onestop.notifications.forms import (
     ReminderRuleForm,
 )
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
-from onestop.notifications.services import AUDIENCE_LABELS, KIND_LABELS
+from onestop.notifications.services import ALERT_LABELS, AUDIENCE_LABELS, KIND_LABELS
 from onestop.queue import enqueue_deliveries
 from onestop.web import back, perform
 
 bp = Blueprint("notifications", __name__)
 
 
+def _shown_to(user):
+    """A user's own rows about cases they still see, and their account alerts (no case)."""
+    return (Notification.user_id == user.id,
+            or_(Notification.case_id.is_(None), Notification.case.has(policy.visible_cases(user))))
+
+
 def unread_count(user) -> int:
     return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None),
-        Notification.case.has(policy.visible_cases(user)))) or 0
+        *_shown_to(user), Notification.read_at.is_(None))) or 0
 
 
 @bp.get("/notifications")
@@ -40,14 +45,13 @@ def unread_count(user) -> int:
 def index():
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     pagination = db.paginate(
-        select(Notification).where(Notification.user_id == current_user.id,
-                                   Notification.case.has(policy.visible_cases(current_user)))
+        select(Notification).where(*_shown_to(current_user))
         .options(selectinload(Notification.case).selectinload(Case.firm),
                  selectinload(Notification.task))
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
         page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("notifications/index.html", pagination=pagination,
-                           kind_labels=KIND_LABELS)
+                           kind_labels={**KIND_LABELS, **ALERT_LABELS})
 
 
 @bp.post("/notifications/<int:notification_id>/open")
@@ -59,6 +63,8 @@ def open_item(notification_id: int):
     perform(services.mark_read, current_user, row, now=utcnow())
     if row.task_id and policy.can(current_user, "task.open", row.task):
         return redirect(url_for("tasks.show", task_id=row.task_id), 303)
+    if row.case_id is None:
+        return redirect(url_for("accounts.account"), 303)
     return redirect(url_for("cases.show", case_id=row.case_id), 303)
 
 
@@ -110,7 +116,8 @@ def ledger():
     counts = dict(db.session.execute(select(Notification.status, func.count())
                                      .group_by(Notification.status)).all())
     return render_template("notifications/ledger.html", form=form, pagination=pagination,
-                           counts=counts, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
+                           counts=counts, status_labels=STATUS_LABELS,
+                           kind_labels={**KIND_LABELS, **ALERT_LABELS})
 
 
 @bp.post("/admin/notifications/<int:notification_id>/resend")
@@ -169,7 +176,7 @@ def edit_rule(rule_id: int | None):
     if form.validate_on_submit():
         if perform(services.save_rule, current_user, rule, kind=form.kind.data,
                    offset_days=form.offset_days.data, audience=form.audience.data,
-                   is_active=form.is_active.data, form=form):
+                   is_active=form.is_active.data, now=utcnow(), form=form):
             flash(_("Saved. The next sweep uses it."), "success")
             return redirect(url_for("notifications.rules"), 303)
     return render_template("notifications/rule_form.html", form=form, rule=rule), (

@@ -23,7 +23,7 @@ ROLES = {
     "admin": ("admin@city.example", [
         "/admin/users", "/admin/users/new", "/admin/organizations", "/admin/request-types",
         "first:/admin/request-types", "/admin/holidays", "/admin/reminder-rules",
-        "/admin/notifications", "/admin/outbox"]),
+        "/admin/notifications", "/admin/outbox", "/admin/security", "/admin/audit-log"]),
 }
 
 

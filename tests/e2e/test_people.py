@@ -32,8 +32,8 @@ def test_admin_onboards_a_firm_and_the_invitee_sets_a_password(people):
 
     invitee = people("invitee")
     invitee.page.goto(link)
-    invitee.page.get_by_label("새 비밀번호").fill("graphene-2026!")
-    invitee.page.get_by_label("비밀번호 확인").fill("graphene-2026!")
+    invitee.page.get_by_label("새 비밀번호").fill("moonlit-harbor-7214")
+    invitee.page.get_by_label("비밀번호 확인").fill("moonlit-harbor-7214")
     invitee.page.get_by_role("button", name="비밀번호 설정 후 로그인").click()
     expect(invitee.page.get_by_role("heading", name="그래핀랩(주)")).to_be_visible()
     again = people("again")

@@ -7,15 +7,19 @@ may carry a canary its reader may not see: another firm's data, another organiza
 decline reason or due-date reason, a note outside its audience.
 """
 import contextvars
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import current_app, url_for
 from sqlalchemy import select, text
 
+from onestop.accounts.models import RecoveryCode, User
 from onestop.accounts.services import reissue_invitation
+from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Comment
 from onestop.db import utcnow
@@ -373,10 +377,44 @@ ROUTES = [
     ("notifications.edit_rule", "POST", lambda s, t: {"rule_id": s.rule.id}, lambda s, t: {
         "kind": "task_due", "offset_days": "2", "audience": "assignee", "is_active": "y"},
      ok("admin"), lambda s, t, role: fresh(ReminderRule, s.rule.id).offset_days == 2),
+    ("accounts.two_factor", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("accounts.two_factor", "POST", lambda s, t: {}, lambda s, t: {"code": totp_now()},
+     ok(*ALL), lambda s, t, role: fresh(User, s.user(role).id).has_two_factor),
+    ("accounts.two_factor_off", "POST", lambda s, t: {}, lambda s, t: {
+        "off-reauth_password": PASSWORD, "off-reauth_code": with_two_factor(s)},
+     ok(*ALL), lambda s, t, role: not fresh(User, s.user(role).id).has_two_factor),
+    ("accounts.recovery_codes", "POST", lambda s, t: {}, lambda s, t: {
+        "codes-reauth_password": PASSWORD, "codes-reauth_code": with_two_factor(s)},
+     ok(*ALL), lambda s, t, role: count(RecoveryCode, RecoveryCode.user_id == s.user(role).id)
+     == 10),
+    ("admin.reset_two_factor", "POST", lambda s, t: {"user_id": s.world.desk.id},
+     lambda s, t: {"_": with_two_factor(s)}, ok("admin"),
+     lambda s, t, role: not fresh(User, s.world.desk.id).has_two_factor),
+    ("admin.security", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("admin.security", "POST", lambda s, t: {}, lambda s, t: {"staff_two_factor": "y"},
+     ok("admin"), lambda s, t, role: staff_must_use_two_factor()),
+    ("audit.index", "GET", lambda s, t: {}, None, ok("admin"), None),
 ]
 # Routes every visitor may use, signed in or not; tested in test_security.py.
-PUBLIC = {"static", "accounts.login", "accounts.logout", "accounts.accept_invitation",
-          "accounts.set_language"}
+PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.logout",
+          "accounts.accept_invitation", "accounts.set_language"}
+
+
+# The secret a matrix session is setting up two-step sign-in with (or has set it up with).
+TOTP_SECRET = pyotp.random_base32()
+
+
+def totp_now() -> str:
+    return pyotp.TOTP(TOTP_SECRET).now()
+
+
+def with_two_factor(s) -> str:
+    """Turn two-step sign-in on for everyone of the scenario; the code to confirm with."""
+    for role in ROLES[1:]:
+        user = fresh(User, s.user(role).id)
+        user.totp_secret, user.totp_enabled_at, user.totp_last_step = TOTP_SECRET, utcnow(), 0
+    db.session.commit()
+    return totp_now()
 
 
 def reissued(s) -> bool:
@@ -421,6 +459,8 @@ def _request(app, scenario, role, method, url, data):
         if role != "anon":
             session["_user_id"] = scenario.user(role).get_id()
             session["_fresh"] = True
+            session["signed_in_at"] = session["seen_at"] = session["auth_at"] = time.time()
+            session["totp_setup"] = TOTP_SECRET
     if data is not None:
         from flask_wtf.csrf import generate_csrf
 

@@ -1,0 +1,1 @@
+"""The security event log (JSON lines on stdout) and the audit table of admin changes."""
