@@ -60,10 +60,10 @@ def sweep_command(at: str | None) -> None:
     from onestop.notifications import services
     from onestop.queue import enqueue_deliveries
 
-    now = seoul_moment(at, "--at") if at else utcnow()
     services.ensure_default_rules()
-    written = services.sweep(now)
-    requeued = services.requeue(now)
+    # --at only decides which reminders fire; leases and queue times are wall-clock times.
+    written, requeued = services.sweep_and_requeue(
+        utcnow(), rules_at=seoul_moment(at, "--at") if at else None)
     db.session.commit()
     queued = enqueue_deliveries(written + requeued)
     click.echo(f"{len(written)} reminders written, {len(requeued)} re-queued, "

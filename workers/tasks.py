@@ -10,11 +10,10 @@ from workers.celery_app import celery_app, settings
 
 @celery_app.task(name=SWEEP)
 def sweep_reminders() -> int:
-    now = utcnow()
-    ids = services.sweep(now) + services.requeue(now)
+    written, requeued = services.sweep_and_requeue(utcnow())
     db.session.commit()
-    enqueue_deliveries(ids)
-    return len(ids)
+    enqueue_deliveries(written + requeued)
+    return len(written) + len(requeued)
 
 
 # A delivery must end before its lease does, or a sweep could hand the row out again while

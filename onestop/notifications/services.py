@@ -2,6 +2,7 @@
 import secrets
 import smtplib
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -166,16 +167,26 @@ def _attempt_due(now: datetime):
     return or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
 
 
-def requeue(now: datetime) -> list[int]:
+def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None
+                      ) -> tuple[list[int], list[int]]:
+    """One sweep: the rows the rules call for at `rules_at` (default: now), and the rows whose
+    delivery seems lost by the wall clock `now`, which leases and queue times are kept in.
+    Returns (written, requeued); no row is in both."""
+    written = sweep(rules_at or now)
+    return written, requeue(now, besides=written)
+
+
+def requeue(now: datetime, *, besides: Collection[int] = ()) -> list[int]:
     """Rows that are due for an attempt but whose broker message seems lost (never consumed,
-    or its worker died holding the lease): hand them out again."""
+    or its worker died holding the lease): hand them out again, except the ids `besides`."""
     stale = now - timedelta(seconds=current_app.config["NOTIFY_REQUEUE_AFTER_SECONDS"])
-    ids = list(db.session.scalars(
+    skip = set(besides)
+    ids = [i for i in db.session.scalars(
         select(Notification.id).where(
             Notification.status == Status.QUEUED, _attempt_due(now),
             or_(Notification.lease_until.is_(None), Notification.lease_until < now),
             or_(Notification.enqueued_at.is_(None), Notification.enqueued_at < stale))
-        .with_for_update(skip_locked=True)))
+        .with_for_update(skip_locked=True)) if i not in skip]
     if ids:
         db.session.execute(update(Notification).where(Notification.id.in_(ids))
                            .values(enqueued_at=now))

@@ -272,3 +272,32 @@ def test_someone_moved_to_another_organization_gets_no_more_reminders(world, rul
     db.session.commit()
     assert task.assignee_id is None
     assert "staff@union.test" not in recipients(sweep(at(2026, 11, 12, 9, 5)))
+
+
+def run_sweep_command(app, *args: str) -> str:
+    result = app.test_cli_runner().invoke(args=["reminders", "sweep", *args])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def test_sweep_as_if_in_the_past_still_requeues_by_the_wall_clock(world, rules, app):
+    from onestop.db import utcnow
+
+    routed_task(world)
+    rows = sweep(at(2026, 11, 12, 9, 5))
+    for row in rows:  # their broker messages were lost an hour ago
+        row.enqueued_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert run_sweep_command(app, "--at", "2026-11-12T09:10") == \
+        "0 reminders written, 2 re-queued, 2 deliveries queued"
+
+
+def test_sweep_as_if_in_the_future_queues_each_new_row_once(world, rules, app):
+    from onestop.db import utcnow
+
+    # Routed on a Tuesday years ahead: due the next Tuesday, three business days from Thursday.
+    routed_task(world, now=at(2036, 3, 4, 10, 0))
+    assert utcnow() < at(2036, 3, 6, 9, 5)
+    assert run_sweep_command(app, "--at", "2036-03-06T09:05") == \
+        "2 reminders written, 0 re-queued, 2 deliveries queued"
+    assert db.session.scalar(select(func.count(Notification.id))) == 2
