@@ -26,6 +26,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         config.check()
     app.config.from_object(config)
     app.config.update(overrides)
+    from onestop.notifications.lease import check_lease_seconds
+
+    check_lease_seconds(app.config["NOTIFY_LEASE_SECONDS"])
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     if app.config["PROXY_HOPS"]:

@@ -6,9 +6,11 @@ from celery import Celery, Task
 from kombu import Queue
 
 from onestop.config import config_for
+from onestop.notifications.lease import check_lease_seconds
 from onestop.queue import CONTROL_QUEUE, DELIVERY_QUEUE, ROUTES, SWEEP
 
 settings = config_for(None)
+check_lease_seconds(settings.NOTIFY_LEASE_SECONDS)
 
 # How every OneStop worker is started. The workers need no chatter among themselves
 # (mingle, gossip, worker heartbeats; the SQLite broker cannot carry it anyway), and that

@@ -3,6 +3,7 @@ import socket
 
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.mail import longest_send
 from onestop.notifications import services
 from onestop.queue import CANARY, DELIVER, SWEEP, enqueue_deliveries
 from workers.celery_app import celery_app, settings
@@ -16,9 +17,12 @@ def sweep_reminders() -> int:
     return len(written) + len(requeued)
 
 
-# A delivery must end before its lease does, or a sweep could hand the row out again while
-# the first send is still under way.
-@celery_app.task(name=DELIVER, time_limit=max(1, settings.NOTIFY_LEASE_SECONDS - 5))
+# The lease is kept alive while a send is under way (notifications/lease.py), so the time
+# limit is only a backstop for a hung task: it lies beyond the longest legitimate send, and
+# killing a send would be a worker death (its message may go out again).
+@celery_app.task(name=DELIVER, time_limit=60 + longest_send(
+    connect=settings.SMTP_CONNECT_TIMEOUT, command=settings.SMTP_COMMAND_TIMEOUT,
+    reply=settings.SMTP_REPLY_TIMEOUT))
 def deliver_notification(notification_id) -> str:
     return services.deliver(int(notification_id), utcnow())
 

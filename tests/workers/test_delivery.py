@@ -187,7 +187,9 @@ def test_mail_server_down_then_up_every_email_arrives(shared_redis, deploy, smtp
 
 def test_worker_killed_mid_run_loses_nothing(shared_redis, deploy, smtp, procs):
     mail = smtp(delay=0.02)  # slow enough for the kills to land mid-run
-    deployment = deploy(shared_redis, SMTP_URL=mail.url, NOTIFY_LEASE_SECONDS=3,
+    # A lease short enough for the killed worker's rows to come back soon, long enough to be
+    # renewed on a busy machine.
+    deployment = deploy(shared_redis, SMTP_URL=mail.url, NOTIFY_LEASE_SECONDS=10,
                         NOTIFY_REQUEUE_AFTER_SECONDS=10, REMINDER_SWEEP_SECONDS=1)
     route_cases(125, ("union", "univ", "permits"))  # 375 tasks, 500 reminders
     procs.beat(deployment)
@@ -216,7 +218,11 @@ def test_worker_killed_mid_run_loses_nothing(shared_redis, deploy, smtp, procs):
 
 def test_broker_restart_loses_nothing_and_worker_consumes_again(private_redis, deploy, smtp, procs):
     mail = smtp(delay=0.02)
-    deployment = deploy(private_redis.url, SMTP_URL=mail.url, NOTIFY_LEASE_SECONDS=3,
+    # No worker dies here, so no message may go out twice. (With a 3 s lease this test once
+    # saw a duplicate on a loaded machine: the delivery's time limit and SMTP timeout were
+    # derived from the lease, 1 s and 0.5 s, and a slow answer to a sent message was taken
+    # for a failure and sent again.)
+    deployment = deploy(private_redis.url, SMTP_URL=mail.url, NOTIFY_LEASE_SECONDS=10,
                         NOTIFY_REQUEUE_AFTER_SECONDS=5, REMINDER_SWEEP_SECONDS=1)
     route_cases(100, ("union", "univ"))
     procs.worker(deployment, concurrency=CONCURRENCY)
