@@ -42,6 +42,8 @@ class Config:
     CELERY_BROKER_URL = os.environ.get(
         "CELERY_BROKER_URL", f"sqla+sqlite:///{_instance_dir() / 'celery-broker.sqlite'}"
     )
+    # Each worker death may send again what the worker was delivering: at most this many.
+    CELERY_WORKER_CONCURRENCY = int(os.environ.get("CELERY_WORKER_CONCURRENCY", 2))
     REMINDER_SWEEP_SECONDS = float(os.environ.get("REMINDER_SWEEP_SECONDS", 300))
     # A delivery holds its row this long and renews the hold every third of it while it
     # sends; a worker that dies stops renewing, and a sweep hands the row out again.

@@ -46,6 +46,9 @@ celery_app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
+    # Set here, not left to the host's CPU count: each worker death may send again as many
+    # messages as the worker was delivering, and the README promises this bound.
+    worker_concurrency=settings.CELERY_WORKER_CONCURRENCY,
     worker_hijack_root_logger=False,
     timezone="UTC",
     beat_schedule={
