@@ -40,7 +40,7 @@ def test_a_server_slower_than_the_lease_gets_each_reminder_once(shared_redis, de
     assert len(sweep_and_enqueue(SWEEP_AT)) == REMINDERS
     started = time.monotonic()
 
-    wait_for(lambda: len(mail.received()) == REMINDERS, timeout=30,
+    wait_for(lambda: len(mail.received()) == REMINDERS, timeout=60,
              what="every message handed to the server", detail=lambda: statuses())
     sweeps_before = beat.log().count(BEAT_SENT_SWEEP)
     wait_all_sent(REMINDERS, timeout=90)
