@@ -29,6 +29,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if hasattr(config, "check"):
         config.check(app.config)
+    from onestop.notifications.lease import check_lease_seconds
+
+    check_lease_seconds(app.config["NOTIFY_LEASE_SECONDS"])
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     if app.config["PROXY_HOPS"]:
@@ -131,10 +134,9 @@ def register_cli(app: Flask) -> None:
         demo_cli,
         housekeeping_command,
         reminders_cli,
-        security_cli,
         workers_cli,
     )
 
     for command in (deadline_command, demo_cli, housekeeping_command, reminders_cli,
-                    security_cli, workers_cli):
+                    workers_cli):
         app.cli.add_command(command)

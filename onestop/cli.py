@@ -60,10 +60,10 @@ def sweep_command(at: str | None) -> None:
     from onestop.notifications import services
     from onestop.queue import enqueue_deliveries
 
-    now = seoul_moment(at, "--at") if at else utcnow()
     services.ensure_default_rules()
-    written = services.sweep(now)
-    requeued = services.requeue(now)
+    # --at only decides which reminders fire; leases and queue times are wall-clock times.
+    written, requeued = services.sweep_and_requeue(
+        utcnow(), rules_at=seoul_moment(at, "--at") if at else None)
     db.session.commit()
     queued = enqueue_deliveries(written + requeued)
     click.echo(f"{len(written)} reminders written, {len(requeued)} re-queued, "
@@ -102,27 +102,10 @@ def check_command(timeout: float) -> None:
 
 @click.command("housekeeping")
 def housekeeping_command() -> None:
-    """Drop expired kept uploads and old form tokens, then stored files no row points to."""
+    """What the worker does hourly: purge quiet sign-in throttles, kept uploads after a day,
+    old form tokens, then stored files no row points to."""
     from onestop.db import utcnow
-    from onestop.extensions import db
-    from onestop.submissions import services
+    from onestop.housekeeping import clear_up
 
-    counts = services.expire(now=utcnow())
-    db.session.commit()
-    counts["orphan_files_removed"] = services.remove_orphan_files()
+    counts = clear_up(utcnow())
     click.echo(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
-
-
-security_cli = AppGroup("security", help="Sign-in security.")
-
-
-@security_cli.command("purge")
-def purge_command() -> None:
-    """Delete sign-in throttle rows that have been quiet for THROTTLE_KEEP (a day)."""
-    from onestop.accounts.throttle import purge
-    from onestop.db import utcnow
-    from onestop.extensions import db
-
-    removed = purge(utcnow())
-    db.session.commit()
-    click.echo(f"{removed} sign-in throttle rows purged")

@@ -79,8 +79,11 @@ class Config:
     CELERY_BROKER_URL = os.environ.get(
         "CELERY_BROKER_URL", f"sqla+sqlite:///{_instance_dir() / 'celery-broker.sqlite'}"
     )
+    # Each worker death may send again what the worker was delivering: at most this many.
+    CELERY_WORKER_CONCURRENCY = int(os.environ.get("CELERY_WORKER_CONCURRENCY", 2))
     REMINDER_SWEEP_SECONDS = float(os.environ.get("REMINDER_SWEEP_SECONDS", 300))
-    # A delivery holds its row this long; after that a sweep may hand the row out again.
+    # A delivery holds its row this long and renews the hold every third of it while it
+    # sends; a worker that dies stops renewing, and a sweep hands the row out again.
     NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", 120))
     # A queued row whose broker message has not been consumed for this long is sent again.
     NOTIFY_REQUEUE_AFTER_SECONDS = float(os.environ.get("NOTIFY_REQUEUE_AFTER_SECONDS", 120))
@@ -90,6 +93,12 @@ class Config:
     # Email: SMTP_URL like smtp://user:pass@host:587?starttls=1 or smtps://host:465;
     # without it, messages are written as .eml files to OUTBOX_DIR.
     SMTP_URL = os.environ.get("SMTP_URL", "")
+    # How long to wait (RFC 5321 §4.5.3.2): to connect; for each reply before the message is
+    # handed over (greeting, EHLO, MAIL, RCPT, DATA: 5 minutes); for the answer to the
+    # message itself (10 minutes: giving up sooner turns a slow server into a duplicate).
+    SMTP_CONNECT_TIMEOUT = float(os.environ.get("SMTP_CONNECT_TIMEOUT", 30))
+    SMTP_COMMAND_TIMEOUT = float(os.environ.get("SMTP_COMMAND_TIMEOUT", 300))
+    SMTP_REPLY_TIMEOUT = float(os.environ.get("SMTP_REPLY_TIMEOUT", 600))
     MAIL_FROM = os.environ.get("MAIL_FROM", "OneStop <onestop@city.example>")
     OUTBOX_DIR = str(_instance_dir() / "outbox")
 

@@ -1,7 +1,14 @@
-"""Sending email: SMTP from SMTP_URL, or .eml files in the outbox folder when none is set."""
+"""Sending email: SMTP from SMTP_URL, or .eml files in the outbox folder when none is set.
+
+A send ends one of three ways: it returns (the server answered 250 to the message), it raises
+OSError or an smtplib error (the server never took the whole message, or refused it: nothing
+was delivered), or it raises OutcomeUnknown (the whole message was handed over and no answer
+came: the server may have accepted it).
+"""
 import re
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -9,15 +16,82 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 
 OUTBOX_NAME = re.compile(r"^[\w.-]+\.eml$")
+LINE_STARTING_WITH_DOT = re.compile(rb"(?m)^\.")
+# Replies a send may wait for before the message is handed over (greeting, EHLO, STARTTLS,
+# EHLO again, AUTH in two steps, MAIL, RCPT, DATA) plus the writing of the message itself.
+WAITS_BEFORE_MESSAGE = 10
+
+
+class OutcomeUnknown(Exception):
+    """The server received the whole message but its answer never came."""
 
 
 def outbox_dir() -> Path:
     return Path(current_app.config["OUTBOX_DIR"])
 
 
-def send(message: EmailMessage, *, timeout: float = 20) -> None:
-    """Hand one message to the mail server; raises OSError/smtplib errors when it fails."""
-    url = current_app.config["SMTP_URL"]
+def longest_send(*, connect: float, command: float, reply: float) -> float:
+    """The longest one send may legitimately take with these timeouts (SMTP_*_TIMEOUT):
+    connecting, every reply before the message, the answer to the message, a short QUIT."""
+    return 2 * connect + WAITS_BEFORE_MESSAGE * command + reply
+
+
+class _Waits:
+    """The waits of RFC 5321 §4.5.3.2 on an smtplib client: a short one to connect, the
+    command timeout for every reply before the message, the reply timeout after it."""
+
+    def __init__(self, host: str, port: int, *, waits: Mapping, **kwargs):
+        self.connect_timeout = waits["SMTP_CONNECT_TIMEOUT"]
+        self.command_timeout = waits["SMTP_COMMAND_TIMEOUT"]
+        self.reply_timeout = waits["SMTP_REPLY_TIMEOUT"]
+        super().__init__(host, port, timeout=self.connect_timeout, **kwargs)  # connects
+
+    def _get_socket(self, host, port, timeout):
+        # smtplib reads the greeting with the timeout it connected with; the greeting may
+        # take as long as any other reply.
+        sock = super()._get_socket(host, port, timeout)
+        sock.settimeout(self.command_timeout)
+        return sock
+
+    def data(self, msg: bytes):
+        """smtplib's DATA step, telling apart a message never handed over (smtplib errors,
+        nothing delivered) from one handed over and never answered (OutcomeUnknown)."""
+        code, reply = self.docmd("DATA")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        body = LINE_STARTING_WITH_DOT.sub(b"..", msg)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        self.send(body + b".\r\n")
+        # The server now holds the whole message; only its answer says whether it took it.
+        self.sock.settimeout(self.reply_timeout)
+        try:
+            code, reply = self.getreply()
+        except (OSError, smtplib.SMTPException) as error:
+            raise OutcomeUnknown(
+                f"no answer from the mail server within {self.reply_timeout:g} s after the "
+                f"whole message was sent ({error}); it may have been delivered") from error
+        if 200 <= code < 300:
+            return 250, reply  # RFC 5321 §4.2.1: the first digit tells success
+        if 400 <= code < 600:
+            return code, reply  # refused: smtplib raises SMTPDataError
+        raise OutcomeUnknown(f"the mail server answered the message with {code} {reply!r}; "
+                             f"it may have been delivered")
+
+
+class _SMTP(_Waits, smtplib.SMTP):
+    pass
+
+
+class _SMTPS(_Waits, smtplib.SMTP_SSL):
+    pass
+
+
+def send(message: EmailMessage) -> None:
+    """Hand one message to the mail server. Raises OSError/smtplib errors when it was not
+    delivered, OutcomeUnknown when it was handed over and no answer came."""
+    config = current_app.config
+    url = config["SMTP_URL"]
     if not url:
         folder = outbox_dir()
         folder.mkdir(parents=True, exist_ok=True)
@@ -27,16 +101,31 @@ def send(message: EmailMessage, *, timeout: float = 20) -> None:
     parts = urlsplit(url)
     options = parse_qs(parts.query)
     if parts.scheme == "smtps":
-        client = smtplib.SMTP_SSL(parts.hostname, parts.port or 465, timeout=timeout,
-                                  context=ssl.create_default_context())
+        client = _SMTPS(parts.hostname, parts.port or 465, waits=config,
+                        context=ssl.create_default_context())
     else:
-        client = smtplib.SMTP(parts.hostname, parts.port or 25, timeout=timeout)
-    with client:
+        client = _SMTP(parts.hostname, parts.port or 25, waits=config)
+    try:
         if parts.scheme == "smtp" and options.get("starttls", ["0"])[0] in ("1", "true"):
             client.starttls(context=ssl.create_default_context())
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
         client.send_message(message)
+    finally:
+        _quit(client)
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    """Say goodbye briefly; what the server says now changes nothing (its answer to the
+    message is already known), so an error here is not the send's."""
+    try:
+        if client.sock:
+            client.sock.settimeout(client.connect_timeout)
+            client.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        client.close()
 
 
 def outbox_messages() -> list[Path]:

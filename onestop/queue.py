@@ -5,12 +5,13 @@ from flask import Flask, current_app
 DELIVER = "onestop.deliver"
 SWEEP = "onestop.sweep"
 CANARY = "onestop.canary"
-PURGE_SIGN_INS = "onestop.purge_sign_ins"
+HOUSEKEEPING = "onestop.housekeeping"
 # Sweeps and canaries go on their own queue so that a backlog of deliveries never holds
 # them up (a busy worker must still answer `workers check`).
 CONTROL_QUEUE = "onestop.control"
 DELIVERY_QUEUE = "celery"
-ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE}}
+ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE},
+          HOUSEKEEPING: {"queue": CONTROL_QUEUE}}
 
 
 def init_app(app: Flask) -> None:

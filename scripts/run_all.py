@@ -18,7 +18,7 @@ CELERY = [str(BIN / "celery"), "-A", "workers.celery_app:celery_app"]
 COMMANDS = {
     "web": [str(BIN / "flask"), "--app", "onestop", "run", "--host", "127.0.0.1", "--port",
             os.environ.get("PORT", "5000")],
-    "worker": [*CELERY, *WORKER_ARGS, "--concurrency", "2", "--loglevel", "INFO"],
+    "worker": [*CELERY, *WORKER_ARGS, "--loglevel", "INFO"],  # concurrency: the setting
     "beat": [*CELERY, "beat", "--loglevel", "INFO",
              "--schedule", str(INSTANCE / "celerybeat-schedule")],
 }

@@ -6,9 +6,11 @@ from celery import Celery, Task
 from kombu import Queue
 
 from onestop.config import config_for
-from onestop.queue import CONTROL_QUEUE, DELIVERY_QUEUE, PURGE_SIGN_INS, ROUTES, SWEEP
+from onestop.notifications.lease import check_lease_seconds
+from onestop.queue import CONTROL_QUEUE, DELIVERY_QUEUE, HOUSEKEEPING, ROUTES, SWEEP
 
 settings = config_for(None)
+check_lease_seconds(settings.NOTIFY_LEASE_SECONDS)
 
 # How every OneStop worker is started. The workers need no chatter among themselves
 # (mingle, gossip, worker heartbeats; the SQLite broker cannot carry it anyway), and that
@@ -44,11 +46,13 @@ celery_app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
+    # Set here, not left to the host's CPU count: each worker death may send again as many
+    # messages as the worker was delivering, and the README promises this bound.
+    worker_concurrency=settings.CELERY_WORKER_CONCURRENCY,
     worker_hijack_root_logger=False,
     timezone="UTC",
     beat_schedule={
         "reminder-sweep": {"task": SWEEP, "schedule": settings.REMINDER_SWEEP_SECONDS},
-        "sign-in-purge": {"task": PURGE_SIGN_INS, "schedule": 3600,
-                          "options": {"queue": CONTROL_QUEUE}},
+        "housekeeping": {"task": HOUSEKEEPING, "schedule": 3600},
     },
 )

@@ -3,23 +3,26 @@ import socket
 
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.mail import longest_send
 from onestop.notifications import services
-from onestop.queue import CANARY, DELIVER, PURGE_SIGN_INS, SWEEP, enqueue_deliveries
+from onestop.queue import CANARY, DELIVER, HOUSEKEEPING, SWEEP, enqueue_deliveries
 from workers.celery_app import celery_app, settings
 
 
 @celery_app.task(name=SWEEP)
 def sweep_reminders() -> int:
-    now = utcnow()
-    ids = services.sweep(now) + services.requeue(now)
+    written, requeued = services.sweep_and_requeue(utcnow())
     db.session.commit()
-    enqueue_deliveries(ids)
-    return len(ids)
+    enqueue_deliveries(written + requeued)
+    return len(written) + len(requeued)
 
 
-# A delivery must end before its lease does, or a sweep could hand the row out again while
-# the first send is still under way.
-@celery_app.task(name=DELIVER, time_limit=max(1, settings.NOTIFY_LEASE_SECONDS - 5))
+# The lease is kept alive while a send is under way (notifications/lease.py), so the time
+# limit is only a backstop for a hung task: it lies beyond the longest legitimate send, and
+# killing a send would be a worker death (its message may go out again).
+@celery_app.task(name=DELIVER, time_limit=60 + longest_send(
+    connect=settings.SMTP_CONNECT_TIMEOUT, command=settings.SMTP_COMMAND_TIMEOUT,
+    reply=settings.SMTP_REPLY_TIMEOUT))
 def deliver_notification(notification_id) -> str:
     return services.deliver(int(notification_id), utcnow())
 
@@ -30,10 +33,8 @@ def canary(token: str) -> None:
     db.session.commit()
 
 
-@celery_app.task(name=PURGE_SIGN_INS)
-def purge_sign_ins() -> int:
-    from onestop.accounts.throttle import purge
+@celery_app.task(name=HOUSEKEEPING)
+def housekeeping() -> dict[str, int]:
+    from onestop.housekeeping import clear_up
 
-    removed = purge(utcnow())
-    db.session.commit()
-    return removed
+    return clear_up(utcnow())

@@ -9,7 +9,8 @@ from onestop.notifications.models import RuleKind, Status
 from onestop.notifications.services import AUDIENCE_LABELS, KIND_LABELS
 
 STATUS_LABELS = {Status.QUEUED: _l("queued"), Status.SENT: _l("sent"),
-                 Status.FAILED: _l("failed"), Status.SKIPPED: _l("email off")}
+                 Status.FAILED: _l("failed"), Status.SKIPPED: _l("email off"),
+                 Status.UNKNOWN: _l("outcome unknown")}
 
 
 class EmailPreferencesForm(BaseForm):

@@ -33,6 +33,9 @@ class Status(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"              # the recipient turned this kind of email off
+    # The server got the whole message and never answered, and a second try fared no better
+    # (or failed outright): it may have arrived, so it is neither resent nor called failed.
+    UNKNOWN = "unknown"
 
 
 class ReminderRule(db.Model):
@@ -61,6 +64,8 @@ class Notification(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=Status.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Attempts that handed the whole message over and got no answer: each may have delivered.
+    unanswered_attempts: Mapped[int] = mapped_column(default=0)
     # Set only after a failed attempt: the earliest moment of the next one.
     next_attempt_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]

@@ -2,6 +2,7 @@
 import secrets
 import smtplib
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -22,6 +23,7 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid, NotFound
 from onestop.extensions import db
+from onestop.notifications import lease
 from onestop.notifications.models import (
     AlertKind,
     Audience,
@@ -176,16 +178,26 @@ def _attempt_due(now: datetime):
     return or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
 
 
-def requeue(now: datetime) -> list[int]:
+def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None
+                      ) -> tuple[list[int], list[int]]:
+    """One sweep: the rows the rules call for at `rules_at` (default: now), and the rows whose
+    delivery seems lost by the wall clock `now`, which leases and queue times are kept in.
+    Returns (written, requeued); no row is in both."""
+    written = sweep(rules_at or now)
+    return written, requeue(now, besides=written)
+
+
+def requeue(now: datetime, *, besides: Collection[int] = ()) -> list[int]:
     """Rows that are due for an attempt but whose broker message seems lost (never consumed,
-    or its worker died holding the lease): hand them out again."""
+    or its worker died holding the lease): hand them out again, except the ids `besides`."""
     stale = now - timedelta(seconds=current_app.config["NOTIFY_REQUEUE_AFTER_SECONDS"])
-    ids = list(db.session.scalars(
+    skip = set(besides)
+    ids = [i for i in db.session.scalars(
         select(Notification.id).where(
             Notification.status == Status.QUEUED, _attempt_due(now),
             or_(Notification.lease_until.is_(None), Notification.lease_until < now),
             or_(Notification.enqueued_at.is_(None), Notification.enqueued_at < stale))
-        .with_for_update(skip_locked=True)))
+        .with_for_update(skip_locked=True)) if i not in skip]
     if ids:
         db.session.execute(update(Notification).where(Notification.id.in_(ids))
                            .values(enqueued_at=now))
@@ -193,9 +205,9 @@ def requeue(now: datetime) -> list[int]:
 
 
 def claim(notification_id: int, now: datetime) -> Notification | None:
-    """Take the row for one delivery attempt, or None when it is sent, failed, leased or not
-    yet due. Committed at once, so a second delivery of the same row sees the lease."""
-    lease = timedelta(seconds=current_app.config["NOTIFY_LEASE_SECONDS"])
+    """Take the row for one delivery attempt, or None when it is no longer queued, leased or
+    not yet due. Committed at once, so a second delivery of the same row sees the lease."""
+    held_for = timedelta(seconds=current_app.config["NOTIFY_LEASE_SECONDS"])
     claimable = (Notification.id == notification_id, Notification.status == Status.QUEUED,
                  _attempt_due(now),
                  or_(Notification.lease_until.is_(None), Notification.lease_until < now))
@@ -204,31 +216,36 @@ def claim(notification_id: int, now: datetime) -> Notification | None:
         db.session.rollback()
         return None
     taken = db.session.execute(update(Notification).where(*claimable).values(
-        lease_until=now + lease, attempts=Notification.attempts + 1)).rowcount
+        lease_until=now + held_for, attempts=Notification.attempts + 1)).rowcount
     db.session.commit()
     return db.session.get(Notification, notification_id) if taken else None
 
 
 def deliver(notification_id: int, now: datetime) -> str:
-    """One delivery attempt of one row: claim, render in the recipient's language, send,
-    record. Returns what happened: sent, skipped, retry, failed or not-claimed."""
+    """One delivery attempt of one row: claim, render in the recipient's language, send while
+    the lease is kept alive, record. Returns what happened: sent, skipped, retry, failed,
+    unknown or not-claimed."""
+    clock = lease.Clock(now)
     row = claim(notification_id, now)
     if row is None:
         return "not-claimed"
     user = row.user
     if (row.kind in (user.email_muted_kinds or []) or not user.is_enabled
             or not _still_true(row)):
-        return _finish(row, status=Status.SKIPPED, now=now)
+        return _finish(row, status=Status.SKIPPED, now=clock())
     try:
-        # The mail server's timeout stays well inside the lease (see workers/tasks.py).
-        mail.send(render_email(row),
-                  timeout=min(20.0, current_app.config["NOTIFY_LEASE_SECONDS"] / 6))
+        with lease.kept(row.id, row.lease_until, clock):
+            message = render_email(row)
+            db.session.commit()  # no transaction stays open while the server takes its time
+            mail.send(message)
+    except mail.OutcomeUnknown as error:
+        return _unanswered(row, str(error), clock())
     except (OSError, smtplib.SMTPException) as error:
-        return _failed(row, f"{type(error).__name__}: {error}", now)
+        return _failed(row, f"{type(error).__name__}: {error}", clock())
     except Exception as error:  # noqa: BLE001 - a row that cannot be rendered must not loop hot
         current_app.logger.exception("notification %s cannot be delivered", row.id)
-        return _failed(row, f"{type(error).__name__}: {error}", now)
-    return _finish(row, status=Status.SENT, now=now)
+        return _failed(row, f"{type(error).__name__}: {error}", clock())
+    return _finish(row, status=Status.SENT, now=clock())
 
 
 def _still_true(row: Notification) -> bool:
@@ -252,21 +269,46 @@ def _finish(row: Notification, *, status: str, now: datetime) -> str:
 
 
 def _failed(row: Notification, error: str, now: datetime) -> str:
-    """Record the error; try again after an exponential backoff kept in the row, or give up."""
+    """Nothing was delivered: record the error; try again after an exponential backoff kept
+    in the row, or give up (as unknown if an earlier attempt went unanswered)."""
+    row = _reloaded(row, error)
+    if row.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+        row.status = Status.UNKNOWN if row.unanswered_attempts else Status.FAILED
+        outcome = str(row.status)
+    else:
+        outcome = _retry_later(row, now)
+    db.session.commit()
+    return outcome
+
+
+def _unanswered(row: Notification, error: str, now: datetime) -> str:
+    """The server got the whole message and never answered, so it may have arrived: send it
+    once more, and after a second silence (or the last attempt) stop as unknown."""
+    row = _reloaded(row, f"Outcome unknown: {error}")
+    row.unanswered_attempts += 1
+    if (row.unanswered_attempts >= 2
+            or row.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]):
+        row.status = Status.UNKNOWN
+        outcome = "unknown"
+    else:
+        outcome = _retry_later(row, now)
+    db.session.commit()
+    return outcome
+
+
+def _reloaded(row: Notification, error: str) -> Notification:
     db.session.rollback()
     row = db.session.get(Notification, row.id)
     row.last_error = error[:2000]
     row.lease_until = None
-    if row.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
-        row.status = Status.FAILED
-        outcome = "failed"
-    else:
-        base = current_app.config["NOTIFY_BACKOFF_SECONDS"]
-        row.next_attempt_at = now + timedelta(seconds=min(base * 2 ** (row.attempts - 1), 3600))
-        row.enqueued_at = None
-        outcome = "retry"
-    db.session.commit()
-    return outcome
+    return row
+
+
+def _retry_later(row: Notification, now: datetime) -> str:
+    base = current_app.config["NOTIFY_BACKOFF_SECONDS"]
+    row.next_attempt_at = now + timedelta(seconds=min(base * 2 ** (row.attempts - 1), 3600))
+    row.enqueued_at = None
+    return "retry"
 
 
 # Subject, text and HTML templates of each kind; reminders share one set.
@@ -320,7 +362,8 @@ def write_alert(user: User, kind: str, key: str, params: dict, *, now: datetime)
 
 
 def resend(actor, row: Notification, *, now: datetime) -> None:
-    """An admin queues a row again (after fixing the mail server, say)."""
+    """An admin queues a row again (after fixing the mail server, say). A row whose outcome
+    is unknown gets one more attempt: another silence ends it as unknown again."""
     policy.require(actor, "admin.manage")
     if row.status == Status.QUEUED and row.lease_until and row.lease_until > now:
         raise Invalid(_l("This message is being delivered right now."))

@@ -13,12 +13,11 @@ import redis
 from onestop.extensions import db
 from onestop.notifications import services
 from tests.databases import throwaway_postgres
+from tests.mailsink import MailServer
 from tests.workers.harness import (
     Deployment,
-    MailServer,
     Processes,
     RedisServer,
-    free_port,
     only_due_soon_rules,
     ping_redis,
 )
@@ -76,11 +75,12 @@ def procs(database_url):
 
 @pytest.fixture
 def smtp():
-    """smtp(port=None, delay=0) starts a recording SMTP server; all are stopped at the end."""
+    """smtp(port=None, delay=0, **behaviour) starts a recording SMTP server (tests/mailsink.py);
+    all are stopped at the end."""
     servers = []
 
-    def start(port: int | None = None, delay: float = 0.0) -> MailServer:
-        server = MailServer(port or free_port(), delay)
+    def start(port: int | None = None, delay: float = 0.0, **behaviour) -> MailServer:
+        server = MailServer(port, delay, **behaviour)
         servers.append(server)
         return server
 

@@ -1,22 +1,16 @@
-"""The pieces the delivery tests drive: a recording SMTP server, a private redis-server, the
-deployment settings shared with worker/beat/CLI subprocesses, and the ledger read fresh."""
-import asyncio
+"""The pieces the delivery tests drive (besides the SMTP server of tests/mailsink.py): a private
+redis-server, the deployment settings shared with worker/beat/CLI subprocesses, and the ledger read fresh."""
 import os
 import signal
-import socket
 import subprocess
-import threading
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy as email_policy
-from email.parser import BytesParser
 from pathlib import Path
 
 import redis
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from onestop import create_app
@@ -24,8 +18,11 @@ from onestop.accounts.models import User
 from onestop.cases import services as cases
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
+from onestop.notifications import services
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
+from onestop.queue import enqueue_deliveries
 from tests.factories import World
+from tests.mailsink import free_port
 from workers.celery_app import WORKER_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,70 +45,6 @@ def wait_for(check, *, timeout: float, what: str, interval: float = 0.2, detail=
             extra = f"\n{detail()}" if detail else ""
             raise AssertionError(f"{what}: not within {timeout:g}s{extra}")
         time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# --- SMTP ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Received:
-    message_id: str
-    recipients: tuple[str, ...]
-    subject: str
-
-
-class RecordingHandler:
-    """Records every message (thread-safe), then answers after an optional delay.
-
-    Recording before the delay makes the delay the worst window for a crash: the server holds
-    the message (a real one would deliver it) but the client has not heard back yet.
-    """
-
-    def __init__(self, delay: float = 0.0):
-        self.delay = delay
-        self._lock = threading.Lock()
-        self._received: list[Received] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
-        with self._lock:
-            self._received.append(Received(str(message["Message-ID"]), tuple(envelope.rcpt_tos),
-                                           str(message["Subject"])))
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return "250 Message accepted for delivery"
-
-    def received(self) -> list[Received]:
-        with self._lock:
-            return list(self._received)
-
-
-class MailServer:
-    """An aiosmtpd server on a loopback port, recording what it accepts."""
-
-    def __init__(self, port: int, delay: float):
-        self.port = port
-        self.handler = RecordingHandler(delay)
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
-        self.controller.start()
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def received(self) -> list[Received]:
-        return self.handler.received()
-
-    def counts_by_message_id(self) -> Counter:
-        return Counter(m.message_id for m in self.received())
-
-    def stop(self) -> None:
-        self.controller.stop()
 
 
 # --- Redis -----------------------------------------------------------------------------------
@@ -210,6 +143,7 @@ class Row:
     key: str
     status: str
     attempts: int
+    unanswered_attempts: int
     last_error: str
     email: str
 
@@ -222,7 +156,7 @@ def ledger() -> list[Row]:
     db.session.rollback()  # a new snapshot: the workers write from other processes
     result = db.session.execute(
         select(Notification.id, Notification.key, Notification.status, Notification.attempts,
-               Notification.last_error, User.email)
+               Notification.unanswered_attempts, Notification.last_error, User.email)
         .join(User, User.id == Notification.user_id).order_by(Notification.id))
     return [Row(*r) for r in result]
 
@@ -236,16 +170,47 @@ def all_sent(expected: int) -> bool:
     return len(rows) == expected and all(r.status == "sent" for r in rows)
 
 
+SETTLE = 1.5  # seconds to wait after the last row is sent, for a late duplicate to show up
+BEAT_SENT_SWEEP = "Sending due task reminder-sweep"
+
+
+def sweep_and_enqueue(now=SWEEP_AT) -> list[int]:
+    """Sweep as if at `now` in the test process and queue the new rows."""
+    ids = services.sweep(now)
+    db.session.commit()
+    assert enqueue_deliveries(ids) == len(ids), "the broker took every delivery"
+    return ids
+
+
+def wait_all_sent(expected: int, timeout: float) -> None:
+    wait_for(lambda: all_sent(expected), timeout=timeout, interval=0.3,
+             what=f"all {expected} rows sent", detail=lambda: f"ledger: {statuses()}")
+
+
+def duplicates(counts: Counter) -> dict[str, int]:
+    return {message_id: n for message_id, n in counts.items() if n > 1}
+
+
+def assert_each_row_received(rows, counts: Counter) -> None:
+    """Every row reached the server, and nothing else did."""
+    expected = {r.message_id for r in rows}
+    missing = expected - set(counts)
+    assert not missing, f"{len(missing)} rows marked sent were never received: {sorted(missing)[:5]}"
+    assert set(counts) == expected, f"unknown messages: {sorted(set(counts) - expected)[:5]}"
+
+
 # --- Processes -------------------------------------------------------------------------------
 
 class Process:
     """A subprocess in its own session, logging to a file in the instance folder."""
 
-    def __init__(self, name: str, argv: list[str], deployment: Deployment):
+    def __init__(self, name: str, argv: list[str], deployment: Deployment,
+                 env: dict[str, str] | None = None):
         self.name = name
         self.log_path = deployment.instance_dir / f"{name}.log"
         with open(self.log_path, "ab") as log:
-            self.popen = subprocess.Popen(argv, env=deployment.env(), cwd=deployment.instance_dir,
+            self.popen = subprocess.Popen(argv, env={**deployment.env(), **(env or {})},
+                                          cwd=deployment.instance_dir,
                                           stdout=log, stderr=subprocess.STDOUT,
                                           start_new_session=True)
 
@@ -267,19 +232,26 @@ class Processes:
     def __init__(self):
         self.started: list[Process] = []
 
-    def start(self, name: str, argv: list[str], deployment: Deployment) -> Process:
-        process = Process(name, argv, deployment)
+    def start(self, name: str, argv: list[str], deployment: Deployment,
+              env: dict[str, str] | None = None) -> Process:
+        process = Process(name, argv, deployment, env)
         self.started.append(process)
         return process
 
-    def worker(self, deployment: Deployment, name: str = "w1", concurrency: int = 2,
+    def worker(self, deployment: Deployment, name: str = "w1", concurrency: int | None = None,
                ready_timeout: float = 30) -> Process:
+        """A worker started as the README says; its concurrency comes from the setting
+        (CELERY_WORKER_CONCURRENCY, the project's default of 2 unless given)."""
+        env = {"CELERY_WORKER_CONCURRENCY": str(concurrency)} if concurrency else {}
         process = self.start(name, [str(VENV_BIN / "celery"), "-A", "workers.celery_app:celery_app",
-                                    *WORKER_ARGS, "-c", str(concurrency), "--loglevel", "INFO",
-                                    "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"], deployment)
+                                    *WORKER_ARGS, "--loglevel", "INFO",
+                                    "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h"], deployment, env)
         wait_for(lambda: " ready." in process.log() or process.popen.poll() is not None,
                  timeout=ready_timeout, what=f"worker {name} ready", detail=process.log)
         assert process.popen.poll() is None, f"worker {name} exited:\n{process.log()}"
+        expected = concurrency or int(deployment.settings.get("CELERY_WORKER_CONCURRENCY", 2))
+        assert f"concurrency: {expected} (prefork)" in process.log(), \
+            f"worker {name} does not run {expected} deliveries at once:\n{process.log()[:3000]}"
         return process
 
     def beat(self, deployment: Deployment, name: str = "beat") -> Process:

@@ -1,0 +1,87 @@
+"""A recording SMTP server on loopback (aiosmtpd) that can be slow, refuse, or hang up."""
+import asyncio
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from email import policy as email_policy
+from email.parser import BytesParser
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: str
+    recipients: tuple[str, ...]
+    subject: str
+
+
+class RecordingHandler:
+    """Records every whole message it is handed (thread-safe), then answers after `delay`
+    seconds with `reply`, or hangs up when `reply` is None. `rcpt_reply` refuses recipients,
+    `quit_reply` answers QUIT with something other than 221.
+
+    Recording before the delay makes the delay the worst window for a crash: the server holds
+    the message (a real one would deliver it) but the client has not heard back yet.
+    """
+
+    def __init__(self, delay: float = 0.0, reply: str | None = "250 Message accepted for delivery",
+                 rcpt_reply: str | None = None, quit_reply: str | None = None):
+        self.delay, self.reply, self.rcpt_reply, self.quit_reply = (delay, reply, rcpt_reply,
+                                                                    quit_reply)
+        self._lock = threading.Lock()
+        self._received: list[Received] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
+        with self._lock:
+            self._received.append(Received(str(message["Message-ID"]), tuple(envelope.rcpt_tos),
+                                           str(message["Subject"])))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.reply is None:
+            server.transport.abort()  # the connection drops before any answer
+        return self.reply or "451 never sent"
+
+    async def handle_QUIT(self, server, session, envelope):
+        return self.quit_reply or "221 Bye"
+
+    def received(self) -> list[Received]:
+        with self._lock:
+            return list(self._received)
+
+
+class MailServer:
+    """An aiosmtpd server on a loopback port, recording what it accepts."""
+
+    def __init__(self, port: int | None = None, delay: float = 0.0, **behaviour):
+        self.port = port or free_port()
+        self.handler = RecordingHandler(delay, **behaviour)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def received(self) -> list[Received]:
+        return self.handler.received()
+
+    def counts_by_message_id(self) -> Counter:
+        return Counter(m.message_id for m in self.received())
+
+    def stop(self) -> None:
+        self.controller.stop()
