@@ -172,8 +172,8 @@ def test_old_rows_are_purged(app, world):
     fail(Browser(app), n=2)
     db.session.execute(update(LoginThrottle).values(last_attempt_at=utcnow() - timedelta(days=2)))
     db.session.commit()
-    result = app.test_cli_runner().invoke(args=["security", "purge"])
-    assert result.exit_code == 0 and "2 sign-in throttle rows purged" in result.output
+    result = app.test_cli_runner().invoke(args=["housekeeping"])
+    assert result.exit_code == 0 and "sign in rows purged: 2" in result.output
     assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
 
 
