@@ -3,16 +3,18 @@
 checked against verdicts written by hand from DESIGN.md ("Lifecycles"), not read from
 workflow.py: allowed moves land in the expected state and leave an Event; refused ones raise
 the domain error and change nothing at all."""
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from onestop import workflow
 from onestop.cases import services as cases
 from onestop.cases.models import Event
-from onestop.errors import Invalid, InvalidTransition
+from onestop.errors import Invalid, InvalidTransition, NotAllowed
 from onestop.extensions import db
 from onestop.tasks import services as tasks
 from tests.factories import PDF
@@ -163,52 +165,67 @@ def bring_task_to(steps: Steps, state: str):
     return task
 
 
-def attempt_case(steps: Steps, action: str, when: datetime) -> None:
-    """The action by the one entitled to it (the desk, or the firm's member)."""
+def attempt_case(steps: Steps, action: str, when: datetime):
+    """The action by the one entitled to it (the desk, or the firm's member); returns that
+    person and the reason they gave ("" for none)."""
     w, case = steps.world, steps.case
     v = case.version
     match action:
         case "accept":
             cases.accept_case(w.desk, case, now=when, version=v)
+            return w.desk, ""
         case "reject":
             cases.reject_case(w.desk, case, "Out of scope", now=when, version=v)
+            return w.desk, "Out of scope"
         case "route":
             cases.route_case(w.desk, case, [w.univ], now=when, version=v)
+            return w.desk, ""
         case "resolve":
             cases.resolve_case(w.desk, case, now=when, version=v)
+            return w.desk, ""
         case "close":
             cases.close_case(w.desk, case, now=when, version=v)
+            return w.desk, ""
         case "reopen":
             cases.reopen_case(w.firm_a_user, case, "One permit is missing", now=when, version=v)
+            return w.firm_a_user, "One permit is missing"
         case "withdraw":
             cases.withdraw_case(w.firm_a_user, case, "No longer needed", now=when, version=v)
+            return w.firm_a_user, "No longer needed"
         case "comment":
             cases.add_comment(w.firm_a_user, case, "Here it is", is_internal=False, now=when)
+            return w.firm_a_user, ""
         case "note":
             cases.add_comment(w.desk, case, "Called the firm", is_internal=True, now=when)
-        case _:
-            raise AssertionError(action)
+            return w.desk, ""
+    raise AssertionError(action)
 
 
-def attempt_task(steps: Steps, task, action: str, when: datetime) -> None:
-    """The action by the one entitled to it (the union's member, its lead, or the desk)."""
+def attempt_task(steps: Steps, task, action: str, when: datetime):
+    """The action by the one entitled to it (the union's member, its lead, or the desk);
+    returns that person and the reason they gave ("" for none)."""
     w, v = steps.world, task.version
     match action:
         case "accept":
             tasks.accept_task(w.union_staff, task, now=when, version=v)
+            return w.union_staff, ""
         case "request_info":
             tasks.request_information(w.union_staff, task, "Which shifts?", now=when, version=v)
+            return w.union_staff, "Which shifts?"
         case "complete":
             tasks.complete_task(w.union_staff, task, "Agreed", now=when, version=v)
+            return w.union_staff, "Agreed"
         case "decline":
             tasks.decline_task(w.union_staff, task, "Not labor", now=when, version=v)
+            return w.union_staff, "Not labor"
         case "assign":
             tasks.assign_task(w.union_lead, task, w.union_staff, now=when, version=v)
+            return w.union_lead, ""
         case "override_due":
             tasks.override_due(w.desk, task, when + timedelta(days=20), "Site visit", now=when,
                                version=v)
-        case _:
-            raise AssertionError(action)
+            return w.desk, ""
+    raise AssertionError(action)
 
 
 def snapshot() -> dict[str, list]:
@@ -218,25 +235,38 @@ def snapshot() -> dict[str, list]:
             for table in db.metadata.sorted_tables}
 
 
-def check_verdict(obj, kind: str, expected: str, attempt: Callable[[], None]) -> None:
+def check_verdict(obj, kind: str, expected: str, attempt: Callable, when: datetime) -> None:
     before_status = obj.status
     before = snapshot()
     if expected == R:
-        with pytest.raises((InvalidTransition, Invalid)):
+        with pytest.raises((InvalidTransition, Invalid)) as refusal:
             attempt()
         assert snapshot() == before, "a refused move changed something"
         db.session.rollback()
         assert obj.status == before_status
+        says_why(refusal.value)
         return
-    attempt()
+    actor, reason = attempt()
     db.session.commit()
     assert obj.status == expected
     if expected != before_status:
         mine = Event.case_id == obj.id if kind == "case" else Event.task_id == obj.id
-        moves = db.session.scalars(select(Event).where(
+        (move,) = db.session.scalars(select(Event).where(
             mine, Event.action.like(f"{kind}.%"), Event.from_status == before_status,
             Event.to_status == expected)).all()
-        assert moves, f"no Event records {before_status} → {expected}"
+        # The history says who did it, when, and why; only a decline's reason stays internal
+        # (another organization's decline reasons are for the desk).
+        assert (move.actor, move.created_at, move.detail) == (actor, when, reason)
+        assert move.is_internal == (kind == "task" and expected == "declined")
+
+
+def says_why(error) -> None:
+    """A refusal is a sentence in the person's language (Korean by default), not a bare code."""
+    english = str(error.message)
+    assert english.strip() and "None" not in english, english
+    with force_locale("ko"):
+        korean = str(error.message)
+    assert re.search("[가-힣]", korean), f"not translated: {korean}"
 
 
 def _cells(verdicts: dict, actions: tuple) -> list:
@@ -249,7 +279,7 @@ def test_case_action_in_every_state(world, now, state, action, expected):
     steps = Steps(world, now)
     bring_case_to(steps, state)
     when = steps.at() + timedelta(hours=1)
-    check_verdict(steps.case, "case", expected, lambda: attempt_case(steps, action, when))
+    check_verdict(steps.case, "case", expected, lambda: attempt_case(steps, action, when), when)
 
 
 @pytest.mark.parametrize("state,action,expected", _cells(TASK_VERDICTS, TASK_ACTIONS))
@@ -257,7 +287,7 @@ def test_task_action_in_every_state(world, now, state, action, expected):
     steps = Steps(world, now)
     task = bring_task_to(steps, state)
     when = steps.at() + timedelta(hours=1)
-    check_verdict(task, "task", expected, lambda: attempt_task(steps, task, action, when))
+    check_verdict(task, "task", expected, lambda: attempt_task(steps, task, action, when), when)
 
 
 def test_the_tables_cover_every_state_and_every_move_a_person_makes():
@@ -271,3 +301,45 @@ def test_the_tables_cover_every_state_and_every_move_a_person_makes():
                                           ("task", workflow.TASK_TRANSITIONS))
                     for a in table if (kind, a) not in workflow.CASCADES}
     assert people_moves <= set(CASE_ACTIONS) | set(TASK_ACTIONS)
+
+
+def test_an_illegal_move_says_what_was_tried_and_where_the_case_stands(world, now):
+    steps = Steps(world, now)
+    bring_case_to(steps, "rejected")
+    with pytest.raises(InvalidTransition) as refusal:
+        attempt_case(steps, "accept", steps.at())
+    assert str(refusal.value.message) == "Cannot accept: it is Rejected now."
+    with force_locale("ko"):
+        korean = str(refusal.value.message)
+    assert "접수" in korean and "반려" in korean, korean
+
+
+def test_routing_records_who_routed_which_task_and_when(world, now):
+    steps = Steps(world, now)
+    bring_case_to(steps, "triaged")
+    when = steps.at()
+    (task,) = cases.route_case(world.desk, steps.case, [world.univ], now=when,
+                               version=steps.case.version)
+    db.session.commit()
+    (routed,) = db.session.scalars(select(Event).where(Event.action == "task.route")).all()
+    assert (routed.task, routed.actor, routed.created_at) == (task, world.desk, when)
+    assert (routed.from_status, routed.to_status, routed.is_internal) == (None, "open", False)
+
+
+def test_a_move_that_only_follows_another_cannot_be_made_on_its_own(world, now):
+    steps = Steps(world, now)
+    bring_case_to(steps, "resolved")
+    # "cascade" skips the policy check only for moves that follow an authorised one.
+    with pytest.raises(NotAllowed) as refusal:
+        workflow.apply_case(world.firm_b_user, steps.case, "close", now=steps.at(), cascade=True)
+    assert str(refusal.value.message).strip()
+    assert steps.case.status == "resolved"
+
+
+def test_an_unknown_move_is_an_error_not_a_silent_no_op(world, now):
+    steps = Steps(world, now)
+    bring_case_to(steps, "submitted")
+    with pytest.raises(InvalidTransition) as refusal:
+        workflow.apply_case(world.desk, steps.case, "approve", now=steps.at())
+    assert "approve" in str(refusal.value.message)
+    assert steps.case.status == "submitted"
