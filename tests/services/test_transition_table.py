@@ -34,6 +34,7 @@ R = "refused"
 #   silent; the product closes the conversation with the request).
 CASE_ACTIONS = ("accept", "reject", "route", "resolve", "close", "reopen", "withdraw",
                 "comment", "note")
+CASE_BUTTONS = {"accept", "reject", "resolve", "close", "reopen", "withdraw"}  # workflow.case_actions
 CASE_VERDICTS = {
     #                      accept     reject      route              resolve     close     reopen         withdraw     comment            note
     "submitted":          ("triaged", "rejected", R,                 R,          R,        R,             "withdrawn", "submitted",       "submitted"),
@@ -52,6 +53,7 @@ CASE_VERDICTS = {
 # → cancelled when its case is withdrawn. A lead assigns and the desk moves the due date of a
 # running task (the state stays); a finished task is not changed any more.
 TASK_ACTIONS = ("accept", "request_info", "complete", "decline", "assign", "override_due")
+TASK_BUTTONS = {"accept", "request_info", "complete", "decline"}  # workflow.task_actions
 TASK_VERDICTS = {
     #                   accept      request_info       complete  decline     assign             override_due
     "open":            ("accepted", R,                 R,        "declined", "open",            "open"),
@@ -279,6 +281,9 @@ def test_case_action_in_every_state(world, now, state, action, expected):
     steps = Steps(world, now)
     bring_case_to(steps, state)
     when = steps.at() + timedelta(hours=1)
+    if action in CASE_BUTTONS:  # offered on the page exactly when allowed
+        actor = world.firm_a_user if action in ("reopen", "withdraw") else world.desk
+        assert (action in workflow.case_actions(actor, steps.case)) == (expected != R)
     check_verdict(steps.case, "case", expected, lambda: attempt_case(steps, action, when), when)
 
 
@@ -287,6 +292,8 @@ def test_task_action_in_every_state(world, now, state, action, expected):
     steps = Steps(world, now)
     task = bring_task_to(steps, state)
     when = steps.at() + timedelta(hours=1)
+    if action in TASK_BUTTONS:  # offered on the page exactly when allowed
+        assert (action in workflow.task_actions(world.union_staff, task)) == (expected != R)
     check_verdict(task, "task", expected, lambda: attempt_task(steps, task, action, when), when)
 
 
@@ -312,6 +319,15 @@ def test_an_illegal_move_says_what_was_tried_and_where_the_case_stands(world, no
     with force_locale("ko"):
         korean = str(refusal.value.message)
     assert "접수" in korean and "반려" in korean, korean
+
+
+def test_filing_records_who_filed_and_when(world, now):
+    steps = Steps(world, now)
+    steps.file()
+    (filed,) = steps.case.events
+    assert (filed.action, filed.actor, filed.created_at) == ("case.submit", world.firm_a_user,
+                                                             steps.clock)
+    assert (filed.from_status, filed.to_status, filed.is_internal) == (None, "submitted", False)
 
 
 def test_routing_records_who_routed_which_task_and_when(world, now):

@@ -536,6 +536,17 @@ def test_parse_period_rejects_zero(text: str) -> None:
         parse_period(text)
 
 
+@pytest.mark.parametrize("text", ["10y", "120m", "520w", "2600d", "20800h"])
+def test_parse_period_takes_up_to_ten_years_and_counts_them(cal: WorkCalendar, text: str) -> None:
+    assert cal.due_at(kst("2026-03-09T10:00"), parse_period(text)) > kst("2031-01-01T00:00")
+
+
+@pytest.mark.parametrize("text", ["11y", "121m", "521w", "2601d", "20801h"])
+def test_parse_period_refuses_more_than_ten_years(text: str) -> None:
+    with pytest.raises(ValueError, match=f"Period '{text}' is longer than ten years"):
+        parse_period(text)
+
+
 def test_parse_period_rejects_non_text() -> None:
     with pytest.raises(ValueError):
         parse_period(None)  # type: ignore[arg-type]
