@@ -2,6 +2,7 @@
 own-firm and own-organization rules hold on their own, not only behind the visibility check
 that the routes (and so the authorization matrix) meet first."""
 import pytest
+from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from onestop import policy
@@ -70,3 +71,12 @@ def test_task_work_belongs_to_the_tasks_organization_only(world, two_firms, rule
     assert not policy.can(world.permits_staff, rule, union_task), "same case, other organization"
     assert not policy.can(world.univ_staff, rule, union_task)
     assert not policy.can(world.desk, rule, union_task), "the desk routes; partners do the work"
+
+
+@pytest.mark.parametrize("nobody", [None, AnonymousUserMixin()], ids=["none", "anonymous"])
+def test_nobody_signed_in_may_do_anything(world, two_firms, nobody):
+    a, _b = two_firms
+    for rule in policy.RULES:
+        target = a.tasks[0] if rule.startswith("task.") else world.firm_a if rule.startswith(
+            "firm.") else a
+        assert not policy.can(nobody, rule, target), rule

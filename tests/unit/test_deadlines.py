@@ -1,7 +1,7 @@
 """Deadline rules checked against dates worked out by hand on a 2025–2029 calendar."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import pytest
 
@@ -583,3 +583,15 @@ AWARE = kst("2026-03-09T10:00")
 def test_naive_datetime_refused(cal: WorkCalendar, call: Callable[[WorkCalendar], object]) -> None:
     with pytest.raises(ValueError, match="[Nn]aive"):
         call(cal)
+
+
+class _NoOffset(tzinfo):
+    """A time zone that knows no offset: a datetime carrying it is still naive."""
+
+    def utcoffset(self, moment):
+        return None
+
+
+def test_a_zone_without_an_offset_is_naive_too(cal: WorkCalendar) -> None:
+    with pytest.raises(ValueError, match="[Nn]aive"):
+        cal.next_working_moment(datetime(2026, 3, 9, 10, 0, tzinfo=_NoOffset()))
