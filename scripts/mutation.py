@@ -1,7 +1,7 @@
 """Mutation run over the rules' modules (workflow, policy, deadlines) with mutmut against the
 fast SQLite tests, then a summary per file and every surviving mutant with its diff.
 
-    .venv/bin/python scripts/mutation.py            # a fresh run (about an hour on 2 busy cores)
+    .venv/bin/python scripts/mutation.py            # a fresh run (15–30 min on 2 shared cores)
     .venv/bin/python scripts/mutation.py --resume   # finish an interrupted run, then report
     .venv/bin/python scripts/mutation.py --report   # only print the report of the last run
 
