@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app onestop
 
-.PHONY: run test translations extract lint
+.PHONY: run test translations extract lint mutation
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,3 +28,8 @@ test: translations
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check onestop workers tests
+
+# Not part of CI: mutants of workflow.py, policy.py and deadlines.py against the fast SQLite tests.
+mutation: translations
+	$(PY) -m pip install -q -e '.[mutation]'
+	$(PY) scripts/mutation.py

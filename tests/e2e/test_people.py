@@ -1,10 +1,9 @@
 """Onboarding, reminder rules, the bell, and two editors at once — in a real browser."""
 import re
-from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from onestop.deadlines import WorkCalendar
+from tests.e2e.dates import working_day_ahead
 
 
 def test_admin_onboards_a_firm_and_the_invitee_sets_a_password(people):
@@ -75,14 +74,12 @@ def test_partner_sees_a_reminder_in_the_bell_and_opens_the_task(people, server):
 
 def _working_morning_with_reminders(server) -> str:
     """The demo's union task is overdue on any working morning after today."""
-    calendar = WorkCalendar()
-    day = date.today() + timedelta(days=1)
-    while not calendar.is_working_day(day):
-        day += timedelta(days=1)
-    return f"{day.isoformat()}T10:00"
+    return f"{working_day_ahead(1).isoformat()}T10:00"
 
 
 def test_second_editor_gets_changed_meanwhile(people):
+    # Two due dates well ahead of today (the service refuses one in the past).
+    first_due, second_due = working_day_ahead(60), working_day_ahead(90)
     first, second = people("first"), people("second")
     first.login("desk@city.example")
     second.login("admin@city.example")
@@ -91,12 +88,12 @@ def test_second_editor_gets_changed_meanwhile(people):
     first.go(task_url)
     second.go(task_url)
     form = first.page.locator("form[action$='/due']")
-    form.get_by_label("새 처리기한").fill("2027-01-29T18:00")
+    form.get_by_label("새 처리기한").fill(f"{first_due.isoformat()}T18:00")
     form.get_by_label("사유").fill("현장 실사 일정")
     form.get_by_role("button", name="처리기한 변경").click()
     expect(first.page.locator(".flash.success")).to_be_visible()
     stale = second.page.locator("form[action$='/due']")
-    stale.get_by_label("새 처리기한").fill("2027-02-26T18:00")
+    stale.get_by_label("새 처리기한").fill(f"{second_due.isoformat()}T18:00")
     stale.get_by_label("사유").fill("다른 사유")
     stale.get_by_role("button", name="처리기한 변경").click()
     expect(second.page.locator(".flash.error")).to_contain_text("변경")

@@ -1,7 +1,7 @@
 """Deadline rules checked against dates worked out by hand on a 2025–2029 calendar."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import pytest
 
@@ -172,6 +172,8 @@ def test_long_days_use_the_seoul_date(cal: WorkCalendar, start: datetime, expect
         ("2026-12-14T10:00", "1m", "2027-01-13T18:00:00+09:00"),
         # Friday evening intake: start Mon 7/13, ends Wed 8/12.
         ("2026-07-10T19:00", "1m", "2026-08-12T18:00:00+09:00"),
+        # Mon 3/30 + 1m: April has a 30th, so the day before it, Wed 4/29 (not its last day).
+        ("2026-03-30T10:00", "1m", "2026-04-29T18:00:00+09:00"),
         # Fri 2025-01-31 + 1m: February has no 31st -> its last day, Fri 2/28.
         ("2025-01-31T10:00", "1m", "2025-02-28T18:00:00+09:00"),
         # Thu 2026-01-29 + 1m: no Feb 29 in 2026 -> Sat 2/28; 3/1 Sun, 3/2 substitute -> 3/3.
@@ -409,6 +411,32 @@ def test_business_days_between(
     assert cal.business_days_between(from_day, to_day) == expected
 
 
+# --- end_of_business_day: "due within n business days" -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "n", "expected"),
+    [
+        # Tue 11/10 + 3 working days: Fri 11/13, at closing time.
+        ("2026-11-10T10:00", 3, "2026-11-13T18:00:00+09:00"),
+        # n = 0: the end of this very day.
+        ("2026-11-10T10:00", 0, "2026-11-10T18:00:00+09:00"),
+        # Fri + 1: the weekend is skipped, Mon 11/9.
+        ("2026-11-06T17:30", 1, "2026-11-09T18:00:00+09:00"),
+        # Sat + 1: Mon 11/16.
+        ("2026-11-14T11:00", 1, "2026-11-16T18:00:00+09:00"),
+        # Tue 9/22 + 2: Wed 9/23, then 추석 (9/24–26) and Sunday skipped, Mon 9/28.
+        ("2026-09-22T15:00", 2, "2026-09-28T18:00:00+09:00"),
+    ],
+)
+def test_end_of_business_day(cal: WorkCalendar, moment: str, n: int, expected: str) -> None:
+    assert cal.end_of_business_day(kst(moment), n).isoformat() == expected
+
+
+def test_end_of_business_day_skips_an_admin_added_day(moving_day: WorkCalendar) -> None:
+    assert moving_day.end_of_business_day(kst("2026-03-09T10:00"), 1) == kst("2026-03-11T18:00")
+
+
 # --- skipped_days -------------------------------------------------------------------------
 
 
@@ -508,6 +536,17 @@ def test_parse_period_rejects_zero(text: str) -> None:
         parse_period(text)
 
 
+@pytest.mark.parametrize("text", ["10y", "120m", "520w", "2600d", "20800h"])
+def test_parse_period_takes_up_to_ten_years_and_counts_them(cal: WorkCalendar, text: str) -> None:
+    assert cal.due_at(kst("2026-03-09T10:00"), parse_period(text)) > kst("2031-01-01T00:00")
+
+
+@pytest.mark.parametrize("text", ["11y", "121m", "521w", "2601d", "20801h"])
+def test_parse_period_refuses_more_than_ten_years(text: str) -> None:
+    with pytest.raises(ValueError, match=f"Period '{text}' is longer than ten years"):
+        parse_period(text)
+
+
 def test_parse_period_rejects_non_text() -> None:
     with pytest.raises(ValueError):
         parse_period(None)  # type: ignore[arg-type]
@@ -544,3 +583,15 @@ AWARE = kst("2026-03-09T10:00")
 def test_naive_datetime_refused(cal: WorkCalendar, call: Callable[[WorkCalendar], object]) -> None:
     with pytest.raises(ValueError, match="[Nn]aive"):
         call(cal)
+
+
+class _NoOffset(tzinfo):
+    """A time zone that knows no offset: a datetime carrying it is still naive."""
+
+    def utcoffset(self, moment):
+        return None
+
+
+def test_a_zone_without_an_offset_is_naive_too(cal: WorkCalendar) -> None:
+    with pytest.raises(ValueError, match="[Nn]aive"):
+        cal.next_working_moment(datetime(2026, 3, 9, 10, 0, tzinfo=_NoOffset()))

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from onestop.accounts.models import User
 from onestop.accounts.services import reissue_invitation
+from onestop.cases import services as cases
 from onestop.cases.models import Case
 from onestop.extensions import db
 from tests.conftest import Browser
@@ -176,3 +177,14 @@ def test_a_save_without_its_version_is_refused(browser, world):
 def test_absurd_numbers_are_4xx_or_handled(browser, url):
     response = browser("desk@test.example").get(url)
     assert response.status_code < 500
+
+
+def test_a_refused_move_shows_the_plain_role_sentence(world, browser, now):
+    case = cases.file_case(world.firm_a_user, world.hiring_type, title="Hiring", description="",
+                           priority="normal", form_data={}, checked_items=[], files=[], now=now)
+    db.session.commit()
+    firm = browser("ceo@alpha.test")
+    firm.get(f"/cases/{case.id}")
+    response = firm.post(f"/cases/{case.id}/accept", {"version": case.version})
+    assert response.status_code == 403
+    assert "현재 역할로는 이 작업을 할 수 없습니다." in response.get_data(as_text=True)
