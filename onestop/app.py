@@ -42,12 +42,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.url_map.converters["int"] = BoundedInt
     register_extensions(app)
     register_blueprints(app)
-    from onestop import web
+    from onestop import pages
 
-    web.register_request_guards(app)
-    web.register_error_handlers(app)
-    web.register_template_helpers(app)
-    web.register_security_headers(app)
+    pages.register_request_guards(app)
+    pages.register_error_handlers(app)
+    pages.register_template_helpers(app)
+    pages.register_security_headers(app)
     from onestop.accounts import sessions
     from onestop.audit import events
 
@@ -114,7 +114,9 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import onestop.cases.filing  # noqa: F401  (its routes join the cases blueprint)
+    # Modules whose routes join another module's blueprint.
+    import onestop.accounts.twofactor_views  # noqa: F401
+    import onestop.cases.filing  # noqa: F401
     from onestop.accounts.views import bp as accounts
     from onestop.admin.views import bp as admin
     from onestop.audit.views import bp as audit

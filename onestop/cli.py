@@ -57,10 +57,10 @@ def sweep_command(at: str | None) -> None:
     """Run one reminder sweep now (or as if at --at) and queue the deliveries."""
     from onestop.db import utcnow
     from onestop.extensions import db
-    from onestop.notifications import services
+    from onestop.notifications import reminders, services
     from onestop.queue import enqueue_deliveries
 
-    services.ensure_default_rules()
+    reminders.ensure_default_rules()
     # --at only decides which reminders fire; leases and queue times are wall-clock times.
     written, requeued = services.sweep_and_requeue(
         utcnow(), rules_at=seoul_moment(at, "--at") if at else None)

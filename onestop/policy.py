@@ -8,6 +8,7 @@ from onestop.accounts.models import PARTNER_ROLES, STAFF_ROLES, Role
 from onestop.cases.models import Attachment, Case, Comment, Event, NoteAudience
 from onestop.errors import NotAllowed, NotFound
 from onestop.firms.models import Firm
+from onestop.notifications.models import Notification
 from onestop.tasks.models import AgencyTask
 
 
@@ -226,3 +227,11 @@ def visible_attachments(user) -> ColumnElement[bool]:
     """WHERE clause for the files this user may download: a note's files follow the note."""
     return and_(Attachment.case.has(visible_cases(user)),
                 or_(Attachment.comment_id.is_(None), Attachment.comment.has(visible_comments(user))))
+
+
+def visible_notifications(user) -> ColumnElement[bool]:
+    """WHERE clause for the notifications this user may read: their own, about requests they
+    still see, and their account alerts (which concern no request)."""
+    return and_(Notification.user_id == user.id,
+                or_(Notification.case_id.is_(None),
+                    Notification.case.has(visible_cases(user))))

@@ -18,7 +18,7 @@ from onestop import create_app  # noqa: E402
 from onestop.cases import services as cases  # noqa: E402
 from onestop.deadlines import SEOUL, WorkCalendar, parse_period  # noqa: E402
 from onestop.extensions import db  # noqa: E402
-from onestop.notifications import services as notifications  # noqa: E402
+from onestop.notifications import delivery, reminders  # noqa: E402
 from tests.databases import throwaway_postgres  # noqa: E402
 from tests.factories import World  # noqa: E402
 
@@ -52,7 +52,7 @@ def database_figures(url, folder):
         db.drop_all()
         db.create_all()
         world = World.build()
-        notifications.ensure_default_rules()
+        reminders.ensure_default_rules()
         world.hiring_type.period = "5d"
         start = time.perf_counter()
         for i in range(N):
@@ -66,15 +66,15 @@ def database_figures(url, folder):
         print(f"[{name}] filed, accepted and routed {N} cases in "
               f"{time.perf_counter() - start:.1f}s")
         sweep_at = datetime(2026, 11, 12, 9, 5, tzinfo=SEOUL)   # 3 business days before due
-        ids, seconds = timed(lambda: notifications.sweep(sweep_at))
+        ids, seconds = timed(lambda: reminders.sweep(sweep_at))
         db.session.commit()
         print(f"[{name}] sweep over {2 * N} open tasks: {seconds * 1000:.0f} ms, "
               f"{len(ids)} reminders written")
-        _, seconds = timed(lambda: notifications.sweep(sweep_at))
+        _, seconds = timed(lambda: reminders.sweep(sweep_at))
         db.session.rollback()
         print(f"[{name}] repeated sweep (nothing new): {seconds * 1000:.0f} ms")
         sample = ids[:200]
-        _, seconds = timed(lambda: [notifications.deliver(i, NOW) for i in sample])
+        _, seconds = timed(lambda: [delivery.deliver(i, NOW) for i in sample])
         print(f"[{name}] delivery to the outbox: {len(sample) / seconds:,.0f} messages/s "
               "in one process")
         client = app.test_client()

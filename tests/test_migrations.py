@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from onestop import create_app
 from onestop.app import ROOT
 from onestop.extensions import db
-from onestop.notifications.services import DEFAULT_RULES
+from onestop.notifications.reminders import DEFAULT_RULES
 from tests.databases import throwaway_postgres
 
 

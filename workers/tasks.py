@@ -4,7 +4,7 @@ import socket
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.mail import longest_send
-from onestop.notifications import services
+from onestop.notifications import delivery, services
 from onestop.queue import CANARY, DELIVER, HOUSEKEEPING, SWEEP, enqueue_deliveries
 from workers.celery_app import celery_app, settings
 
@@ -24,7 +24,7 @@ def sweep_reminders() -> int:
     connect=settings.SMTP_CONNECT_TIMEOUT, command=settings.SMTP_COMMAND_TIMEOUT,
     reply=settings.SMTP_REPLY_TIMEOUT))
 def deliver_notification(notification_id) -> str:
-    return services.deliver(int(notification_id), utcnow())
+    return delivery.deliver(int(notification_id), utcnow())
 
 
 @celery_app.task(name=CANARY)

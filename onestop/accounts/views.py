@@ -163,6 +163,3 @@ def set_language():
     if current_user.is_authenticated:
         perform(services.set_locale, current_user, locale)
     return back("home.index")
-
-
-from onestop.accounts import twofactor_views  # noqa: E402,F401  (its routes join this blueprint)

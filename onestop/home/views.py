@@ -13,8 +13,8 @@ from onestop.cases.models import Case
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
 from onestop.extensions import db
+from onestop.pages import work_calendar_for_request
 from onestop.tasks.models import AgencyTask
-from onestop.web import work_calendar_for_request
 from onestop.workflow import (
     ACTIVE_TASK,
     OPEN_CASE,

@@ -6,7 +6,7 @@ from wtforms.validators import NumberRange, Optional
 from onestop.cases.forms import MultiCheckboxField
 from onestop.forms import BaseForm
 from onestop.notifications.models import RuleKind, Status
-from onestop.notifications.services import AUDIENCE_LABELS, KIND_LABELS
+from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
 
 STATUS_LABELS = {Status.QUEUED: _l("queued"), Status.SENT: _l("sent"),
                  Status.FAILED: _l("failed"), Status.SKIPPED: _l("email off"),

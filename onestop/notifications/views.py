@@ -5,7 +5,7 @@ from email.parser import BytesParser
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
@@ -14,7 +14,7 @@ from onestop.cases.models import Case
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.mail import OUTBOX_NAME, outbox_dir, outbox_messages
-from onestop.notifications import services
+from onestop.notifications import delivery, reminders, services
 from onestop.notifications.forms import (
     STATUS_LABELS,
     EmailPreferencesForm,
@@ -22,22 +22,12 @@ from onestop.notifications.forms import (
     ReminderRuleForm,
 )
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
-from onestop.notifications.services import ALERT_LABELS, AUDIENCE_LABELS, KIND_LABELS
+from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
+from onestop.notifications.services import ALERT_LABELS
 from onestop.queue import enqueue_deliveries
 from onestop.web import back, perform
 
 bp = Blueprint("notifications", __name__)
-
-
-def _shown_to(user):
-    """A user's own rows about cases they still see, and their account alerts (no case)."""
-    return (Notification.user_id == user.id,
-            or_(Notification.case_id.is_(None), Notification.case.has(policy.visible_cases(user))))
-
-
-def unread_count(user) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        *_shown_to(user), Notification.read_at.is_(None))) or 0
 
 
 @bp.get("/notifications")
@@ -45,7 +35,7 @@ def unread_count(user) -> int:
 def index():
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     pagination = db.paginate(
-        select(Notification).where(*_shown_to(current_user))
+        select(Notification).where(policy.visible_notifications(current_user))
         .options(selectinload(Notification.case).selectinload(Case.firm),
                  selectinload(Notification.task))
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
@@ -127,7 +117,7 @@ def resend(notification_id: int):
     row = db.session.get(Notification, notification_id)
     if row is None:
         abort(404)
-    if perform(services.resend, current_user, row, now=utcnow()):
+    if perform(delivery.resend, current_user, row, now=utcnow()):
         enqueue_deliveries([row.id])
         flash(_("Queued again."), "success")
     return back("notifications.ledger")
@@ -174,7 +164,7 @@ def edit_rule(rule_id: int | None):
         abort(404)
     form = ReminderRuleForm(obj=rule)
     if form.validate_on_submit():
-        if perform(services.save_rule, current_user, rule, kind=form.kind.data,
+        if perform(reminders.save_rule, current_user, rule, kind=form.kind.data,
                    offset_days=form.offset_days.data, audience=form.audience.data,
                    is_active=form.is_active.data, now=utcnow(), form=form):
             flash(_("Saved. The next sweep uses it."), "success")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from onestop.db import utcnow
 from onestop.extensions import db
-from onestop.notifications import services
+from onestop.notifications import delivery, reminders
 from onestop.notifications.models import Notification, Status
 from tests.factories import NOW
 from tests.mailsink import MailServer, free_port
@@ -21,7 +21,7 @@ LATER = NOW + timedelta(hours=2)  # past any backoff of these tests
 
 @pytest.fixture
 def rules(world):
-    services.ensure_default_rules()
+    reminders.ensure_default_rules()
     db.session.commit()
 
 
@@ -68,7 +68,7 @@ def fresh(row: Notification) -> Notification:
 def test_an_answered_message_is_sent_even_when_the_goodbye_goes_wrong(world, rules, sink):
     server = sink(quit_reply="500 5.5.1 not now")
     row = one_row(world)
-    assert services.deliver(row.id, NOW) == "sent"
+    assert delivery.deliver(row.id, NOW) == "sent"
     row = fresh(row)
     assert (row.status, row.last_error, row.unanswered_attempts) == (Status.SENT, "", 0)
     assert server.counts_by_message_id() == {row.message_id: 1}
@@ -77,7 +77,7 @@ def test_an_answered_message_is_sent_even_when_the_goodbye_goes_wrong(world, rul
 def test_a_refused_recipient_is_a_plain_failure(world, rules, sink):
     server = sink(rcpt_reply="550 5.1.1 no such mailbox")
     row = one_row(world)
-    assert services.deliver(row.id, NOW) == "retry"
+    assert delivery.deliver(row.id, NOW) == "retry"
     row = fresh(row)
     assert row.status == Status.QUEUED and row.unanswered_attempts == 0
     assert "550" in row.last_error and "no such mailbox" in row.last_error
@@ -89,8 +89,8 @@ def test_a_message_refused_once_sent_is_a_plain_failure_and_ends_failed(world, r
     server = sink(reply="554 5.7.1 rejected as spam")
     configure(NOTIFY_MAX_ATTEMPTS=2)
     row = one_row(world)
-    assert services.deliver(row.id, NOW) == "retry"
-    assert services.deliver(row.id, LATER) == "failed"
+    assert delivery.deliver(row.id, NOW) == "retry"
+    assert delivery.deliver(row.id, LATER) == "failed"
     row = fresh(row)
     assert (row.status, row.unanswered_attempts) == (Status.FAILED, 0)
     assert "554" in row.last_error and not row.last_error.startswith("Outcome unknown")
@@ -100,23 +100,23 @@ def test_a_message_refused_once_sent_is_a_plain_failure_and_ends_failed(world, r
 def test_a_hang_up_after_the_message_is_sent_once_more_then_unknown(world, rules, sink):
     server = sink(reply=None)
     row = one_row(world)
-    assert services.deliver(row.id, NOW) == "retry"
+    assert delivery.deliver(row.id, NOW) == "retry"
     row = fresh(row)
     assert (row.status, row.unanswered_attempts) == (Status.QUEUED, 1)
     assert row.last_error.startswith("Outcome unknown: no answer from the mail server")
     assert "may have been delivered" in row.last_error
-    assert services.deliver(row.id, NOW) == "not-claimed", "the resend waits for the backoff"
+    assert delivery.deliver(row.id, NOW) == "not-claimed", "the resend waits for the backoff"
 
-    assert services.deliver(row.id, LATER) == "unknown"
+    assert delivery.deliver(row.id, LATER) == "unknown"
     row = fresh(row)
     assert (row.status, row.unanswered_attempts, row.lease_until) == (Status.UNKNOWN, 2, None)
-    assert services.deliver(row.id, LATER + timedelta(hours=1)) == "not-claimed"
+    assert delivery.deliver(row.id, LATER + timedelta(hours=1)) == "not-claimed"
     assert server.counts_by_message_id() == {row.message_id: 2}, "sent at most once more"
 
-    services.resend(world.admin, row, now=LATER)  # an admin who asked the recipient
+    delivery.resend(world.admin, row, now=LATER)  # an admin who asked the recipient
     db.session.commit()
     server.handler.reply = "250 OK"
-    assert services.deliver(row.id, LATER) == "sent"
+    assert delivery.deliver(row.id, LATER) == "sent"
     assert fresh(row).status == Status.SENT
 
 
@@ -124,7 +124,7 @@ def test_no_answer_within_the_reply_timeout_is_unknown_not_failed(world, rules, 
     server = sink(delay=3)
     configure(SMTP_REPLY_TIMEOUT=1, NOTIFY_MAX_ATTEMPTS=1)
     row = one_row(world)
-    assert services.deliver(row.id, NOW) == "unknown", "the last attempt: unknown, never failed"
+    assert delivery.deliver(row.id, NOW) == "unknown", "the last attempt: unknown, never failed"
     row = fresh(row)
     assert row.status == Status.UNKNOWN and row.unanswered_attempts == 1
     assert "within 1 s after the whole message was sent" in row.last_error
@@ -136,10 +136,10 @@ def test_once_a_message_may_have_arrived_running_out_of_attempts_is_unknown(worl
     server = sink(reply=None)
     configure(NOTIFY_MAX_ATTEMPTS=3)
     row = one_row(world)
-    assert services.deliver(row.id, NOW) == "retry"
+    assert delivery.deliver(row.id, NOW) == "retry"
     configure(SMTP_URL=f"smtp://127.0.0.1:{free_port()}")  # nobody listens: not delivered
-    assert services.deliver(row.id, LATER) == "retry"
-    assert services.deliver(row.id, LATER + timedelta(hours=2)) == "unknown"
+    assert delivery.deliver(row.id, LATER) == "retry"
+    assert delivery.deliver(row.id, LATER + timedelta(hours=2)) == "unknown"
     row = fresh(row)
     assert (row.status, row.attempts, row.unanswered_attempts) == (Status.UNKNOWN, 3, 1)
     assert "ConnectionRefusedError" in row.last_error
@@ -156,7 +156,7 @@ def test_the_lease_is_renewed_while_a_slow_server_answers(world, rules, sink, co
 
     def deliver():
         with app.app_context():
-            outcome.append(services.deliver(row_id, utcnow()))
+            outcome.append(delivery.deliver(row_id, utcnow()))
             db.session.remove()
 
     started = time.monotonic()
@@ -171,7 +171,7 @@ def test_the_lease_is_renewed_while_a_slow_server_answers(world, rules, sink, co
         held = db.session.scalar(select(Notification.lease_until).where(
             Notification.id == row_id))
         assert held > utcnow(), "the lease was not renewed"
-        assert services.claim(row_id, utcnow()) is None, "a second claimant took the row"
+        assert delivery.claim(row_id, utcnow()) is None, "a second claimant took the row"
         db.session.rollback()
     finally:
         sender.join(timeout=30)

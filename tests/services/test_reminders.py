@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from onestop.cases import services as cases
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
-from onestop.notifications import services
+from onestop.notifications import delivery, reminders, services
 from onestop.notifications.models import Notification, ReminderRule, Status
 from onestop.tasks import services as tasks
 from onestop.workdays.services import add_extra_holiday
@@ -22,7 +22,7 @@ DAY = timedelta(days=1)
 
 @pytest.fixture
 def rules(world):
-    services.ensure_default_rules()
+    reminders.ensure_default_rules()
     db.session.commit()
 
 
@@ -41,7 +41,7 @@ def at(*args) -> datetime:
 
 
 def sweep(now):
-    ids = services.sweep(now)
+    ids = reminders.sweep(now)
     db.session.commit()
     return db.session.scalars(select(Notification).where(Notification.id.in_(ids))
                               .order_by(Notification.id)).all()
@@ -141,9 +141,9 @@ def test_a_stopped_clock_silences_due_reminders_and_reminds_the_firm(world, rule
 def test_inactive_and_changed_rules_are_followed(world, rules):
     routed_task(world)
     for rule in db.session.scalars(select(ReminderRule).where(ReminderRule.kind == "task_due")):
-        services.save_rule(world.admin, rule, kind="task_due", offset_days=rule.offset_days,
+        reminders.save_rule(world.admin, rule, kind="task_due", offset_days=rule.offset_days,
                            audience="assignee", is_active=rule.offset_days != 3)
-    services.save_rule(world.admin, None, kind="task_due", offset_days=4, audience="partner_lead",
+    reminders.save_rule(world.admin, None, kind="task_due", offset_days=4, audience="partner_lead",
                        is_active=True)
     db.session.commit()
     assert recipients(sweep(at(2026, 11, 11, 10, 0))) == ["lead@union.test"]
@@ -154,13 +154,13 @@ def test_rule_validation(world, rules):
     from onestop.errors import Invalid, NotAllowed
 
     with pytest.raises(Invalid):
-        services.save_rule(world.admin, None, kind="info_request", offset_days=3,
+        reminders.save_rule(world.admin, None, kind="info_request", offset_days=3,
                            audience="assignee", is_active=True)
     with pytest.raises(Invalid):
-        services.save_rule(world.admin, None, kind="task_due", offset_days=-1,
+        reminders.save_rule(world.admin, None, kind="task_due", offset_days=-1,
                            audience="assignee", is_active=True)
     with pytest.raises(NotAllowed):
-        services.save_rule(world.desk, None, kind="task_due", offset_days=1,
+        reminders.save_rule(world.desk, None, kind="task_due", offset_days=1,
                            audience="assignee", is_active=True)
 
 
@@ -169,7 +169,7 @@ def test_delivery_writes_the_email_in_the_recipients_language(world, rules, app)
     world.union_staff.locale = "en"
     db.session.commit()
     rows = sweep(at(2026, 11, 12, 9, 5))
-    outcomes = [services.deliver(r.id, NOW) for r in rows]
+    outcomes = [delivery.deliver(r.id, NOW) for r in rows]
     assert outcomes == ["sent", "sent"]
     sent = {m["To"]: m for m in (
         BytesParser(policy=email_policy.default).parsebytes(p.read_bytes())
@@ -180,7 +180,7 @@ def test_delivery_writes_the_email_in_the_recipients_language(world, rules, app)
     assert "/tasks/" in english.get_body(("plain",)).get_content()
     assert {m["Message-ID"] for m in sent.values()} == {f"<notification-{r.id}@onestop>"
                                                         for r in rows}
-    assert services.deliver(rows[0].id, NOW) == "not-claimed", "sent rows are never sent again"
+    assert delivery.deliver(rows[0].id, NOW) == "not-claimed", "sent rows are never sent again"
 
 
 def test_muted_kind_is_skipped_but_stays_in_app(world, rules):
@@ -188,7 +188,7 @@ def test_muted_kind_is_skipped_but_stays_in_app(world, rules):
     services.set_muted_kinds(world.union_staff, ["task_due"])
     db.session.commit()
     rows = sweep(at(2026, 11, 12, 9, 5))
-    results = {r.user.email: services.deliver(r.id, NOW) for r in rows}
+    results = {r.user.email: delivery.deliver(r.id, NOW) for r in rows}
     assert results == {"staff@union.test": "skipped", "lead@union.test": "sent"}
 
 
@@ -209,21 +209,21 @@ def test_smtp_failure_backs_off_in_the_database_then_fails(world, rules, app):
                       NOTIFY_BACKOFF_SECONDS=60)
     try:
         row = sweep(at(2026, 11, 12, 9, 5))[0]
-        assert services.deliver(row.id, NOW) == "retry"
+        assert delivery.deliver(row.id, NOW) == "retry"
         db.session.refresh(row)
         assert row.attempts == 1 and "ConnectionRefused" in row.last_error
         assert within_seconds_after(NOW + timedelta(seconds=60), row.next_attempt_at)
-        assert services.deliver(row.id, NOW) == "not-claimed", "not before the backoff"
-        assert services.deliver(row.id, NOW + timedelta(seconds=61)) == "retry"
+        assert delivery.deliver(row.id, NOW) == "not-claimed", "not before the backoff"
+        assert delivery.deliver(row.id, NOW + timedelta(seconds=61)) == "retry"
         db.session.refresh(row)
         assert within_seconds_after(NOW + timedelta(seconds=61 + 120), row.next_attempt_at)
-        assert services.deliver(row.id, NOW + timedelta(hours=1)) == "failed"
+        assert delivery.deliver(row.id, NOW + timedelta(hours=1)) == "failed"
         db.session.refresh(row)
         assert row.status == Status.FAILED and row.attempts == 3
-        services.resend(world.admin, row, now=NOW)
+        delivery.resend(world.admin, row, now=NOW)
         db.session.commit()
         app.config["SMTP_URL"] = ""
-        assert services.deliver(row.id, NOW) == "sent"
+        assert delivery.deliver(row.id, NOW) == "sent"
     finally:
         app.config.update(SMTP_URL="", NOTIFY_MAX_ATTEMPTS=8, NOTIFY_BACKOFF_SECONDS=60)
 
@@ -231,10 +231,10 @@ def test_smtp_failure_backs_off_in_the_database_then_fails(world, rules, app):
 def test_a_leased_row_is_not_claimed_twice_until_the_lease_expires(world, rules, app):
     routed_task(world)
     row = sweep(at(2026, 11, 12, 9, 5))[0]
-    assert services.claim(row.id, NOW) is not None
-    assert services.claim(row.id, NOW) is None
+    assert delivery.claim(row.id, NOW) is not None
+    assert delivery.claim(row.id, NOW) is None
     lease = app.config["NOTIFY_LEASE_SECONDS"]
-    assert services.claim(row.id, NOW + timedelta(seconds=lease + 1)) is not None
+    assert delivery.claim(row.id, NOW + timedelta(seconds=lease + 1)) is not None
 
 
 def test_requeue_hands_out_rows_whose_message_was_lost(world, rules, app):
@@ -242,10 +242,10 @@ def test_requeue_hands_out_rows_whose_message_was_lost(world, rules, app):
     rows = sweep(at(2026, 11, 12, 9, 5))
     written = rows[0].enqueued_at          # the wall clock, whatever moment was swept
     later = written + timedelta(seconds=app.config["NOTIFY_REQUEUE_AFTER_SECONDS"] + 1)
-    assert services.requeue(written + timedelta(seconds=5)) == [], "just enqueued: leave them"
-    assert sorted(services.requeue(later)) == sorted(r.id for r in rows)
+    assert delivery.requeue(written + timedelta(seconds=5)) == [], "just enqueued: leave them"
+    assert sorted(delivery.requeue(later)) == sorted(r.id for r in rows)
     db.session.commit()
-    assert services.requeue(later + timedelta(seconds=1)) == [], "requeued just now"
+    assert delivery.requeue(later + timedelta(seconds=1)) == [], "requeued just now"
 
 
 def test_html_part_escapes_what_a_firm_typed(world, rules, app):
@@ -253,7 +253,7 @@ def test_html_part_escapes_what_a_firm_typed(world, rules, app):
     task.case.title = '<img src=x onerror=alert(1)>'
     db.session.commit()
     row = sweep(at(2026, 11, 12, 9, 5))[0]
-    html = services.render_email(row).get_body(("html",)).get_content()
+    html = delivery.render_email(row).get_body(("html",)).get_content()
     assert "<img src=x" not in html and "&lt;img src=x" in html
 
 
@@ -263,7 +263,7 @@ def test_a_reminder_whose_reason_is_gone_is_not_sent(world, rules):
     tasks.accept_task(world.union_staff, task, now=NOW, version=None)
     tasks.complete_task(world.union_staff, task, "done", now=NOW, version=None)
     db.session.commit()
-    assert [services.deliver(r.id, NOW) for r in rows] == ["skipped", "skipped"]
+    assert [delivery.deliver(r.id, NOW) for r in rows] == ["skipped", "skipped"]
 
 
 def test_someone_moved_to_another_organization_gets_no_more_reminders(world, rules):

@@ -27,7 +27,7 @@ from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.notifications.models import Notification, ReminderRule
-from onestop.notifications.services import ensure_default_rules
+from onestop.notifications.reminders import ensure_default_rules
 from onestop.orgs.models import Organization
 from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from onestop.cases import services as cases
 from onestop.extensions import db
-from onestop.notifications import services
+from onestop.notifications import delivery
 from onestop.notifications.models import Notification, Status
 from tests.factories import NOW
 
@@ -47,4 +47,4 @@ def test_unknown_outcomes_are_labelled_in_korean_and_english_and_can_be_resent(b
     assert (row.status, row.attempts, row.unanswered_attempts) == (Status.QUEUED, 0, 2)
     assert db.session.scalar(select(Notification.status).where(
         Notification.id == retrying.id)) == Status.QUEUED
-    assert services.claim(row.id, NOW) is not None, "the resend is claimable at once"
+    assert delivery.claim(row.id, NOW) is not None, "the resend is claimable at once"

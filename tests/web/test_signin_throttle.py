@@ -12,7 +12,7 @@ from onestop.accounts import throttle
 from onestop.accounts.models import LoginThrottle, User
 from onestop.db import utcnow
 from onestop.extensions import db
-from onestop.notifications import services as notifications
+from onestop.notifications import delivery
 from onestop.notifications.models import Notification
 from tests.conftest import Browser
 from tests.factories import PASSWORD
@@ -143,7 +143,7 @@ def test_repeated_failures_alert_the_owner_once_per_run(app, world):
     assert fail(stranger) == [401]
     assert db.session.scalar(select(func.count(Notification.id))) == 1
     # Delivered through the ledger, in the owner's language.
-    assert notifications.deliver(rows[0].id, utcnow()) == "sent"
+    assert delivery.deliver(rows[0].id, utcnow()) == "sent"
     message = BytesParser(policy=email_policy.default).parsebytes(
         next(Path(app.config["OUTBOX_DIR"]).glob("*.eml")).read_bytes())
     assert message["To"] == DESK

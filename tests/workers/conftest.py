@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from onestop.extensions import db
-from onestop.notifications import services
+from onestop.notifications import reminders
 from tests.databases import throwaway_postgres
 from tests.mailsink import MailServer
 from tests.workers.harness import (
@@ -53,7 +53,7 @@ def deploy(database_url, tmp_path):
         context.push()
         contexts.append(context)
         db.create_all()
-        services.ensure_default_rules()
+        reminders.ensure_default_rules()
         only_due_soon_rules()
         db.session.commit()
         return deployment

@@ -18,7 +18,7 @@ from onestop.accounts.models import User
 from onestop.cases import services as cases
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
-from onestop.notifications import services
+from onestop.notifications import reminders
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
 from onestop.queue import enqueue_deliveries
 from tests.factories import World
@@ -176,7 +176,7 @@ BEAT_SENT_SWEEP = "Sending due task reminder-sweep"
 
 def sweep_and_enqueue(now=SWEEP_AT) -> list[int]:
     """Sweep as if at `now` in the test process and queue the new rows."""
-    ids = services.sweep(now)
+    ids = reminders.sweep(now)
     db.session.commit()
     assert enqueue_deliveries(ids) == len(ids), "the broker took every delivery"
     return ids

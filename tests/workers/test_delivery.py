@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from onestop.extensions import db
-from onestop.notifications import services
+from onestop.notifications import reminders
 from onestop.notifications.models import Notification, Status
 from onestop.queue import DELIVER, enqueue, enqueue_deliveries
 from onestop.tasks.models import AgencyTask
@@ -115,7 +115,7 @@ def sweep_concurrently(app, sweepers: int):
             with app.app_context():
                 start.wait(timeout=10)
                 began = time.monotonic()
-                written[n] = services.sweep(SWEEP_AT)
+                written[n] = reminders.sweep(SWEEP_AT)
                 db.session.commit()
                 spans[n] = (began, time.monotonic())
                 assert enqueue_deliveries(written[n]) == len(written[n])

@@ -1,0 +1,190 @@
+"""Delivering one ledger row: claim it under a lease, render it, send it, record what the
+mail server answered; and the re-queue of rows whose delivery seems lost."""
+import smtplib
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
+
+from onestop import mail, policy
+from onestop.errors import Invalid
+from onestop.extensions import db
+from onestop.notifications import lease
+from onestop.notifications.models import AlertKind, Notification, RuleKind, Status
+from onestop.notifications.reminders import still_true
+
+
+def _attempt_due(now: datetime):
+    return or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
+
+
+def requeue(now: datetime, *, besides: Collection[int] = ()) -> list[int]:
+    """Rows that are due for an attempt but whose broker message seems lost (never consumed,
+    or its worker died holding the lease): hand them out again, except the ids `besides`."""
+    stale = now - timedelta(seconds=current_app.config["NOTIFY_REQUEUE_AFTER_SECONDS"])
+    skip = set(besides)
+    ids = [i for i in db.session.scalars(
+        select(Notification.id).where(
+            Notification.status == Status.QUEUED, _attempt_due(now),
+            or_(Notification.lease_until.is_(None), Notification.lease_until < now),
+            or_(Notification.enqueued_at.is_(None), Notification.enqueued_at < stale))
+        .with_for_update(skip_locked=True)) if i not in skip]
+    if ids:
+        db.session.execute(update(Notification).where(Notification.id.in_(ids))
+                           .values(enqueued_at=now))
+    return ids
+
+
+def claim(notification_id: int, now: datetime) -> Notification | None:
+    """Take the row for one delivery attempt, or None when it is no longer queued, leased or
+    not yet due. Committed at once, so a second delivery of the same row sees the lease."""
+    held_for = timedelta(seconds=current_app.config["NOTIFY_LEASE_SECONDS"])
+    claimable = (Notification.id == notification_id, Notification.status == Status.QUEUED,
+                 _attempt_due(now),
+                 or_(Notification.lease_until.is_(None), Notification.lease_until < now))
+    if db.session.scalar(select(Notification.id).where(*claimable)
+                         .with_for_update(skip_locked=True)) is None:
+        db.session.rollback()
+        return None
+    taken = db.session.execute(update(Notification).where(*claimable).values(
+        lease_until=now + held_for, attempts=Notification.attempts + 1)).rowcount
+    db.session.commit()
+    return db.session.get(Notification, notification_id) if taken else None
+
+
+def deliver(notification_id: int, now: datetime) -> str:
+    """One delivery attempt of one row: claim, render in the recipient's language, send while
+    the lease is kept alive, record. Returns what happened: sent, skipped, retry, failed,
+    unknown or not-claimed."""
+    clock = lease.Clock(now)
+    row = claim(notification_id, now)
+    if row is None:
+        return "not-claimed"
+    user = row.user
+    if (row.kind in (user.email_muted_kinds or []) or not user.is_enabled
+            or not still_true(row)):
+        return _finish(row, status=Status.SKIPPED, now=clock())
+    try:
+        with lease.kept(row.id, row.lease_until, clock):
+            message = render_email(row)
+            db.session.commit()  # no transaction stays open while the server takes its time
+            mail.send(message)
+    except mail.OutcomeUnknown as error:
+        return _unanswered(row, str(error), clock())
+    except (OSError, smtplib.SMTPException) as error:
+        return _failed(row, f"{type(error).__name__}: {error}", clock())
+    except Exception as error:  # noqa: BLE001 - a row that cannot be rendered must not loop hot
+        current_app.logger.exception("notification %s cannot be delivered", row.id)
+        return _failed(row, f"{type(error).__name__}: {error}", clock())
+    return _finish(row, status=Status.SENT, now=clock())
+
+
+def _finish(row: Notification, *, status: str, now: datetime) -> str:
+    row.status = status
+    row.lease_until = None
+    row.sent_at = now if status == Status.SENT else None
+    db.session.commit()
+    return str(status)
+
+
+def _failed(row: Notification, error: str, now: datetime) -> str:
+    """Nothing was delivered: record the error; try again after an exponential backoff kept
+    in the row, or give up (as unknown if an earlier attempt went unanswered)."""
+    row = _reloaded(row, error)
+    if row.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+        row.status = Status.UNKNOWN if row.unanswered_attempts else Status.FAILED
+        outcome = str(row.status)
+    else:
+        outcome = _retry_later(row, now)
+    db.session.commit()
+    return outcome
+
+
+def _unanswered(row: Notification, error: str, now: datetime) -> str:
+    """The server got the whole message and never answered, so it may have arrived: send it
+    once more, and after a second silence (or the last attempt) stop as unknown."""
+    row = _reloaded(row, f"Outcome unknown: {error}")
+    row.unanswered_attempts += 1
+    if (row.unanswered_attempts >= 2
+            or row.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]):
+        row.status = Status.UNKNOWN
+        outcome = "unknown"
+    else:
+        outcome = _retry_later(row, now)
+    db.session.commit()
+    return outcome
+
+
+def _reloaded(row: Notification, error: str) -> Notification:
+    db.session.rollback()
+    row = db.session.get(Notification, row.id)
+    row.last_error = error[:2000]
+    row.lease_until = None
+    return row
+
+
+def _retry_later(row: Notification, now: datetime) -> str:
+    base = current_app.config["NOTIFY_BACKOFF_SECONDS"]
+    row.next_attempt_at = now + timedelta(seconds=min(base * 2 ** (row.attempts - 1), 3600))
+    row.enqueued_at = None
+    return "retry"
+
+
+# Subject, text and HTML templates of each kind; reminders share one set.
+_REMINDER_TEMPLATES = ("emails/reminder_subject.txt", "emails/reminder.txt", "emails/reminder.html")
+
+
+EMAIL_TEMPLATES = {AlertKind.SIGNIN_THROTTLED: ("emails/signin_alert_subject.txt",
+                                                "emails/signin_alert.txt",
+                                                "emails/signin_alert.html")}
+
+
+def _link(row: Notification) -> str:
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    if row.kind in EMAIL_TEMPLATES:
+        return f"{base}/account"
+    return base + (f"/tasks/{row.task_id}" if row.kind != RuleKind.INFO_REQUEST
+                   else f"/cases/{row.case_id}")
+
+
+def render_email(row: Notification) -> EmailMessage:
+    """The message for one row, in the recipient's language, with a Message-ID from the row
+    so that a resend after a crash carries the same id."""
+    config = current_app.config
+    subject_template, text_template, html_template = EMAIL_TEMPLATES.get(
+        row.kind, _REMINDER_TEMPLATES)
+    with force_locale(row.user.locale or "ko"):
+        context = {"row": row, "user": row.user, "case": row.case, "task": row.task,
+                   "link": _link(row), "days": row.params.get("days", 0),
+                   "escalated": row.params.get("escalated", False), "params": row.params}
+        subject = render_template(subject_template, **context).strip()
+        text = render_template(text_template, **context)
+        html = render_template(html_template, **context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = row.user.email
+    message["Message-ID"] = row.message_id
+    message["Date"] = formatdate(localtime=False)
+    message["X-OneStop-Notification"] = str(row.id)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def resend(actor, row: Notification, *, now: datetime) -> None:
+    """An admin queues a row again (after fixing the mail server, say). A row whose outcome
+    is unknown gets one more attempt: another silence ends it as unknown again."""
+    policy.require(actor, "admin.manage")
+    if row.status == Status.QUEUED and row.lease_until and row.lease_until > now:
+        raise Invalid(_l("This message is being delivered right now."))
+    row.status = Status.QUEUED
+    row.attempts = 0
+    row.next_attempt_at = None
+    row.lease_until = None
+    row.enqueued_at = now

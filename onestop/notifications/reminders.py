@@ -1,0 +1,200 @@
+"""Reminder rules and the sweep that writes the ledger rows they call for."""
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from onestop import policy
+from onestop.accounts.models import PARTNER_ROLES, Role, User
+from onestop.audit.services import record_change, summary
+from onestop.cases.models import Case
+from onestop.db import utcnow
+from onestop.deadlines import SEOUL
+from onestop.errors import Invalid
+from onestop.extensions import db
+from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind, Status
+from onestop.tasks.models import AgencyTask
+from onestop.workdays.services import work_calendar
+from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, TaskStatus
+
+DEFAULT_RULES = [
+    (RuleKind.TASK_DUE, 3, Audience.ASSIGNEE),
+    (RuleKind.TASK_DUE, 1, Audience.ASSIGNEE),
+    (RuleKind.TASK_DUE, 0, Audience.ASSIGNEE),
+    (RuleKind.TASK_OVERDUE, 0, Audience.ASSIGNEE),
+    (RuleKind.TASK_OVERDUE, 2, Audience.PARTNER_LEAD),
+    (RuleKind.TASK_OVERDUE, 5, Audience.ACCOUNT_OFFICER),
+    (RuleKind.INFO_REQUEST, 3, Audience.FIRM),
+    (RuleKind.INFO_REQUEST, 7, Audience.FIRM),
+]
+
+
+KIND_LABELS = {
+    RuleKind.TASK_DUE: _l("Task due soon"),
+    RuleKind.TASK_OVERDUE: _l("Task overdue"),
+    RuleKind.INFO_REQUEST: _l("Information request unanswered"),
+}
+
+
+AUDIENCE_LABELS = {
+    Audience.ASSIGNEE: _l("Assignee (or the whole organization)"),
+    Audience.PARTNER_LEAD: _l("Partner lead"),
+    Audience.ACCOUNT_OFFICER: _l("The firm's account officer"),
+    Audience.FIRM: _l("The firm's members"),
+}
+
+
+def ensure_default_rules() -> None:
+    """The defaults of DESIGN.md, written once; after that the rules are the admin's."""
+    if db.session.scalar(select(ReminderRule.id).limit(1)) is None:
+        db.session.add_all(ReminderRule(kind=k, offset_days=d, audience=a)
+                           for k, d, a in DEFAULT_RULES)
+        db.session.flush()
+
+
+def insert():
+    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+
+
+class _Recipients:
+    """Who an audience means for a task, from users loaded once per sweep."""
+
+    def __init__(self) -> None:
+        self.members: dict[int, list[User]] = defaultdict(list)
+        self.leads: dict[int, list[User]] = defaultdict(list)
+        self.firm_members: dict[int, list[User]] = defaultdict(list)
+        for user in db.session.scalars(select(User).where(User.is_enabled)):
+            if user.role in PARTNER_ROLES and user.organization_id:
+                self.members[user.organization_id].append(user)
+                if user.role == Role.PARTNER_LEAD:
+                    self.leads[user.organization_id].append(user)
+            elif user.role == Role.FIRM and user.firm_id:
+                self.firm_members[user.firm_id].append(user)
+
+    def __call__(self, audience: str, task: AgencyTask) -> list[int]:
+        if audience == Audience.ASSIGNEE:
+            assignee = task.assignee
+            if (assignee and assignee.is_enabled and assignee.is_partner
+                    and assignee.organization_id == task.organization_id):
+                return [assignee.id]
+            return [u.id for u in self.members[task.organization_id]]
+        if audience == Audience.PARTNER_LEAD:
+            return [u.id for u in self.leads[task.organization_id]]
+        if audience == Audience.ACCOUNT_OFFICER:
+            officer = task.case.firm.account_officer_id or task.case.owner_id
+            return [officer] if officer else []
+        return [u.id for u in self.firm_members[task.case.firm_id]]
+
+
+def sweep(now: datetime) -> list[int]:
+    """Write the ledger rows the rules call for at this moment; returns the new rows' ids.
+
+    Outside working hours nothing is written: a reminder that falls due at night or on a
+    holiday goes out when the next working morning's sweep runs. Rows already written (same
+    rule, item, due date, recipient and, for daily repeats, day) are left alone.
+    """
+    calendar = work_calendar()
+    if calendar.next_working_moment(now) != now.astimezone(SEOUL):
+        return []
+    today = now.astimezone(SEOUL).date()
+    rules = db.session.scalars(select(ReminderRule).where(ReminderRule.is_active)).all()
+    if not rules:
+        return []
+    tasks = db.session.scalars(
+        select(AgencyTask).where(AgencyTask.status.in_(
+            ACTIVE_TASK))
+        .options(selectinload(AgencyTask.assignee),
+                 selectinload(AgencyTask.case).selectinload(Case.firm))).all()
+    recipients = _Recipients()
+    written_at = utcnow()
+    rows = []
+    for task in tasks:
+        due_day = task.due_at.astimezone(SEOUL).date()
+        days_left = calendar.business_days_between(today, due_day)
+        for rule in rules:
+            fires, occurrence, params = _fires(rule, task, now, today, days_left, calendar)
+            if not fires:
+                continue
+            anchor = task.paused_at if rule.kind == RuleKind.INFO_REQUEST else task.due_at
+            for user_id in set(recipients(rule.audience, task)):
+                rows.append({
+                    "key": f"r{rule.id}.{rule.offset_days}:t{task.id}:{stamp(anchor)}:"
+                           f"{occurrence}:u{user_id}",
+                    "user_id": user_id, "rule_id": rule.id, "kind": rule.kind,
+                    "case_id": task.case_id, "task_id": task.id, "params": params,
+                    "status": Status.QUEUED, "attempts": 0, "last_error": "",
+                    # Wall-clock times: a sweep "as if at" another moment still queues now.
+                    "next_attempt_at": None, "enqueued_at": written_at, "created_at": written_at,
+                })
+    if not rows:
+        return []
+    ids = []
+    for start in range(0, len(rows), 500):
+        stmt = (insert()(Notification).values(rows[start:start + 500])
+                .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id))
+        ids.extend(db.session.scalars(stmt))
+    return ids
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _fires(rule: ReminderRule, task: AgencyTask, now, today, days_left, calendar):
+    """(does the rule fire now, occurrence part of the key, message parameters)."""
+    waiting = task.status == TaskStatus.WAITING_ON_FIRM
+    if rule.kind == RuleKind.TASK_DUE:
+        hit = not waiting and task.due_at > now and days_left == rule.offset_days
+        return hit, "", {"days": days_left}
+    if rule.kind == RuleKind.TASK_OVERDUE:
+        late = max(0, -days_left)
+        # Overdue reminders repeat every working day: the day is part of the key.
+        return (not waiting and task.due_at <= now and late >= rule.offset_days,
+                today.isoformat(), {"days": late, "escalated": rule.audience != Audience.ASSIGNEE})
+    waited = calendar.business_days_between(task.paused_at.astimezone(SEOUL).date(), today) \
+        if waiting and task.paused_at else -1
+    return waited >= rule.offset_days, "", {"days": max(waited, 0)}
+
+
+def still_true(row: Notification) -> bool:
+    """A reminder delayed by retries is dropped once its reason is gone (task finished,
+    clock stopped or restarted, due date moved)."""
+    task = row.task
+    if task is None:
+        return True
+    if row.kind == RuleKind.INFO_REQUEST:
+        return task.status == TaskStatus.WAITING_ON_FIRM
+    return (task.status in RUNNING_TASK
+            and f":{stamp(task.due_at)}:" in row.key)
+
+
+RULE_FIELDS = ("kind", "offset_days", "audience", "is_active")
+
+
+def save_rule(actor, rule: ReminderRule | None, *, kind: str, offset_days: int, audience: str,
+              is_active: bool, now: datetime | None = None) -> ReminderRule:
+    policy.require(actor, "admin.manage")
+    before = summary(rule, RULE_FIELDS)
+    if kind not in set(RuleKind):
+        raise Invalid(_l("Unknown kind of notification."), field="kind")
+    if audience not in set(Audience):
+        raise Invalid(_l("Unknown audience."), field="audience")
+    if not 0 <= offset_days <= 60:
+        raise Invalid(_l("Use 0 to 60 business days."), field="offset_days")
+    if (kind == RuleKind.INFO_REQUEST) != (audience == Audience.FIRM):
+        raise Invalid(_l("Information-request reminders go to the firm; task reminders go to "
+                         "the partner side or the account officer."), field="audience")
+    if rule is None:
+        rule = ReminderRule()
+        db.session.add(rule)
+    rule.kind, rule.offset_days, rule.audience, rule.is_active = (kind, offset_days, audience,
+                                                                  is_active)
+    db.session.flush()
+    record_change(actor, "reminder_rule.update" if before else "reminder_rule.create",
+                  "reminder_rule", rule.id, before=before, after=summary(rule, RULE_FIELDS),
+                  now=now or utcnow())
+    return rule

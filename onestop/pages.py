@@ -1,0 +1,296 @@
+"""What every page shares: error pages, the guards every request passes, the helpers every
+template uses, and the security headers."""
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import (
+    Flask,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from onestop import policy, workflow
+from onestop.audit.events import security_event
+from onestop.db import utcnow
+from onestop.deadlines import SEOUL, parse_period
+from onestop.errors import NotAllowed, NotFound
+from onestop.extensions import db, login_manager
+from onestop.notifications.services import unread_count
+from onestop.web import AlreadyDone, safe_path
+
+# Control characters, refused anywhere in a URL.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Changed meanwhile"),
+    413: _l("File too large"),
+    422: _l("Check your input"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    def page(code: int, message: str | None = None, **extra):
+        return render_template("error.html", code=code, title=ERROR_TITLES.get(code, ""),
+                               message=message, **extra), code
+
+    def log_refusal(outcome: str) -> None:
+        security_event("access.refused", user=current_user if current_user.is_authenticated
+                       else None, obj=request.path, outcome=outcome, endpoint=request.endpoint)
+
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        db.session.rollback()
+        log_refusal("not_found")
+        return page(404)
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error):
+        db.session.rollback()
+        log_refusal("not_allowed")
+        return page(403, str(error.message) if error.message != "not allowed" else None)
+
+    @app.errorhandler(AlreadyDone)
+    def already_done(error):
+        flash(_("This was sent already, so it was not done again. Here is the result."), "info")
+        return redirect(error.landing, 303)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        app.logger.info("CSRF refused: %s", error.description)
+        if not current_user.is_authenticated:
+            message = _("You were signed out (in another tab, or after a while without "
+                        "activity), so the form was not sent. Sign in again and send it.")
+        else:
+            message = _("The form expired or was sent from elsewhere, so it was not sent.")
+        return page(400, message, **_way_back(signed_out=not current_user.is_authenticated))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        config = app.config
+        return page(413, _("The files are too large: at most %(mb)d MB each and %(n)d files "
+                           "at a time. Nothing was sent.",
+                           mb=config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
+                           n=config["MAX_FILES_PER_SUBMIT"]), **_way_back(signed_out=False))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return page(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return page(500)
+
+
+def _way_back(*, signed_out: bool) -> dict:
+    """A link back to the form a refused post came from (its text is kept in the browser by
+    static/forms.js), through the sign-in when the session ended, and the files to choose
+    again (a refused post's files cannot be kept: it was never read)."""
+    parts = urlsplit(request.referrer or "")
+    form_page = safe_path(parts.path + (f"?{parts.query}" if parts.query else "")) \
+        if parts.netloc in ("", request.host) else None
+    if form_page is None:
+        return {}
+    try:
+        files = [f.filename for f in request.files.values() if f.filename]
+    except HTTPException:  # the body itself was refused (too large)
+        files = []
+    return {"continue_url": url_for("accounts.login", next=form_page) if signed_out
+            else form_page, "files_again": files}
+
+
+def register_request_guards(app: Flask) -> None:
+    @app.before_request
+    def refuse_control_characters():
+        """A NUL or other control character in the URL, or a NUL in a form field or file
+        name, is refused up front: nothing could store it faithfully."""
+        # `next` is left to safe_path, which drops what it must and keeps the sign-in.
+        in_url = [request.path, request.host, request.remote_addr or "",
+                  *(item for key, value in request.args.items(multi=True)
+                    for item in (key, "" if key == "next" else value))]
+        if any(CONTROL.search(value) for value in in_url):
+            abort(400)
+        if request.method == "POST" and any(
+                "\x00" in item for pair in request.form.items(multi=True) for item in pair):
+            abort(400)
+        if request.method == "POST" and any(
+                "\x00" in (f.filename or "") for f in request.files.values()):
+            abort(400)
+
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        if request.method == "POST":
+            # The session ended while the form was open: back to it after signing in; its
+            # text is kept in the browser (static/forms.js), its files must be chosen again.
+            flash(_("Your session ended, so the form was not sent. Sign in again; what you "
+                    "typed is kept on the form."), "info")
+            way = _way_back(signed_out=True)
+            return redirect(way.get("continue_url") or url_for("accounts.login"), 303)
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+        return redirect(url_for("accounts.login", next=safe_path(request.full_path)), 302)
+
+    @app.context_processor
+    def saved_forms():
+        return {"saved_forms": session.get("saved_forms", {}) if has_request_context() else {}}
+
+
+def work_calendar_for_request():
+    if "work_calendar" not in g:
+        from onestop.workdays.services import work_calendar
+
+        g.work_calendar = work_calendar()
+    return g.work_calendar
+
+
+def due_phrase(due_at: datetime | None, status: str | None = None) -> tuple[str, str]:
+    """('in 2 business days' / '3 days overdue' / 'due today', badge style)."""
+    if due_at is None:
+        return "", ""
+    if status is not None and status not in workflow.OPEN_CASE + workflow.ACTIVE_TASK:
+        return "", ""
+    if status == "waiting_on_firm":
+        return _("clock stopped"), "paused"
+    now = utcnow()
+    calendar = work_calendar_for_request()
+    days = calendar.business_days_between(now.astimezone(SEOUL).date(),
+                                          due_at.astimezone(SEOUL).date())
+    if due_at < now:
+        late = max(1, -days)
+        return _("%(n)d business days overdue", n=late) if late > 1 else _(
+            "1 business day overdue"), "overdue"
+    if days == 0:
+        return _("due today"), "soon"
+    if days == 1:
+        return _("in 1 business day"), "soon"
+    return _("in %(n)d business days", n=days), "ok" if days > 3 else "soon"
+
+
+EVENT_LABELS = {
+    "case.submit": _l("filed the request"),
+    "case.accept": _l("accepted the request as complete; the clock started"),
+    "case.reject": _l("rejected the request"),
+    "case.start": _l("work started"),
+    "case.wait_on_firm": _l("the request waits on the firm; the clock stopped"),
+    "case.firm_answered": _l("the firm answered; the clock restarted"),
+    "case.resolve": _l("resolved the request"),
+    "case.tasks_done": _l("every task is done: the request is resolved"),
+    "case.reopen": _l("reopened the request"),
+    "case.close": _l("closed the request"),
+    "case.withdraw": _l("withdrew the request"),
+    "case.comment": _l("commented"),
+    "task.route": _l("routed to %(org)s"),
+    "task.accept": _l("%(org)s accepted its task"),
+    "task.request_info": _l("%(org)s asked the firm for information"),
+    "task.firm_answered": _l("%(org)s task resumed, due date moved out"),
+    "task.complete": _l("%(org)s completed its task"),
+    "task.decline": _l("%(org)s declined its task"),
+    "task.cancel": _l("%(org)s task cancelled"),
+    "task.assign": _l("%(org)s task assigned"),
+    "task.due_changed": _l("%(org)s task due date changed"),
+    "task.due_beyond_period": _l("%(org)s task due date set beyond the legal period"),
+}
+
+
+PERIOD_UNITS = {
+    "hours": _l("%(n)d working hours"),
+    "days": _l("%(n)d days"),
+    "weeks": _l("%(n)d weeks"),
+    "months": _l("%(n)d months"),
+    "years": _l("%(n)d years"),
+}
+
+
+def period_label(text: str) -> str:
+    """'10d' -> '10 days'; 'immediate' -> 'immediately (3 working hours)'."""
+    period = parse_period(text)
+    if period.unit == "immediate":
+        return _("immediately (3 working hours)")
+    return str(PERIOD_UNITS[period.unit]) % {"n": period.amount}
+
+
+def event_label(event) -> str:
+    label = EVENT_LABELS.get(event.action)
+    if label is None:
+        return event.action
+    org = event.task.organization.display_name(str(get_locale())) if event.task else ""
+    return str(label) % {"org": org} if "%(org)s" in str(label) else str(label)
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def helpers():
+        return {
+            "unread_notifications": (lambda: unread_count(current_user)
+                                     if current_user.is_authenticated else 0),
+            "can": lambda action, obj=None: policy.can(current_user, action, obj),
+            "case_actions": lambda case: workflow.case_actions(current_user, case),
+            "task_actions": lambda task: workflow.task_actions(current_user, task),
+            "status_label": lambda status: workflow.STATUS_LABELS.get(status, status),
+            "routable": lambda case: case.status in workflow.ROUTABLE_CASE,
+            "finished": lambda case: case.status in workflow.FINISHED_CASE,
+            "active": lambda task: task.status in workflow.ACTIVE_TASK,
+            "due_phrase": due_phrase,
+            "period_label": period_label,
+            "event_label": event_label,
+            "locale": str(get_locale()),
+            "display": lambda obj: obj.display_name(str(get_locale())) if obj else "",
+        }
+
+    @app.template_filter("dt")
+    def format_moment(value: datetime | None, fmt: str = "short") -> str:
+        # One unambiguous short form in both languages; long forms follow the locale.
+        if not value:
+            return ""
+        patterns = {"short": "yyyy-MM-dd HH:mm", "long": "yyyy-MM-dd (EEEE) HH:mm"}
+        return format_datetime(value, patterns.get(fmt, fmt))
+
+    @app.template_filter("filesize")
+    def filesize(size: int) -> str:
+        if size < 1024:
+            return f"{size} B"
+        if size < 1024 * 1024:
+            return f"{format_decimal(size / 1024, '#,##0.#')} KB"
+        return f"{format_decimal(size / 1024 / 1024, '#,##0.#')} MB"
+
+    @app.template_filter("date")
+    def format_day(value: datetime | None) -> str:
+        return format_datetime(value, "yyyy-MM-dd") if value else ""
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+        if app.config["HSTS"]:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
