@@ -65,7 +65,7 @@ class Config:
     INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600
     REOPEN_WINDOW_DAYS = 14
     # Sign-in throttling: attempts free of delay per key, then waits growing to the last one.
-    THROTTLE_FREE = {"account": 5, "address": 20, "device": 5, "code": 5}
+    THROTTLE_FREE = {"account": 5, "address": 20, "device": 5, "code": 5, "reauth": 5}
     THROTTLE_DELAYS = tuple(timedelta(minutes=m) for m in (1, 2, 4, 8, 15))
     # A counter starts again after this long without an attempt; rows are purged after KEEP.
     THROTTLE_QUIET = timedelta(hours=1)

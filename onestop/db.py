@@ -17,6 +17,16 @@ NAMING_CONVENTION = {
 MAX_ID = 2**31 - 1
 
 
+def parse_id(text) -> int | None:
+    """A row id as typed into a URL or a form: ASCII digits the integer columns can hold,
+    else None ("²".isdigit() is true, and 10**20 overflows the database)."""
+    text = str(text or "")
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -28,3 +28,7 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """Input breaks a domain rule."""
+
+
+class TooManyAttempts(DomainError):
+    """The actor must wait before trying this again (sign-in throttling)."""

@@ -5,8 +5,9 @@ import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import Length
 
-from onestop.db import MAX_ID
+from onestop.db import MAX_ID, parse_id
 
 # C0 controls and DEL except tab, line feed and carriage return: invisible, and some
 # databases refuse them. (NUL never gets this far: the request is refused with a 400.)
@@ -15,9 +16,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def record_id(value) -> int:
     """coerce= for fields that carry row ids or indexes: a whole number the database holds."""
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
-        raise ValueError("out of range")
+    number = parse_id(value) if not isinstance(value, int) else value
+    if number is None or not 0 <= number <= MAX_ID:
+        raise ValueError("not a row id")
     return number
 
 
@@ -36,4 +37,4 @@ class BaseForm(FlaskForm):
 class OnceForm(BaseForm):
     """A form whose submit must not act twice: web.perform claims its token."""
 
-    once = HiddenField(default=lambda: secrets.token_urlsafe(18))
+    once = HiddenField(default=lambda: secrets.token_urlsafe(18), validators=[Length(max=64)])

@@ -2,7 +2,6 @@
 template uses, and the security headers."""
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -30,7 +29,7 @@ from onestop.deadlines import SEOUL, parse_period
 from onestop.errors import NotAllowed, NotFound
 from onestop.extensions import db, login_manager
 from onestop.notifications.services import unread_count
-from onestop.web import AlreadyDone, safe_path
+from onestop.web import AlreadyDone, safe_path, sign_in_then_back_to_the_form, way_back
 
 # Control characters, refused anywhere in a URL.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -82,7 +81,7 @@ def register_error_handlers(app: Flask) -> None:
                         "activity), so the form was not sent. Sign in again and send it.")
         else:
             message = _("The form expired or was sent from elsewhere, so it was not sent.")
-        return page(400, message, **_way_back(signed_out=not current_user.is_authenticated))
+        return page(400, message, **way_back(signed_out=not current_user.is_authenticated))
 
     @app.errorhandler(413)
     def too_large(error):
@@ -90,7 +89,7 @@ def register_error_handlers(app: Flask) -> None:
         return page(413, _("The files are too large: at most %(mb)d MB each and %(n)d files "
                            "at a time. Nothing was sent.",
                            mb=config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
-                           n=config["MAX_FILES_PER_SUBMIT"]), **_way_back(signed_out=False))
+                           n=config["MAX_FILES_PER_SUBMIT"]), **way_back(signed_out=False))
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -101,23 +100,6 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error")
         return page(500)
-
-
-def _way_back(*, signed_out: bool) -> dict:
-    """A link back to the form a refused post came from (its text is kept in the browser by
-    static/forms.js), through the sign-in when the session ended, and the files to choose
-    again (a refused post's files cannot be kept: it was never read)."""
-    parts = urlsplit(request.referrer or "")
-    form_page = safe_path(parts.path + (f"?{parts.query}" if parts.query else "")) \
-        if parts.netloc in ("", request.host) else None
-    if form_page is None:
-        return {}
-    try:
-        files = [f.filename for f in request.files.values() if f.filename]
-    except HTTPException:  # the body itself was refused (too large)
-        files = []
-    return {"continue_url": url_for("accounts.login", next=form_page) if signed_out
-            else form_page, "files_again": files}
 
 
 def register_request_guards(app: Flask) -> None:
@@ -141,12 +123,7 @@ def register_request_guards(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def sign_in_first():
         if request.method == "POST":
-            # The session ended while the form was open: back to it after signing in; its
-            # text is kept in the browser (static/forms.js), its files must be chosen again.
-            flash(_("Your session ended, so the form was not sent. Sign in again; what you "
-                    "typed is kept on the form."), "info")
-            way = _way_back(signed_out=True)
-            return redirect(way.get("continue_url") or url_for("accounts.login"), 303)
+            return sign_in_then_back_to_the_form()
         flash(str(login_manager.login_message), login_manager.login_message_category)
         return redirect(url_for("accounts.login", next=safe_path(request.full_path)), 302)
 

@@ -65,6 +65,10 @@ def _leads_task(user, task: AgencyTask) -> bool:
     return _works_task(user, task) and user.role == Role.PARTNER_LEAD
 
 
+def _reads_notification(user, row: Notification) -> bool:
+    return row.user_id == user.id and (row.case is None or _sees_case(user, row.case))
+
+
 def _sees_firm(user, firm: Firm) -> bool:
     return _staff(user) or (_firm_member(user) and user.firm_id == firm.id)
 
@@ -105,6 +109,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "task.override_due": lambda u, t: _staff(u),
     "task.see_internal": _sees_task_internals,
     "firm.view": _sees_firm,
+    "notification.read": _reads_notification,
     "firm.onboard": _staff,
     "firm.invite": lambda u, f: _staff(u),
     "deadline.calculate": lambda u, o=None: _staff(u) or _partner(u),
@@ -112,7 +117,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 # The rule that decides whether an object exists for the user at all.
-VISIBILITY = {Case: "case.view", AgencyTask: "task.view", Firm: "firm.view"}
+VISIBILITY = {Case: "case.view", AgencyTask: "task.view", Firm: "firm.view",
+              Notification: "notification.read"}
 
 
 def can(user, action: str, obj: Any = None) -> bool:
@@ -176,7 +182,8 @@ def note_audiences(user, case: Case) -> list[str]:
 
 
 def _own_task_on_case(user, case_id, at=None) -> ColumnElement[bool]:
-    """One of the user's organization's tasks on the case is active now, or was at `at`."""
+    """The user's organization has a task on the case; with `at`, one that is active now or
+    was at that moment."""
     on_case = (AgencyTask.case_id == case_id,
                AgencyTask.organization_id == user.organization_id)
     if at is None:
@@ -199,6 +206,7 @@ def visible_comments(user) -> ColumnElement[bool]:
         return and_(public, Comment.case.has(Case.firm_id == user.firm_id))
     if _partner(user):
         return or_(
+            Comment.author_id == user.id,  # a desk-only note stays with its author too
             and_(public, _own_task_on_case(user, Comment.case_id)),
             and_(Comment.audience == NoteAudience.PARTNERS,
                  _own_task_on_case(user, Comment.case_id, at=Comment.created_at)))

@@ -38,11 +38,13 @@ def _zip_with(*members: str, mimetype: bytes | None = None) -> Callable[[bytes],
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as package:
                 names = set(package.namelist())
-                if not set(members) <= names or len(names) > 5000:
+                if (not set(members) <= names or len(names) > 5000
+                        or not _inflates_within_bound(package)):
                     return False
-                if mimetype is not None and package.read("mimetype").strip() != mimetype:
-                    return False
-                return _inflates_within_bound(package)
+                if mimetype is not None:
+                    with package.open("mimetype") as declared:
+                        return declared.read(len(mimetype) + 2).strip() == mimetype
+                return True
         except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError,
                 RuntimeError, ValueError, OSError):
             return False

@@ -3,7 +3,8 @@ where the first submit did, and where a page may send the user next."""
 import unicodedata
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -11,8 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from onestop import policy
 from onestop.concurrency import CHANGED_MEANWHILE
-from onestop.db import utcnow
-from onestop.errors import DomainError, Invalid, NotAllowed, NotFound
+from onestop.db import parse_id, utcnow
+from onestop.errors import DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
 from onestop.extensions import db
 from onestop.submissions.services import claim_token, first_landing
 
@@ -62,12 +63,13 @@ def perform(action, *args, form=None, landing=None, **kwargs):
             field.errors = [*field.errors, str(error.message)]
         else:
             flash(str(error.message), "error")
-        return Refused(422 if isinstance(error, Invalid) else 409)
+        return _refused(422 if isinstance(error, Invalid)
+                        else 429 if isinstance(error, TooManyAttempts) else 409)
     except (StaleDataError, IntegrityError):
         # A version that moved on, or a unique value someone saved a moment earlier.
         db.session.rollback()
         flash(str(CHANGED_MEANWHILE), "error")
-        return Refused(409)
+        return _refused(409)
     if token:
         _remember_saved(token)
     return result if result is not None else True
@@ -84,6 +86,19 @@ def _remember_saved(token: str) -> None:
     session["saved_forms"] = dict(list(saved.items())[-SAVED_FORMS_KEPT:])
 
 
+def _refused(status: int) -> Refused:
+    g.refused = Refused(status)
+    return g.refused
+
+
+def refusal_status() -> int:
+    """The status of the page a form comes back on: 200 when it is shown, the refusal's when
+    its service refused it (409 changed or not allowed now, 429 wait), else 422 (input)."""
+    if request.method != "POST":
+        return 200
+    return g.refused.status if "refused" in g else 422
+
+
 def answer_form(form, call, *, again, landing: str, done):
     """The whole answer to a page's form: when the form is invalid or the service refuses,
     the page again (`again(status)` renders it with the form as sent); else flash `done` (a
@@ -97,12 +112,21 @@ def answer_form(form, call, *, again, landing: str, done):
     return redirect(landing, 303)
 
 
+def refused_form_again(form, status: int, *, version, seen: str):
+    """A refused form shown again with what was typed. After a 409 it is based on the state
+    the page now shows, so that sending it again is judged afresh rather than refused as
+    stale for ever."""
+    if form is not None and status == 409 and hasattr(form, "version"):
+        form.version.data, form.seen.data = str(version), seen
+    return form
+
+
 def changes_since(events, form, status: int) -> list:
     """The history entries a page refused with 409 had not shown (its form's `seen`)."""
-    seen = getattr(getattr(form, "seen", None), "data", None) or ""
-    if status != 409 or not seen.isdigit():
+    seen = parse_id(getattr(getattr(form, "seen", None), "data", None))
+    if status != 409 or seen is None:
         return []
-    return [e for e in events if e.id > int(seen)]
+    return [e for e in events if e.id > seen]
 
 
 def _claim(token: str):
@@ -156,3 +180,34 @@ def back(default_endpoint: str, **values):
     came_from = safe_path(parts.path + (f"?{parts.query}" if parts.query else "")) \
         if parts.netloc in ("", request.host) else None
     return redirect(came_from or url_for(default_endpoint, **values), 303)
+
+
+def way_back(*, signed_out: bool) -> dict:
+    """A link back to the form a refused post came from (its text is kept in the browser by
+    static/forms.js), through the sign-in when the session ended, and the files to choose
+    again (a refused post's files cannot be kept: it was never read)."""
+    parts = urlsplit(request.referrer or "")
+    form_page = safe_path(parts.path + (f"?{parts.query}" if parts.query else "")) \
+        if parts.netloc in ("", request.host) else None
+    if form_page is None:
+        return {}
+    try:
+        files = [f.filename for f in request.files.values() if f.filename]
+    except HTTPException:  # the body itself was refused (too large)
+        files = []
+    return {"continue_url": url_for("accounts.login", next=form_page) if signed_out
+            else form_page, "files_again": files}
+
+
+def sign_in_then_back_to_the_form():
+    """The answer to a form posted after its session ended (idle, too old, signed out
+    elsewhere): the sign-in, then the form it came from, its text kept in the browser by
+    static/forms.js; the files are named, to be chosen again."""
+    way = way_back(signed_out=True)
+    message = _("Your session ended, so the form was not sent. Sign in again; what you typed "
+                "is kept on the form.")
+    if way.get("files_again"):
+        message += " " + _("Choose these files again when you send the form:") + " " + \
+            ", ".join(way["files_again"])
+    flash(message, "info")
+    return redirect(way.get("continue_url") or url_for("accounts.login"), 303)

@@ -35,6 +35,7 @@ C, T = CaseStatus, TaskStatus
 OPEN_CASE = (C.SUBMITTED, C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)
 ACTIVE_TASK = (T.OPEN, T.ACCEPTED, T.WAITING_ON_FIRM)
 RUNNING_TASK = (T.OPEN, T.ACCEPTED)  # active with the clock running
+FINISHED_TASK = (T.DONE, T.DECLINED, T.CANCELLED)
 ROUTABLE_CASE = (C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)  # accepted and still open
 FINISHED_CASE = (C.CLOSED, C.REJECTED, C.WITHDRAWN)  # no more comments
 
@@ -129,6 +130,8 @@ def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str
         raise InvalidTransition(CASE_GUARDS[action][1])
     before = obj.status
     obj.status = target
+    if kind == "task" and target in FINISHED_TASK:
+        obj.finished_at = now  # the policy reads "on the case at that moment" from it
     case = obj if kind == "case" else obj.case
     db.session.add(Event(
         case=case, task=obj if kind == "task" else None, actor=actor,

@@ -4,15 +4,22 @@
 //   large); every page lists the forms the server saved lately with the one-time token each
 //   was saved with (body[data-saved-forms]), and a draft kept under that token goes;
 // - files are checked against the limits the field states before anything is uploaded;
-// - a form is sent once per click, and the same content sent again from this tab (back and
-//   resubmit: the page comes back with a fresh token but the browser keeps what was typed)
-//   goes with the token it was first sent with, so the server lands it on the first result.
+// - a form is sent once per click; and when the person goes back to a form they sent and
+//   sends the same content again (the page comes back with a fresh token but the browser
+//   keeps what was typed), it goes with the token it was first sent with, so the server
+//   lands it on the first result instead of doing it twice.
+// What is kept belongs to the signed-in person (body[data-user]) and goes at sign-out.
 (function () {
   "use strict";
   var DRAFT = "onestop-draft:";
   var SENT = "onestop-sent:";
+  var RESEND_WINDOW_MS = 10 * 60 * 1000;
   var body = document.body;
   var store = window.sessionStorage;
+  var user = body.getAttribute("data-user") || "";
+  var navigation = (window.performance && performance.getEntriesByType &&
+    performance.getEntriesByType("navigation")[0]) || {};
+  var cameBack = navigation.type === "back_forward";
 
   function pathOf(form) {
     return new URL(form.getAttribute("action") || location.href, location.href).pathname;
@@ -46,7 +53,7 @@
   function saveDraft(form) {
     var fields = {};
     textFields(form).forEach(function (el) { if (el.value) { fields[el.name] = el.value; } });
-    write(DRAFT + pathOf(form), {token: tokenOf(form), fields: fields});
+    write(DRAFT + pathOf(form), {user: user, token: tokenOf(form), fields: fields});
   }
 
   function forgetSavedDrafts() {
@@ -60,7 +67,7 @@
 
   function restoreDraft(form) {
     var draft = read(DRAFT + pathOf(form));
-    if (!draft || !draft.fields) { return; }
+    if (!draft || !draft.fields || draft.user !== user) { return; }
     var restored = false;
     textFields(form).forEach(function (el) {
       if (!el.value && draft.fields[el.name]) { el.value = draft.fields[el.name]; restored = true; }
@@ -99,10 +106,11 @@
     var key = SENT + pathOf(form);
     var content = contentOf(form);
     var sent = read(key);
-    if (sent && sent.content === content) {
+    if (cameBack && sent && sent.user === user && sent.content === content &&
+        Date.now() - sent.at < RESEND_WINDOW_MS) {
       once.value = sent.token;
     }
-    write(key, {token: once.value, content: content});
+    write(key, {user: user, token: once.value, content: content, at: Date.now()});
   }
 
   function fileProblem(input) {
@@ -129,6 +137,13 @@
     input.setAttribute("aria-invalid", problem ? "true" : "false");
   }
 
+  function forgetEverything() {
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key.indexOf(DRAFT) === 0 || key.indexOf(SENT) === 0) { store.removeItem(key); }
+    }
+  }
+
   forgetSavedDrafts();
 
   Array.prototype.forEach.call(document.forms, function (form) {
@@ -142,6 +157,7 @@
       }
     });
     form.addEventListener("submit", function (event) {
+      if (form.hasAttribute("data-sign-out")) { forgetEverything(); }
       var inputs = form.querySelectorAll("input[type=file][data-max-bytes]");
       for (var i = 0; i < inputs.length; i++) {
         var problem = fileProblem(inputs[i]);

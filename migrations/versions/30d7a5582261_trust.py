@@ -51,12 +51,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_pending_uploads_user_id'), ['user_id'], unique=False)
 
     op.create_table('submissions',
-    sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
     sa.Column('landing', sa.String(length=500), nullable=False),
     sa.Column('created_at', onestop.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_submissions_user_id_users')),
-    sa.PrimaryKeyConstraint('token', name=op.f('pk_submissions'))
+    sa.PrimaryKeyConstraint('user_id', 'token', name=op.f('pk_submissions'))
     )
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_submissions_created_at'), ['created_at'], unique=False)

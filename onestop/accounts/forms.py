@@ -4,7 +4,7 @@ from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from onestop.accounts.passwords import MIN_PASSWORD_LENGTH
-from onestop.forms import BaseForm
+from onestop.forms import BaseForm, OnceForm
 
 
 class LoginForm(BaseForm):
@@ -47,7 +47,7 @@ class SetPasswordForm(BaseForm):
         DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class ChangePasswordForm(SetPasswordForm):
+class ChangePasswordForm(SetPasswordForm, OnceForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 

@@ -15,7 +15,7 @@ from onestop.accounts.models import PARTNER_ROLES, Role, User
 from onestop.accounts.passwords import check_password_strength
 from onestop.accounts.tokens import serializer
 from onestop.audit.services import record_change, summary
-from onestop.db import utcnow
+from onestop.db import parse_id, utcnow
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
 from onestop.notifications.models import AlertKind
@@ -50,11 +50,11 @@ def _password_matches(user: User | None, password: str) -> bool:
 
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login loader: the id carries the session version, so bumped versions log out."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, _, version = (parse_id(part) for part in session_id.partition(":"))
+    if user_id is None or version is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.is_enabled:
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.is_enabled:
         return None
     return user
 
@@ -99,8 +99,9 @@ def _alert_when_throttled(user: User, key: str, now: datetime) -> list[int]:
 
 def reauthenticate(user: User, password: str, code: str, *, now: datetime) -> None:
     """Check the password (and the authenticator code when two steps are on) of a signed-in
-    user again before a sensitive change; throttled like a sign-in to the account."""
-    key = f"account:{user.email}"
+    user again before a sensitive change. Throttled under the user's own key, not the
+    account's sign-in key, so that a stranger guessing at the sign-in cannot block it."""
+    key = reauth_key(user)
     throttle.claim([key], now=now)
     if not _password_matches(user, password or ""):
         raise Invalid(_l("The password is wrong."), field="reauth_password")
@@ -114,9 +115,17 @@ def end_all_sessions(user: User) -> None:
     user.session_version += 1
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def reauth_key(user: User) -> str:
+    return f"reauth:{user.id}"
+
+
+def change_password(user: User, current: str, new: str, *, now: datetime) -> None:
+    """A new password, once the current one is typed again (throttled, so that a borrowed
+    session cannot guess it)."""
+    throttle.claim([reauth_key(user)], now=now)
     if not _password_matches(user, current):
         raise Invalid(_l("The current password is wrong."), field="current_password")
+    throttle.reset(reauth_key(user))
     check_password_strength(new, name=user.name, email=user.email)
     user.password_hash = hash_password(new)
     end_all_sessions(user)

@@ -14,6 +14,7 @@ from onestop.config import DEV_SECRET_KEY
 from onestop.db import utcnow
 from onestop.errors import DomainError
 from onestop.extensions import db
+from onestop.web import sign_in_then_back_to_the_form
 
 SIGNED_IN_AT, SEEN_AT, AUTH_AT, PENDING = "signed_in_at", "seen_at", "auth_at", "second_step"
 # The idle clock is written back at most this often, so not every request rewrites the cookie.
@@ -78,10 +79,11 @@ def reauth_needed() -> bool:
     return not isinstance(last, int | float) or time.time() - last > limit
 
 
-def reauthenticated(form) -> bool:
-    """True when no re-authentication is due, or the form's password (and code) pass now;
-    otherwise the error goes on the form's field and nothing the user typed is lost."""
-    if not reauth_needed():
+def reauthenticated(form, *, always: bool = False) -> bool:
+    """True when no re-authentication is due (unless `always`), or the form's password (and
+    code) pass now; otherwise the error goes on the form's field and nothing the user typed
+    is lost."""
+    if not always and not reauth_needed():
         return True
     user = current_user._get_current_object()
     try:
@@ -133,9 +135,10 @@ def register(app: Flask) -> None:
                            outcome=ended)
             logout_user()
             session.clear()
+            if request.method == "POST":
+                return sign_in_then_back_to_the_form()
             flash(_("Your session ended. Sign in again."), "info")
-            target = request.full_path.rstrip("?") if request.method == "GET" else None
-            return redirect(url_for("accounts.login", next=target))
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         if now - seen >= SEEN_PRECISION_SECONDS:
             session[SEEN_AT] = now
         if request.endpoint not in SETUP_ENDPOINTS and twofactor.must_set_up(current_user):

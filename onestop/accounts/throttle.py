@@ -1,6 +1,7 @@
 """Sign-in throttling: every attempt first claims a slot under its keys, atomically.
 
-Each key (account:<email>, address:<ip>, device:<id>, code:<user id>) has a row. A claim is
+Each key (account:<email>, address:<ip>, device:<id>, code:<user id>, reauth:<user id>) has
+a row. A claim is
 one conditional UPDATE per key that succeeds only while the key is not blocked, and it is
 committed before the password or code is checked, so parallel guesses cannot slip past the
 count. The first THROTTLE_FREE[kind] attempts are free; from then on each attempt blocks
@@ -19,11 +20,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from onestop.accounts.models import LoginThrottle
 from onestop.db import UTCDateTime
-from onestop.errors import NotAllowed
+from onestop.errors import TooManyAttempts
 from onestop.extensions import db
 
 
-class Throttled(NotAllowed):
+class Throttled(TooManyAttempts):
     """Too many attempts under a key; retry_after is in seconds."""
 
     def __init__(self, retry_after: int) -> None:
@@ -86,11 +87,6 @@ def state(key: str) -> LoginThrottle | None:
     """The key's row as stored now."""
     return db.session.execute(select(LoginThrottle).where(LoginThrottle.key == key)
                               .execution_options(populate_existing=True)).scalar_one_or_none()
-
-
-def is_blocked(key: str, now: datetime) -> bool:
-    row = state(key)
-    return bool(row and row.blocked_until and row.blocked_until > now)
 
 
 def reset(key: str) -> None:

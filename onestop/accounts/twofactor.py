@@ -44,6 +44,10 @@ def _plain(code: str) -> str:
     return "".join(c for c in code.lower() if c.isalnum())
 
 
+def _six_digits(plain: str) -> bool:
+    return len(plain) == 6 and plain.isascii() and plain.isdigit()
+
+
 def _hash(code: str) -> str:
     return hashlib.sha256(_plain(code).encode()).hexdigest()
 
@@ -70,7 +74,7 @@ def enable_two_factor(user: User, secret: str, code: str, *, now: datetime) -> l
     if user.has_two_factor:
         raise Conflict(_l("Two-step sign-in is on already."))
     plain = _plain(code)
-    step = _matching_step(secret, plain, now) if len(plain) == 6 and plain.isdigit() else None
+    step = _matching_step(secret, plain, now) if _six_digits(plain) else None
     if step is None:
         raise Invalid(_l("The code does not match. Check that your phone's clock is right and "
                          "type the newest code."), field="code")
@@ -122,7 +126,7 @@ def check_code(user: User, code: str, *, now: datetime, field: str = "code",
     throttle.claim([key], now=now)
     plain = _plain(code)
     used = None
-    if len(plain) == 6 and plain.isdigit() and user.totp_secret:
+    if _six_digits(plain) and user.totp_secret:
         step = _matching_step(user.totp_secret, plain, now)
         # Conditional, so a code seen by someone else a moment later (or twice) is refused.
         if step is not None and db.session.execute(

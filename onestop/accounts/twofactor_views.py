@@ -4,13 +4,11 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from onestop.accounts import services, twofactor
+from onestop.accounts import sessions, twofactor
 from onestop.accounts.forms import CodeForm, ConfirmItsYouForm
 from onestop.accounts.views import bp
 from onestop.audit.events import security_event
 from onestop.db import utcnow
-from onestop.errors import DomainError
-from onestop.extensions import db
 from onestop.web import perform
 
 _SETUP_SECRET = "totp_setup"
@@ -60,18 +58,7 @@ def two_factor():
 
 def _confirmed(form: ConfirmItsYouForm) -> bool:
     """The password and a code, asked every time for these two changes."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        services.reauthenticate(current_user._get_current_object(), form.reauth_password.data,
-                                form.reauth_code.data, now=utcnow())
-    except DomainError as error:
-        db.session.commit()  # the attempt stays counted
-        field = form._fields.get(error.field) or form.reauth_password
-        field.errors = [*field.errors, str(error.message)]
-        security_event("reauth.failure", user=current_user, outcome="refused")
-        return False
-    return True
+    return form.validate_on_submit() and sessions.reauthenticated(form, always=True)
 
 
 def _status_page(off_form: ConfirmItsYouForm, codes_form: ConfirmItsYouForm):

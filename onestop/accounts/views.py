@@ -138,20 +138,23 @@ def accept_invitation(token: str):
 def account():
     form = ChangePasswordForm()
     language = LanguageForm(locale=current_user.locale)
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if perform(services.change_password, user, form.current_password.data,
-                   form.password.data, form=form):
+        outcome = perform(services.change_password, user, form.current_password.data,
+                          form.password.data, now=utcnow(), form=form,
+                          landing=url_for("accounts.account"))
+        if outcome:
             sessions.renew(user)  # this browser stays signed in with the new session version
             security_event("password.changed", user=user)
             flash(_("Password changed. Other sessions were signed out."), "success")
             return redirect(url_for("accounts.account"), 303)
+        status = outcome.status
     email_form = EmailPreferencesForm(emailed_kinds=[
         k.value for k in RuleKind if k not in (current_user.email_muted_kinds or [])])
     return render_template("accounts/account.html", form=form, language=language,
                            email_form=email_form,
-                           codes_left=twofactor.recovery_codes_left(current_user)), (
-        422 if request.method == "POST" else 200)
+                           codes_left=twofactor.recovery_codes_left(current_user)), status
 
 
 @bp.post("/language")

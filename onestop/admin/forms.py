@@ -7,7 +7,7 @@ from onestop.accounts.forms import ReauthForm
 from onestop.accounts.models import Role
 from onestop.cases.forms import MultiCheckboxField
 from onestop.catalog.labels import CATEGORY_LABELS
-from onestop.forms import BaseForm, record_id
+from onestop.forms import OnceForm, record_id
 from onestop.orgs.models import OrgKind
 
 ROLE_LABELS = {
@@ -28,7 +28,7 @@ KIND_LABELS = {
 }
 
 
-class UserForm(ReauthForm):
+class UserForm(ReauthForm, OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
     organization = SelectField(_l("Organization"), coerce=record_id)
@@ -53,14 +53,14 @@ class SecuritySettingsForm(ReauthForm):
     staff_two_factor = BooleanField(_l("Require two-step sign-in of every caseworker and admin"))
 
 
-class OrganizationForm(BaseForm):
+class OrganizationForm(OnceForm):
     name = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=160)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=160)])
     kind = SelectField(_l("Kind"), choices=[(k.value, KIND_LABELS[k]) for k in OrgKind])
     is_active = BooleanField(_l("Active"), default=True)
 
 
-class RequestTypeForm(BaseForm):
+class RequestTypeForm(OnceForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
                        description=_l("Lowercase letters, digits and hyphens, e.g. "
                                       "building-permit"))
@@ -80,6 +80,6 @@ class RequestTypeForm(BaseForm):
     is_active = BooleanField(_l("Offered to firms"), default=True)
 
 
-class HolidayForm(BaseForm):
+class HolidayForm(OnceForm):
     day = DateField(_l("Day"), validators=[DataRequired()])
     name = StringField(_l("Why"), validators=[DataRequired(), Length(max=120)])

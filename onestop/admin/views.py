@@ -30,7 +30,7 @@ from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.orgs.models import Organization
-from onestop.web import perform
+from onestop.web import perform, refusal_status
 from onestop.workdays.models import ExtraHoliday
 from onestop.workdays.services import add_extra_holiday, remove_extra_holiday
 
@@ -48,10 +48,6 @@ def _get(model, object_id: int):
     if obj is None:
         raise NotFound("not found")
     return obj
-
-
-def _status() -> int:
-    return 422 if request.method == "POST" else 200
 
 
 def _user_choices(form: UserForm) -> None:
@@ -78,12 +74,13 @@ def new_user():
         result = perform(invite_user, current_user, email=form.email.data, name=form.name.data,
                          role=form.role.data, firm=db.session.get(Firm, form.firm.data or 0),
                          organization=db.session.get(Organization, form.organization.data or 0),
-                         locale=form.locale.data, now=utcnow(), form=form)
+                         locale=form.locale.data, now=utcnow(), form=form,
+                         landing=url_for("admin.users"))
         if result:
             user, token = result
             return render_template("admin/invited.html", user=user, link=url_for(
                 "accounts.accept_invitation", token=token, _external=True))
-    return render_template("admin/user_form.html", form=form, user=None), _status()
+    return render_template("admin/user_form.html", form=form, user=None), refusal_status()
 
 
 def _user_page(user: User, form: UserForm | None = None, *, reinvite: ReinviteForm | None = None,
@@ -110,10 +107,11 @@ def edit_user(user_id: int):
         if perform(services.update_user, current_user, user, name=form.name.data,
                    role=form.role.data, is_enabled=form.is_enabled.data,
                    organization=db.session.get(Organization, form.organization.data or 0),
-                   firm=db.session.get(Firm, form.firm.data or 0), now=utcnow(), form=form):
+                   firm=db.session.get(Firm, form.firm.data or 0), now=utcnow(), form=form,
+                   landing=url_for("admin.users")):
             flash(_("%(name)s's account is saved.", name=user.name), "success")
             return redirect(url_for("admin.users"), 303)
-    return _user_page(user, form), 422
+    return _user_page(user, form), refusal_status()
 
 
 @bp.post("/users/<int:user_id>/invitation")
@@ -125,7 +123,7 @@ def reinvite(user_id: int):
         if token:
             return render_template("admin/invited.html", user=user, link=url_for(
                 "accounts.accept_invitation", token=token, _external=True))
-    return _user_page(user, reinvite=form), 422
+    return _user_page(user, reinvite=form), refusal_status()
 
 
 @bp.post("/users/<int:user_id>/two-factor/reset")
@@ -138,7 +136,7 @@ def reset_two_factor(user_id: int):
             flash(_("Two-step sign-in of %(name)s is off. They sign in with their password and "
                     "can set it up again.", name=user.name), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id), 303)
-    return _user_page(user, reset=form), 422
+    return _user_page(user, reset=form), refusal_status()
 
 
 @bp.route("/security", methods=["GET", "POST"])
@@ -155,7 +153,7 @@ def security():
     with_two_factor = db.session.scalar(select(func.count(User.id)).where(
         User.totp_enabled_at.is_not(None))) or 0
     return render_template("admin/security.html", form=form, staff_without=staff_without,
-                           with_two_factor=with_two_factor), _status()
+                           with_two_factor=with_two_factor), refusal_status()
 
 
 @bp.get("/organizations")
@@ -173,10 +171,11 @@ def edit_organization(org_id: int | None):
     if form.validate_on_submit():
         if perform(services.save_organization, current_user, org, name=form.name.data,
                    name_en=form.name_en.data or "", kind=form.kind.data,
-                   is_active=form.is_active.data, now=utcnow(), form=form):
+                   is_active=form.is_active.data, now=utcnow(), form=form,
+                   landing=url_for("admin.organizations")):
             flash(_("%(name)s is saved.", name=form.name.data.strip()), "success")
             return redirect(url_for("admin.organizations"), 303)
-    return render_template("admin/organization_form.html", form=form, org=org), _status()
+    return render_template("admin/organization_form.html", form=form, org=org), refusal_status()
 
 
 @bp.get("/request-types")
@@ -210,12 +209,13 @@ def edit_request_type(type_id: int | None):
                    code=form.code.data, name=form.name.data, name_en=form.name_en.data or "",
                    category=form.category.data, period=form.period.data,
                    checklist=form.checklist.data or "", form_fields=form.form_fields.data or "",
-                   partners=chosen, is_active=form.is_active.data, now=utcnow(), form=form):
-            flash(_("%(name)s is saved. New requests follow it; filed ones keep what they were "
-                    "filed with.", name=form.name.data.strip()), "success")
+                   partners=chosen, is_active=form.is_active.data, now=utcnow(), form=form,
+                   landing=url_for("admin.request_types")):
+            flash(_("%(name)s is saved. New requests follow it; requests filed before keep "
+                    "their checklist.", name=form.name.data.strip()), "success")
             return redirect(url_for("admin.request_types"), 303)
     return render_template("admin/request_type_form.html", form=form,
-                           request_type=request_type), _status()
+                           request_type=request_type), refusal_status()
 
 
 @bp.route("/holidays", methods=["GET", "POST"])
@@ -223,11 +223,11 @@ def holidays():
     form = HolidayForm()
     if form.validate_on_submit():
         if perform(add_extra_holiday, current_user, form.day.data, form.name.data, now=utcnow(),
-                   form=form):
+                   form=form, landing=url_for("admin.holidays")):
             flash(_("Added. Deadlines counted from now on skip this day."), "success")
             return redirect(url_for("admin.holidays"), 303)
     rows = db.session.scalars(select(ExtraHoliday).order_by(ExtraHoliday.day.desc())).all()
-    return render_template("admin/holidays.html", form=form, holidays=rows), _status()
+    return render_template("admin/holidays.html", form=form, holidays=rows), refusal_status()
 
 
 @bp.post("/holidays/<int:holiday_id>/delete")

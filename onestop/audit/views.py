@@ -9,6 +9,7 @@ from onestop import policy
 from onestop.accounts.models import User
 from onestop.audit.models import AuditEntry
 from onestop.audit.services import audit_entries
+from onestop.db import parse_id
 from onestop.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit-log")
@@ -35,16 +36,17 @@ ACTION_LABELS = {
 def index():
     policy.require(current_user, "admin.manage")
     action = request.args.get("action", "")
-    actor = request.args.get("actor", "")
-    if (action and action not in ACTION_LABELS) or (actor and not actor.isdigit()):
+    actor_text = request.args.get("actor", "")
+    actor = parse_id(actor_text)
+    if (action and action not in ACTION_LABELS) or (actor_text and actor is None):
         abort(400)
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     pagination = db.paginate(
-        audit_entries(actor_id=int(actor) if actor else None, action=action or None)
+        audit_entries(actor_id=actor, action=action or None)
         .options(selectinload(AuditEntry.actor)),
         page=page, per_page=50, error_out=False)
     actors = db.session.scalars(select(User).where(User.id.in_(
         select(AuditEntry.actor_id).distinct())).order_by(User.name)).all()
     return render_template("admin/audit_log.html", pagination=pagination, actors=actors,
                            action_labels=ACTION_LABELS, action=action,
-                           actor=int(actor) if actor else None)
+                           actor=actor)

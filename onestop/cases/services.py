@@ -13,7 +13,7 @@ from onestop.catalog.fields import clean_value
 from onestop.catalog.models import RequestType
 from onestop.concurrency import check_version
 from onestop.deadlines import parse_period
-from onestop.errors import Invalid, NotAllowed
+from onestop.errors import Conflict, Invalid, NotAllowed
 from onestop.extensions import db
 from onestop.orgs.models import Organization
 from onestop.storage import store_upload
@@ -167,7 +167,12 @@ def add_comment(actor, case: Case, body: str, *, now: datetime,
         raise Invalid(_l("Write something first."), field="body")
     policy.require(actor, "case.comment", case)
     if audience not in policy.note_audiences(actor, case):
-        raise NotAllowed(_l("You cannot write to this audience on this request."))
+        if policy.can(actor, "case.file"):  # a firm's role never writes internal notes
+            raise NotAllowed(_l("You cannot write to this audience on this request."))
+        # A partner's task may have ended while it typed: a 409 shows the page again with
+        # the text kept.
+        raise Conflict(_l("You cannot write to this audience on this request now. Choose "
+                          "another audience."), field="audience")
     if case.status in FINISHED_CASE:
         raise Invalid(_l("This request is finished; comments are closed."))
     comment = Comment(case=case, author=actor, body=body, audience=audience, created_at=now)
@@ -245,7 +250,6 @@ def withdraw_case(actor, case: Case, reason: str, *, now: datetime, version) -> 
     for task in case.tasks:
         if task.status in ACTIVE_TASK:
             workflow.apply_task(actor, task, "cancel", now=now, cascade=True)
-            task.finished_at = now
 
 
 def resolve_if_all_done(actor, case: Case, *, now: datetime) -> None:

@@ -35,16 +35,16 @@ from onestop.cases.models import Attachment, Case, Comment, Event
 from onestop.catalog.fields import display_value, field_label
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.catalog.models import Category, RequestType
-from onestop.db import MAX_ID, utcnow
+from onestop.db import parse_id, utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.orgs.models import Organization
-from onestop.storage import upload_dir
+from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
 from onestop.tasks.models import AgencyTask
-from onestop.web import answer_form, changes_since, load, perform
+from onestop.web import answer_form, changes_since, load, perform, refused_form_again
 from onestop.workflow import ACTIVE_TASK, OPEN_CASE, STATUS_LABELS, CaseStatus
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -109,9 +109,10 @@ def case_query(form: CaseFilterForm, now):
 
 
 def _int(value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+    number = parse_id(value)
+    if number is None:
         abort(400)
-    return int(value)
+    return number
 
 
 @bp.get("/")
@@ -151,15 +152,18 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         .options(selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
         .order_by(AgencyTask.id)).all()
     seen = str(events[-1].id) if events else "0"
+    # Every form but the refused one starts afresh (not from what was posted).
+    fresh = {"formdata": None, "version": case.version, "seen": seen}
     forms = {
-        "version": VersionedForm(version=case.version, seen=seen),
-        "reason": {a: ReasonForm(version=case.version, seen=seen)
-                   for a in ("reject", "withdraw", "reopen")},
-        "checklist": ChecklistForm(version=case.version, seen=seen, checklist=[
+        "version": VersionedForm(**fresh),
+        "reason": {a: ReasonForm(**fresh) for a in ("reject", "withdraw", "reopen")},
+        "checklist": ChecklistForm(**fresh, checklist=[
             i for i, item in enumerate(case.checklist) if item["done"]]),
         "route": _route_form(case, tasks, seen),
-        "comment": comment_form(case),
+        "comment": comment_form(case, formdata=None),
     }
+    changes = changes_since(events, form, status)
+    form = refused_form_again(form, status, version=case.version, seen=seen)
     if refused in forms["reason"]:
         forms["reason"][refused] = form
     elif refused in forms:
@@ -169,7 +173,7 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
     return render_template(
         "cases/show.html", case=case, events=events, tasks=tasks, forms=forms,
         refused=refused, kept=files.kept if files else [],
-        changes=changes_since(events, form, status),
+        changes=changes,
         comments=db.session.scalars(
             select(Comment).where(Comment.case_id == case.id,
                                   policy.visible_comments(current_user))
@@ -196,7 +200,7 @@ def _form_fields(case: Case) -> list[tuple[str, str]]:
 def _route_form(case: Case, tasks, seen: str) -> RouteForm:
     partners = db.session.scalars(select(Organization).where(
         Organization.kind != "city_desk", Organization.is_active).order_by(Organization.name))
-    form = RouteForm(version=case.version, seen=seen)
+    form = RouteForm(formdata=None, version=case.version, seen=seen)
     busy = {t.organization_id for t in tasks if t.status in ACTIVE_TASK}
     form.organizations.choices = [(o.id, o.display_name(str(get_locale())))
                                   for o in partners if o.id not in busy]
@@ -205,11 +209,11 @@ def _route_form(case: Case, tasks, seen: str) -> RouteForm:
     return form
 
 
-def comment_form(case: Case) -> CommentForm:
-    """The comment form (as posted, on a post) with the audiences this user may choose,
-    the default first."""
+def comment_form(case: Case, **formdata) -> CommentForm:
+    """The comment form (as posted, unless formdata=None) with the audiences this user may
+    choose, the default first."""
     audiences = policy.note_audiences(current_user, case)
-    form = CommentForm(audience=audiences[0] if audiences else None)
+    form = CommentForm(audience=audiences[0] if audiences else None, **formdata)
     form.audience.choices = [(a, AUDIENCE_LABELS[a]) for a in audiences]
     return form
 
@@ -331,8 +335,9 @@ def download(case_id: int, attachment_id: int):
 
 
 def content_disposition(attachment: Attachment) -> str:
-    """RFC 6266: the name as uploaded in filename*, a plain fallback for old clients."""
-    name = attachment.filename
+    """RFC 6266: the name as uploaded in filename*, a plain fallback for old clients. (The
+    name is cleaned again: rows stored before names were cleaned may hold anything.)"""
+    name = clean_filename(attachment.filename)
     extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
     if name.isascii() and not any(c in name for c in '"\\'):
         return f'attachment; filename="{name}"'

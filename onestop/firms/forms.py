@@ -3,10 +3,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from onestop.forms import BaseForm, record_id
+from onestop.forms import OnceForm, record_id
 
 
-class FirmForm(BaseForm):
+class FirmForm(OnceForm):
     name = StringField(_l("Firm name"), validators=[DataRequired(), Length(max=160)])
     brn = StringField(_l("Business registration number"),
                       validators=[DataRequired(), Length(max=20)],
@@ -18,7 +18,7 @@ class FirmForm(BaseForm):
     account_officer = SelectField(_l("Account officer"), coerce=record_id)
 
 
-class InviteMemberForm(BaseForm):
+class InviteMemberForm(OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])

@@ -1,5 +1,5 @@
 """Firms: the desk's list, onboarding, a firm's page and member invitations."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from onestop.extensions import db
 from onestop.firms.forms import FirmForm, InviteMemberForm
 from onestop.firms.models import Firm
 from onestop.firms.services import onboard_firm
-from onestop.web import load, perform
+from onestop.web import load, perform, refusal_status
 from onestop.workflow import OPEN_CASE
 
 bp = Blueprint("firms", __name__, url_prefix="/firms")
@@ -51,12 +51,13 @@ def new():
                        industry=form.industry.data, site=form.site.data,
                        phase=form.phase.data,
                        account_officer=db.session.get(User, form.account_officer.data or 0),
-                       now=utcnow(), form=form)
+                       now=utcnow(), form=form,
+                       landing=lambda firm: url_for("firms.show", firm_id=firm.id))
         if firm:
             flash(_("%(name)s is onboarded. Invite its members next.", name=firm.name),
                   "success")
             return redirect(url_for("firms.show", firm_id=firm.id), 303)
-    return render_template("firms/new.html", form=form), 422 if request.method == "POST" else 200
+    return render_template("firms/new.html", form=form), refusal_status()
 
 
 @bp.route("/<int:firm_id>", methods=["GET"])
@@ -66,7 +67,7 @@ def show(firm_id: int):
     members = db.session.scalars(select(User).where(User.firm_id == firm.id)
                                  .order_by(User.name)).all()
     return render_template("firms/show.html", firm=firm, members=members,
-                           invite_form=InviteMemberForm(), invitation_link=None)
+                           invite_form=InviteMemberForm(formdata=None), invitation_link=None)
 
 
 @bp.post("/<int:firm_id>/invite")
@@ -78,7 +79,8 @@ def invite(firm_id: int):
     link = None
     if form.validate_on_submit():
         result = perform(invite_user, current_user, email=form.email.data, name=form.name.data,
-                         role=Role.FIRM, firm=firm, locale=form.locale.data, form=form)
+                         role=Role.FIRM, firm=firm, locale=form.locale.data, form=form,
+                         landing=url_for("firms.show", firm_id=firm.id))
         if result:
             user, token = result
             link = url_for("accounts.accept_invitation", token=token, _external=True)
@@ -87,6 +89,6 @@ def invite(firm_id: int):
             form = InviteMemberForm(formdata=None)
     members = db.session.scalars(select(User).where(User.firm_id == firm.id)
                                  .order_by(User.name)).all()
-    status = 200 if link else 422
+    status = 200 if link else refusal_status()
     return render_template("firms/show.html", firm=firm, members=members, invite_form=form,
                            invitation_link=link), status

@@ -4,7 +4,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from onestop.cases.forms import MultiCheckboxField
-from onestop.forms import BaseForm
+from onestop.forms import BaseForm, OnceForm
 from onestop.notifications.models import RuleKind, Status
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
 
@@ -13,7 +13,7 @@ STATUS_LABELS = {Status.QUEUED: _l("queued"), Status.SENT: _l("sent"),
                  Status.UNKNOWN: _l("outcome unknown")}
 
 
-class EmailPreferencesForm(BaseForm):
+class EmailPreferencesForm(OnceForm):
     emailed_kinds = MultiCheckboxField(
         _l("Send me these by email"), choices=[(k.value, KIND_LABELS[k]) for k in RuleKind],
         validate_choice=True)
@@ -31,7 +31,7 @@ class LedgerFilterForm(BaseForm):
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
 
 
-class ReminderRuleForm(BaseForm):
+class ReminderRuleForm(OnceForm):
     kind = SelectField(_l("Kind"), choices=[(k.value, KIND_LABELS[k]) for k in RuleKind])
     offset_days = IntegerField(_l("Business days"), validators=[NumberRange(0, 60)],
                                description=_l("Due soon: days before the due date (0 = the day). "

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from onestop import policy
 from onestop.accounts.models import User
-from onestop.errors import Invalid, NotFound
+from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.notifications.delivery import requeue
 from onestop.notifications.models import AlertKind, Notification, RuleKind, Status, WorkerCanary
@@ -37,8 +37,7 @@ def write_alert(user: User, kind: str, key: str, params: dict, *, now: datetime)
 
 
 def mark_read(actor, row: Notification, *, now: datetime) -> None:
-    if row.user_id != actor.id:
-        raise NotFound("not found")
+    policy.require(actor, "notification.read", row)
     row.read_at = row.read_at or now
 
 

@@ -25,7 +25,7 @@ from onestop.notifications.models import Notification, ReminderRule, RuleKind
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
 from onestop.notifications.services import ALERT_LABELS
 from onestop.queue import enqueue_deliveries
-from onestop.web import back, perform
+from onestop.web import back, load, perform, refusal_status
 
 bp = Blueprint("notifications", __name__)
 
@@ -47,9 +47,7 @@ def index():
 @bp.post("/notifications/<int:notification_id>/open")
 @login_required
 def open_item(notification_id: int):
-    row = db.session.get(Notification, notification_id)
-    if row is None:
-        abort(404)
+    row = load(Notification, notification_id)
     perform(services.mark_read, current_user, row, now=utcnow())
     if row.task_id and policy.can(current_user, "task.open", row.task):
         return redirect(url_for("tasks.show", task_id=row.task_id), 303)
@@ -74,7 +72,8 @@ def preferences():
     form = EmailPreferencesForm()
     if form.validate_on_submit():
         muted = [k for k in RuleKind if k not in set(form.emailed_kinds.data or [])]
-        if perform(services.set_muted_kinds, current_user._get_current_object(), muted):
+        if perform(services.set_muted_kinds, current_user._get_current_object(), muted,
+                   form=form, landing=url_for("accounts.account")):
             flash(_("Email settings saved."), "success")
     else:
         flash(_("Unknown kind of notification."), "error")
@@ -166,8 +165,9 @@ def edit_rule(rule_id: int | None):
     if form.validate_on_submit():
         if perform(reminders.save_rule, current_user, rule, kind=form.kind.data,
                    offset_days=form.offset_days.data, audience=form.audience.data,
-                   is_active=form.is_active.data, now=utcnow(), form=form):
+                   is_active=form.is_active.data, now=utcnow(), form=form,
+                   landing=url_for("notifications.rules")):
             flash(_("Saved. The next sweep uses it."), "success")
             return redirect(url_for("notifications.rules"), 303)
-    return render_template("notifications/rule_form.html", form=form, rule=rule), (
-        422 if request.method == "POST" else 200)
+    return render_template("notifications/rule_form.html", form=form, rule=rule), \
+        refusal_status()

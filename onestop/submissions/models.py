@@ -13,8 +13,9 @@ class Submission(db.Model):
 
     __tablename__ = "submissions"
 
+    # A token is one user's: another's cannot land anyone on someone else's result.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # Where the first submit landed; a repeat is sent there too.
     landing: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -15,6 +15,9 @@ from onestop.storage import (
 from onestop.submissions.models import PendingUpload, Submission
 
 KEEP_UPLOADS_FOR = timedelta(days=1)
+# What one user may have kept at a time; beyond it the oldest kept files go first.
+KEPT_FILES_PER_USER = 10
+KEPT_BYTES_PER_USER = 60 * 1024 * 1024
 KEEP_TOKENS_FOR = timedelta(days=30)
 
 
@@ -50,7 +53,21 @@ def keep_uploads(user, files: list[tuple[str, bytes]], *, now: datetime) -> list
                                   created_at=now))
     db.session.add_all(kept)
     db.session.flush()
-    return kept
+    _within_the_users_share(user)
+    return [upload for upload in kept if upload in db.session]
+
+
+def _within_the_users_share(user) -> None:
+    """Drop this user's oldest kept files beyond their share, so refused posts cannot fill
+    the disk."""
+    files = total = 0
+    for upload in db.session.scalars(select(PendingUpload).where(
+            PendingUpload.user_id == user.id).order_by(PendingUpload.id.desc())):
+        files, total = files + 1, total + upload.size
+        if files > KEPT_FILES_PER_USER or total > KEPT_BYTES_PER_USER:
+            discard_after_commit(db.session, upload.storage_key)
+            db.session.delete(upload)
+    db.session.flush()
 
 
 def kept_uploads(user, ids: list[int], *, now: datetime) -> list[PendingUpload]:

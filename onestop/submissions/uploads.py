@@ -23,6 +23,7 @@ class FormFiles:
         """After a refused submit: keep the new acceptable files too, and list every kept
         file on the form again, ticked, so the next submit sends them. Commits."""
         self.kept = [*self.kept, *keep_uploads(self.user, self.new, now=self.now)]
+        self.kept = [upload for upload in self.kept if upload in db.session]
         db.session.commit()
         self.form.kept.choices = [(u.id, u.filename) for u in self.kept]
         self.form.kept.data = [u.id for u in self.kept]

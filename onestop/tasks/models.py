@@ -26,8 +26,8 @@ class AgencyTask(db.Model):
     paused_at: Mapped[datetime | None]
     # Working time spent waiting on the firm, kept apart from the agency's own time.
     waited_seconds: Mapped[int] = mapped_column(default=0)
-    # Set exactly when the task leaves the active states (done, declined, cancelled): the
-    # policy reads "was this organization on the case at that moment" from routed/finished.
+    # Set by the workflow exactly when the task leaves the active states (done, declined,
+    # cancelled): the policy reads "was this organization on the case then" from it.
     finished_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 

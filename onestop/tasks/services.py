@@ -48,7 +48,6 @@ def complete_task(actor, task: AgencyTask, note: str, *, now: datetime, version)
         raise Invalid(_l("Write a resolution note for the firm."), field="note")
     workflow.apply_task(actor, task, "complete", now=now, detail=note.strip())
     task.resolution_note = note.strip()
-    task.finished_at = now
     # Touching the case bumps its version, so two last tasks completed at once conflict
     # instead of both missing the resolution.
     task.case.updated_at = now
@@ -64,7 +63,6 @@ def decline_task(actor, task: AgencyTask, reason: str, *, now: datetime, version
     workflow.apply_task(actor, task, "decline", now=now, detail=reason.strip(), is_internal=True)
     task.case.updated_at = now  # bumps the case version: concurrent moves conflict
     task.decline_reason = reason.strip()
-    task.finished_at = now
 
 
 def _require_active(task: AgencyTask) -> None:

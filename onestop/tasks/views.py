@@ -23,7 +23,7 @@ from onestop.tasks.forms import (
     TaskFilterForm,
 )
 from onestop.tasks.models import AgencyTask
-from onestop.web import answer_form, changes_since, load
+from onestop.web import answer_form, changes_since, load, refused_form_again
 from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, STATUS_LABELS, TaskStatus
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -80,24 +80,28 @@ def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = No
         .order_by(Event.id)).all()
     seen = str(events[-1].id) if events else "0"
     due_local = task.due_at.astimezone(SEOUL).replace(tzinfo=None)
+    # Every form but the refused one starts afresh (not from what was posted).
+    fresh = {"formdata": None, "version": task.version, "seen": seen}
     forms = {
-        "accept": VersionedForm(version=task.version, seen=seen),
-        "request_info": QuestionForm(version=task.version, seen=seen),
-        "complete": NoteForm(version=task.version, seen=seen),
-        "decline": DeclineForm(version=task.version, seen=seen),
-        "assign": AssignForm(version=task.version, seen=seen, assignee=task.assignee_id or 0),
-        "due": DueForm(version=task.version, seen=seen, due_at=due_local),
+        "accept": VersionedForm(**fresh),
+        "request_info": QuestionForm(**fresh),
+        "complete": NoteForm(**fresh),
+        "decline": DeclineForm(**fresh),
+        "assign": AssignForm(**fresh, assignee=task.assignee_id or 0),
+        "due": DueForm(**fresh, due_at=due_local),
     }
+    changes = changes_since(events, form, status)
     if refused:
-        forms[refused] = form
+        forms[refused] = refused_form_again(form, status, version=task.version, seen=seen)
     forms["assign"].assignee.choices = [(0, _("— nobody —"))] + [
         (u.id, u.name) for u in _members(task)]
     info_requests = db.session.scalars(
-        select(Comment).where(Comment.case_id == task.case_id, Comment.is_info_request)
+        select(Comment).where(Comment.case_id == task.case_id, Comment.is_info_request,
+                              policy.visible_comments(current_user))
         .options(selectinload(Comment.author)).order_by(Comment.id)).all()
     return render_template("tasks/show.html", task=task, case=task.case, forms=forms,
                            info_requests=info_requests, refused=refused,
-                           changes=changes_since(events, form, status)), status
+                           changes=changes), status
 
 
 # action -> (service, form, the form's text field passed to the service, what is said when done)

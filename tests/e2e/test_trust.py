@@ -92,3 +92,19 @@ def test_a_double_click_and_back_and_resubmit_file_one_request(people):
     assert page.url == first_case, "the resubmit lands on the first request"
     firm.shot("trust-resubmitted")
     assert my_titles(firm).count("두 번 누른 신청") == 1
+
+
+def test_the_same_comment_sent_twice_on_purpose_is_added_twice(people):
+    """Only going back to a sent form reuses its token: sending the same words again from a
+    fresh page is a new comment."""
+    firm = people("firm")
+    firm.login("ceo@composite.example")
+    page = recruitment_form(firm)
+    fill(page, "같은 의견 두 번")
+    page.get_by_role("button", name="신청하기").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    for _ in range(2):
+        page.get_by_label("의견").fill("확인 부탁드립니다.")
+        page.get_by_role("button", name="의견 등록").click()
+        expect(page.locator(".flash.success")).to_be_visible()
+    expect(page.locator("article.comment")).to_have_count(2)

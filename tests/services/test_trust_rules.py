@@ -74,10 +74,18 @@ def test_the_audiences_a_partner_may_choose(world, now):
     tasks.complete_task(world.permits_staff, permit_task, "done", now=now, version=None)
     assert policy.note_audiences(world.permits_staff, case) == ["public"], \
         "a finished partner no longer writes internal notes"
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Conflict):
         cases.add_comment(world.permits_staff, case, "psst", audience="partners", now=now)
     with pytest.raises(NotAllowed):
         cases.add_comment(world.firm_a_user, case, "psst", audience="desk", now=now)
+
+
+def test_a_partners_desk_only_note_stays_with_its_author(people, now):
+    w = people
+    case, _ = routed_case(w, now)
+    cases.add_comment(w.permits_staff, case, "for the desk", audience="desk", now=now)
+    db.session.commit()
+    assert readers(case, "for the desk") == {"desk@test", "staff@permits"}
 
 
 def test_another_organizations_task_internals_stay_with_it(world, now):
@@ -98,12 +106,13 @@ def test_another_organizations_task_internals_stay_with_it(world, now):
 
 
 @pytest.mark.parametrize("typed", ["１２３-４５-６７８９１", "123 45 67891", "123.45.67891",
-                                   "123‐45‐67891", " 1234567891 "])
+                                   "123‐45‐67891", " 1234567891 ", "١٢٣٤٥٦٧٨٩١"])
 def test_registration_numbers_are_normalized(typed):
     assert normalize_brn(typed) == "1234567891"
 
 
-@pytest.mark.parametrize("typed", ["123-45-6789l", "12345678911", "١٢٣٤٥٦٧٨٩٠", "123_45_67891"])
+@pytest.mark.parametrize("typed", ["123-45-6789l", "12345678911", "123456789", "123_45_67891",
+                                   "1234567891\u200b"])
 def test_registration_numbers_refuse_what_is_not_ten_good_digits(typed):
     with pytest.raises(Invalid):
         normalize_brn(typed)

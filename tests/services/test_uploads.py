@@ -37,6 +37,8 @@ def test_whole_documents_pass(ctx, name, data):
     ("empty-package.docx", package({"[Content_Types].xml": b"<Types/>"})),
     ("sheet-as-doc.docx", XLSX),
     ("not-hwpx.hwpx", package({"mimetype": b"application/zip", "Contents/content.hpf": b""})),
+    ("bomb.hwpx", package({"mimetype": b"application/hwp+zip" + b"\0" * (120 * 1024 * 1024),
+                           "Contents/content.hpf": b""})),
     ("cut.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n"),
     ("script.pdf", b"<script>alert(1)</script>%%EOF"),
 ])
@@ -76,3 +78,20 @@ def test_a_korean_name_downloads_with_its_name_and_no_copy_is_kept(browser, worl
     assert response.get_data() == PDF
     response = firm.get(f"/cases/{plain.case_id}/attachments/{plain.id}")
     assert response.headers["Content-Disposition"] == 'attachment; filename="plan.pdf"'
+
+
+def test_checking_a_package_never_holds_much_of_it_in_memory(ctx):
+    """A small upload that inflates to gigabytes must be refused without inflating it whole."""
+    import tracemalloc
+
+    bomb = package({"mimetype": b"application/hwp+zip" + b"\0" * (200 * 1024 * 1024),
+                    "Contents/content.hpf": b""})
+    assert len(bomb) < 1024 * 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(Invalid):
+            check_upload("bomb.hwpx", bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, f"{peak / 1024 / 1024:.0f} MB held while checking"

@@ -1,21 +1,27 @@
 """No 500, ever, for bad input: every route of the URL map, as every kind of user, with
 hostile values in every path parameter, query parameter and form field."""
 import contextvars
+import time
 
 import pytest
 from flask_wtf import FlaskForm
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from onestop.extensions import db
+from tests.web.test_authorization_matrix import ROUTES as MATRIX
 from tests.web.test_authorization_matrix import Scenario
 
-ROLES = ["anon", "firm_a", "admin", "union_lead", "univ"]
+# One of each kind: signed out, a firm, the desk (admin sees every page), a partner.
+ROLES = ["anon", "firm_a", "admin", "union_lead"]
 HUGE = "99999999999999999999"
-EVIL = ["a\x00b", "\x01\x1b[31m", HUGE, "-1", "%00", "' OR 1=1 --<script>", "\u202eexe.pdf",
-        "２０２６-１２-０１T09:00", "9999-12-31T23:59", "1e309", "😀" * 300, ""]
+EVIL = ["a\x00b", "\x01\x1b[31m", HUGE, "-1", "²", "%00", "' OR 1=1 --<script>",
+        "\u202eexe.pdf", "２０２６-１２-０１T09:00", "9999-12-31T23:59", "1e309", "😀" * 300,
+        "x" * 5000, ""]
+# The values most likely to break a parser, sent in each parameter alone.
+POTENT = [HUGE, "²", "a\x00b", "x" * 5000]
 # Every query parameter a page reads.
 QUERY = ["q", "status", "category", "request_type", "organization", "firm", "overdue", "sort",
-         "page", "mine", "kind", "start", "period", "next"]
+         "page", "mine", "kind", "start", "period", "next", "actor", "action"]
 
 
 def form_field_names() -> set[str]:
@@ -68,6 +74,14 @@ def build(rule, values: dict) -> str:
     return path
 
 
+def fresh_session_id(scenario, role) -> str | None:
+    if role == "anon":
+        return None
+    user = scenario.user(role)
+    db.session.refresh(user)
+    return user.get_id()
+
+
 def csrf_token(app) -> str:
     from flask_wtf.csrf import generate_csrf
 
@@ -83,14 +97,40 @@ def send(app, user_id, token, method, url, query=None, form=None):
         session["csrf_token"] = "walk"
         if user_id:
             session["_user_id"] = user_id
+            session["signed_in_at"] = session["seen_at"] = session["auth_at"] = time.time()
     data = {**(form or {}), "csrf_token": token} if method == "POST" else None
     call = client.get if method == "GET" else client.post
     return contextvars.Context().run(call, url, query_string=query, data=data)
 
 
 def routes(app):
-    return [(rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+    """Every route but the static files and signing out (which ends the walker's session;
+    it takes no input)."""
+    return [(rule, method) for rule in app.url_map.iter_rules()
+            if rule.endpoint not in ("static", "accounts.logout")
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+
+
+def hostile_requests(rule, method, scenario, *, signed_in: bool):
+    """(query, form) pairs: every parameter hostile at once, and — since one refused value
+    can stop a handler before it reads the next — each parameter hostile alone, the others
+    valid (the authorization matrix's form data for the route, where it has some)."""
+    fields = form_field_names()
+    for evil in EVIL:
+        yield {name: evil for name in QUERY}, {name: evil for name in fields} \
+            if method == "POST" else None
+    if not signed_in:  # every page but the public ones only leads to the sign-in
+        return
+    if method == "GET":
+        for name in QUERY:
+            for evil in POTENT:
+                yield {name: evil}, None
+        return
+    base = next((data(scenario, "A") for endpoint, m, _values, data, *_ in MATRIX
+                 if endpoint == rule.endpoint and m == method and data), {})
+    for name in {*base, "once", "seen", "version", "kept", "audience"}:
+        for evil in POTENT:
+            yield None, {**base, name: evil}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -98,24 +138,24 @@ def test_no_route_answers_hostile_input_with_a_server_error(ctx, role):
     app = ctx
     scenario = Scenario.build()
     real = real_values(scenario)
-    user_id = scenario.user(role).get_id() if role != "anon" else None
     token = csrf_token(app)
-    fields = form_field_names()
-    failures = []
+    failures, signed_out = [], 0
     for rule, method in routes(app):
         for values in path_values(rule, real):
             url = build(rule, values)
-            answers = [send(app, user_id, token, method, url)]
-            for evil in EVIL:
-                answers.append(send(app, user_id, token, method, url,
-                                    query={name: evil for name in QUERY}))
-                if method == "POST":
-                    answers.append(send(app, user_id, token, method, url,
-                                        form={name: evil for name in fields}))
+            answers = [send(app, fresh_session_id(scenario, role), token, method, url)]
+            for query, form in hostile_requests(rule, method, scenario,
+                                                signed_in=role != "anon"):
+                # Read afresh: a request may have ended the sessions (a changed password).
+                answers.append(send(app, fresh_session_id(scenario, role), token, method, url,
+                                    query=query, form=form))
+                db.session.rollback()
             failures += [f"{method} {url} as {role}: {a.status_code}" for a in answers
                          if a.status_code >= 500]
-            db.session.rollback()
+            signed_out += sum(1 for a in answers if a.status_code in (302, 303)
+                              and "/login" in a.headers.get("Location", ""))
     assert not failures, "\n".join(sorted(set(failures))[:40])
+    assert role == "anon" or signed_out == 0, "the walk must run signed in, not on the sign-in page"
 
 
 def test_control_characters_and_huge_ids_get_the_usual_pages(browser, world):

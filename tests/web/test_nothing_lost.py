@@ -3,6 +3,7 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from onestop.admin import services as admin
@@ -135,20 +136,26 @@ def test_a_request_over_the_size_limit_says_so_and_leads_back_to_the_form(browse
     assert count(Case) == 0
 
 
-def test_a_post_after_the_session_ended_leads_to_sign_in_and_back(app, browser, world):
+@pytest.mark.parametrize("ended", ["idle", "gone"])
+def test_a_post_after_the_session_ended_leads_to_sign_in_and_back(app, browser, world, ended):
     firm = browser("ceo@beta.test")
     firm.get(f"/cases/new/{world.hiring_type.id}")
     with firm.client.session_transaction() as session:
-        session.pop("_user_id")  # the idle timeout ended it; the CSRF token is still there
+        if ended == "idle":  # the idle timeout: the session is there, its clock too old
+            session["seen_at"] -= 3 * 3600
+        else:  # the session no longer names a user; its CSRF token is still there
+            session.pop("_user_id")
     response = firm.post(f"/cases/new/{world.hiring_type.id}", {
-        "title": "Typed for an hour", "description": "d", "priority": "normal"},
+        "title": "Typed for an hour", "description": "d", "priority": "normal",
+        "files": [(io.BytesIO(PDF), "plan.pdf")]},
         headers={"Referer": f"http://onestop.test/cases/new/{world.hiring_type.id}"})
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location == f"/login?next=/cases/new/{world.hiring_type.id}"
     page = firm.get(location).get_data(as_text=True)
-    assert "flash info" in page
-    firm.post(location, {"email": "ceo@beta.test", "password": "test-pass-2026"})
+    assert "flash info" in page and "plan.pdf" in page, "the files to choose again are named"
+    assert firm.post(location, {"email": "ceo@beta.test", "password": "test-pass-2026"}) \
+        .headers["Location"] == f"/cases/new/{world.hiring_type.id}", "back to the form"
     assert count(Case) == 0
 
 
@@ -187,6 +194,20 @@ def test_a_stale_save_is_409_with_the_typed_text_and_what_changed(browser, world
     assert 'value="a reason typed with care"' in page, "the typed text is kept"
     assert task_for(case, world.union).due_override_reason == "site visit"
 
+    # From the 409 page every form is based on the current state, each with its own token,
+    # so sending the kept text again is judged afresh.
+    current = str(task_for(case, world.union).version)
+    assert version_of(page, "due") == version_of(page, "assign") == current
+    tokens = re.findall(r'name="once" type="hidden" value="([^"]+)"', page)
+    assert len(tokens) == len(set(tokens)), "no two forms share a token"
+    due_form = re.search(r'<form[^>]+action="[^"]*/due"(.*?)</form>', page, re.S).group(1)
+    again = second.post(f"/tasks/{task.id}/due", {
+        "version": current, "due_at": in_40, "due_reason": "a reason typed with care",
+        "once": re.search(r'name="once" type="hidden" value="([^"]+)"', due_form).group(1),
+        "seen": re.search(r'name="seen" type="hidden" value="(\d+)"', due_form).group(1)})
+    assert again.status_code == 303
+    assert task_for(case, world.union).due_override_reason == "a reason typed with care"
+
 
 def test_a_refused_action_is_409_not_a_silent_redirect(browser, world):
     case, desk = routed_to_union(browser, world, "Hire 9")
@@ -200,7 +221,9 @@ def test_a_refused_action_is_409_not_a_silent_redirect(browser, world):
     response = firm.post(f"/cases/{case.id}/withdraw", {
         "version": version_of(page, "withdraw"), "reason": "we hire ourselves"})
     assert response.status_code == 409
-    assert "we hire ourselves" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    unsent = re.search(r'<div class="callout" id="unsent">(.*?)</div>', page, re.S)
+    assert unsent and "we hire ourselves" in unsent.group(1), "kept to copy, not silently lost"
 
 
 def test_changing_a_checklist_never_rewrites_past_cases(browser, world):
@@ -276,3 +299,14 @@ def test_attachments_of_a_refused_comment_are_kept(browser, world):
         "body": "Here it is", "kept": [str(kept.id)]}).status_code == 303
     assert [a.filename for a in db.session.scalars(select(Attachment).where(
         Attachment.case_id == case.id))] == ["answer.pdf"]
+
+
+def test_one_users_kept_files_stay_within_their_share(ctx, world):
+    big = b"%PDF-1.4\n" + b"0" * (9 * MB) + b"\n%%EOF\n"
+    for n in range(8):
+        submissions.keep_uploads(world.firm_a_user, [(f"scan-{n}.pdf", big)], now=utcnow())
+        db.session.commit()
+    kept = db.session.scalars(select(PendingUpload).order_by(PendingUpload.id)).all()
+    assert [k.filename for k in kept] == [f"scan-{n}.pdf" for n in range(2, 8)], \
+        "six 9 MB files fit in 60 MB; the oldest went"
+    assert len(list(upload_dir().iterdir())) == 6, "their files went with them"

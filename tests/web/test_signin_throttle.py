@@ -20,6 +20,11 @@ from tests.factories import PASSWORD
 DESK = "desk@test.example"
 
 
+
+def is_blocked(key: str, now) -> bool:
+    row = throttle.state(key)
+    return bool(row and row.blocked_until and row.blocked_until > now)
+
 def events(output: str, name: str) -> list[dict]:
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     return [e for e in lines if e.get("event") == name]
@@ -78,7 +83,7 @@ def test_a_known_device_counts_against_itself_not_the_account(app, world):
     owner.get("/login")
     assert fail(owner, n=5) == [401] * 5
     assert owner.post("/login", {"email": DESK, "password": PASSWORD}).status_code == 429
-    assert not throttle.is_blocked(f"account:{DESK}", utcnow()), "the account is not slowed"
+    assert not is_blocked(f"account:{DESK}", utcnow()), "the account is not slowed"
     assert Browser(app).post("/login", {"email": DESK, "password": PASSWORD}).status_code == 303
 
 
@@ -91,7 +96,7 @@ def test_a_device_cookie_of_another_user_or_tampered_is_ignored(app, world):
         b = Browser(app)
         b.client.set_cookie(name, value, domain="onestop.test")
         fail(b, n=5)
-    assert throttle.is_blocked(f"account:{DESK}", utcnow()), "counted against the account"
+    assert is_blocked(f"account:{DESK}", utcnow()), "counted against the account"
 
 
 def test_waits_grow_to_a_cap_and_quiet_accounts_start_again(ctx):
@@ -128,7 +133,7 @@ def test_success_resets_the_account_and_the_address_counts_only_failures(browser
 def test_an_office_behind_one_address_signs_in_all_day(app, browser, world):
     for _ in range(app.config["THROTTLE_FREE"]["address"] + 5):
         browser().login("ceo@alpha.test")
-    assert not throttle.is_blocked("address:127.0.0.1", utcnow())
+    assert not is_blocked("address:127.0.0.1", utcnow())
 
 
 def test_repeated_failures_alert_the_owner_once_per_run(app, world):
@@ -181,3 +186,22 @@ def test_disabled_users_fail_like_a_wrong_password(app, world):
     db.session.get(User, world.desk.id).is_enabled = False
     db.session.commit()
     assert Browser(app).post("/login", {"email": DESK, "password": PASSWORD}).status_code == 401
+
+
+def test_a_stranger_guessing_at_the_sign_in_does_not_block_re_authentication(app, world):
+    """Re-authentication counts under the signed-in user's own key."""
+    from onestop.accounts import services
+
+    fail(Browser(app), n=8)  # the desk's sign-in is throttled now
+    assert is_blocked(f"account:{DESK}", utcnow())
+    desk = db.session.get(User, world.desk.id)
+    services.reauthenticate(desk, PASSWORD, "", now=utcnow())
+
+
+def test_a_borrowed_session_cannot_guess_the_current_password_without_limit(browser, world):
+    here = browser(DESK)
+    answers = [here.post("/account", {"current_password": f"guess-{n}",
+                                      "password": "a-new-long-password-7c1",
+                                      "confirm": "a-new-long-password-7c1"}).status_code
+               for n in range(7)]
+    assert answers == [422] * 5 + [429] * 2, answers
