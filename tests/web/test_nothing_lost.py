@@ -26,6 +26,16 @@ def scan(megabytes: float) -> bytes:
     return b"%PDF-1.4\n" + b"0" * int(megabytes * MB) + b"\n%%EOF\n"
 
 
+def edit_permit_type(world, *, checklist: str,
+                     form_fields: str = "floor_area | 연면적 | Floor area | required") -> None:
+    """An admin edits the building-permit type's checklist or fields."""
+    admin.save_request_type(world.admin, world.permit_type, code="building-permit",
+                            name="건축 허가", name_en="Building permit", category="permit",
+                            period="10d", checklist=checklist, form_fields=form_fields,
+                            partners=[world.permits], is_active=True)
+    db.session.commit()
+
+
 def count(model, *where) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
@@ -233,12 +243,8 @@ def test_changing_a_checklist_never_rewrites_past_cases(browser, world):
         "checklist": ["1"]})
     case = latest_case()
     assert [(i["en"], i["done"]) for i in case.checklist] == [("Drawings", False), ("Form", True)]
-    admin.save_request_type(world.admin, world.permit_type, code="building-permit",
-                            name="건축 허가", name_en="Building permit", category="permit",
-                            period="10d", checklist="위임장 | Power of attorney\n설계도서 | "
-                            "Drawings\n신청서 | Form", form_fields="floor_area | 연면적 | Floor "
-                            "area | required", partners=[world.permits], is_active=True)
-    db.session.commit()
+    edit_permit_type(world, checklist="위임장 | Power of attorney\n설계도서 | Drawings\n"
+                                      "신청서 | Form")
     page = firm.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Power of attorney" not in page and "위임장" not in page
     assert [(i["en"], i["done"]) for i in latest_case().checklist] == [("Drawings", False),
@@ -249,12 +255,8 @@ def test_a_checklist_changed_while_filling_is_offered_again(browser, world):
     firm = browser("ceo@alpha.test")
     page = firm.get(f"/cases/new/{world.permit_type.id}").get_data(as_text=True)
     offered = re.search(r'name="offered_checklist" type="hidden" value="([^"]+)"', page).group(1)
-    admin.save_request_type(world.admin, world.permit_type, code="building-permit",
-                            name="건축 허가", name_en="Building permit", category="permit",
-                            period="10d", checklist="위임장 | Power of attorney\n설계도서 | "
-                            "Drawings\n신청서 | Form", form_fields="floor_area | 연면적 | Floor "
-                            "area | required", partners=[world.permits], is_active=True)
-    db.session.commit()
+    edit_permit_type(world, checklist="위임장 | Power of attorney\n설계도서 | Drawings\n"
+                                      "신청서 | Form")
     response = firm.post(f"/cases/new/{world.permit_type.id}", {
         "title": "Plant", "description": "kept words", "priority": "normal",
         "field_floor_area": "900", "checklist": ["0", "1"], "offered_checklist": offered})
@@ -266,12 +268,8 @@ def test_a_checklist_changed_while_filling_is_offered_again(browser, world):
 
 
 def test_numbers_accept_grouping_and_refuse_the_rest(browser, world):
-    admin.save_request_type(world.admin, world.permit_type, code="building-permit",
-                            name="건축 허가", name_en="Building permit", category="permit",
-                            period="10d", checklist="", form_fields="floor_area | 연면적 | Floor "
-                            "area | required number unit=㎡", partners=[world.permits],
-                            is_active=True)
-    db.session.commit()
+    edit_permit_type(world, checklist="",
+                     form_fields="floor_area | 연면적 | Floor area | required number unit=㎡")
     firm = browser("ceo@alpha.test")
     page = firm.get(f"/cases/new/{world.permit_type.id}").get_data(as_text=True)
     assert "㎡" in page and 'inputmode="decimal"' in page
