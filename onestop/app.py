@@ -100,9 +100,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_session_user)
 
-    from onestop import queue
+    from onestop import jobs
+    from onestop.notifications import events  # noqa: F401  (every Event written is announced)
 
-    queue.init_app(app)
+    jobs.init_app(app)
 
 
 @event.listens_for(Engine, "connect")

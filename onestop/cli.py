@@ -58,16 +58,15 @@ def sweep_command(at: str | None) -> None:
     from onestop.db import utcnow
     from onestop.extensions import db
     from onestop.notifications import reminders, services
-    from onestop.queue import enqueue_deliveries
+    from onestop.jobs import enqueue_deliveries
 
     reminders.ensure_default_rules()
     # --at only decides which reminders fire; leases and queue times are wall-clock times.
     written, requeued = services.sweep_and_requeue(
         utcnow(), rules_at=seoul_moment(at, "--at") if at else None)
-    db.session.commit()
-    queued = enqueue_deliveries(written + requeued)
-    click.echo(f"{len(written)} reminders written, {len(requeued)} re-queued, "
-               f"{queued} deliveries queued")
+    db.session.commit()  # queues the written rows that are due for an email now
+    enqueue_deliveries(requeued)
+    click.echo(f"{len(written)} reminders written, {len(requeued)} re-queued")
 
 
 workers_cli = AppGroup("workers", help="Celery workers.")
@@ -80,7 +79,7 @@ def check_command(timeout: float) -> None:
     import time
 
     from onestop.notifications import services
-    from onestop.queue import CANARY, enqueue
+    from onestop.jobs import CANARY, enqueue
 
     token = services.new_canary_token()
     try:

@@ -100,6 +100,8 @@ class Config:
     SMTP_COMMAND_TIMEOUT = float(os.environ.get("SMTP_COMMAND_TIMEOUT", 300))
     SMTP_REPLY_TIMEOUT = float(os.environ.get("SMTP_REPLY_TIMEOUT", 600))
     MAIL_FROM = os.environ.get("MAIL_FROM", "OneStop <onestop@city.example>")
+    # Replies to notifications come back to reply+<token>@REPLY_DOMAIN (the inbound listener).
+    REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "onestop.city.example")
     OUTBOX_DIR = str(_instance_dir() / "outbox")
 
 

@@ -2,11 +2,12 @@
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true, union_all
 
 from onestop.accounts.models import PARTNER_ROLES, STAFF_ROLES, Role
 from onestop.cases.models import Attachment, Case, Comment, Event, NoteAudience
 from onestop.errors import NotAllowed, NotFound
+from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.notifications.models import Notification
 from onestop.tasks.models import AgencyTask
@@ -243,3 +244,14 @@ def visible_notifications(user) -> ColumnElement[bool]:
     return and_(Notification.user_id == user.id,
                 or_(Notification.case_id.is_(None),
                     Notification.case.has(visible_cases(user))))
+
+
+def who_may_read(users, obj: Event | Case) -> set[int]:
+    """Of these users, the ids of those who may read this event (or this case): the same
+    rules as the pages, asked in one statement for all of them."""
+    model, visible = (Event, visible_events) if isinstance(obj, Event) else (Case, visible_cases)
+    checks = [select(literal(user.id).label("user_id")).where(
+        select(model.id).where(model.id == obj.id, visible(user)).exists()) for user in users]
+    if not checks:
+        return set()
+    return set(db.session.scalars(union_all(*checks) if len(checks) > 1 else checks[0]))

@@ -7,7 +7,7 @@ from kombu import Queue
 
 from onestop.config import config_for
 from onestop.notifications.lease import check_lease_seconds
-from onestop.queue import CONTROL_QUEUE, DELIVERY_QUEUE, HOUSEKEEPING, ROUTES, SWEEP
+from onestop.jobs import CONTROL_QUEUE, DELIVERY_QUEUE, HOUSEKEEPING, ROUTES, SWEEP
 
 settings = config_for(None)
 check_lease_seconds(settings.NOTIFY_LEASE_SECONDS)

@@ -5,15 +5,15 @@ from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.mail import longest_send
 from onestop.notifications import delivery, services
-from onestop.queue import CANARY, DELIVER, HOUSEKEEPING, SWEEP, enqueue_deliveries
+from onestop.jobs import CANARY, DELIVER, HOUSEKEEPING, SWEEP, enqueue_deliveries
 from workers.celery_app import celery_app, settings
 
 
 @celery_app.task(name=SWEEP)
 def sweep_reminders() -> int:
     written, requeued = services.sweep_and_requeue(utcnow())
-    db.session.commit()
-    enqueue_deliveries(written + requeued)
+    db.session.commit()  # queues the written rows
+    enqueue_deliveries(requeued)
     return len(written) + len(requeued)
 
 

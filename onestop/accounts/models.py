@@ -36,8 +36,10 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     # Set when an invitation is sent, cleared when it is used: makes the link one-time.
     invite_nonce: Mapped[str | None] = mapped_column(String(64))
-    # Notification kinds this user does not want by email (in-app they still show).
-    email_muted_kinds: Mapped[list] = mapped_column(JSON, default=list)
+    # kind -> Choice, for the kinds this user set; the others follow the role's defaults.
+    notification_choices: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Event emails outside working hours wait for the next working morning.
+    has_quiet_hours: Mapped[bool] = mapped_column(default=False)
     # Two-step sign-in (TOTP, RFC 6238): on once enabled_at is set; the last time step used
     # is kept so that a code is accepted only once.
     totp_secret: Mapped[str | None] = mapped_column(String(64))

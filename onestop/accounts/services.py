@@ -19,7 +19,7 @@ from onestop.db import parse_id, utcnow
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
 from onestop.notifications.models import AlertKind
-from onestop.notifications.services import write_alert
+from onestop.notifications.ledger import write_account_message
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
 # Verified against when the account is unknown, so timing does not tell which emails exist.
@@ -93,7 +93,7 @@ def _alert_when_throttled(user: User, key: str, now: datetime) -> list[int]:
     if row is None or row.blocked_until is None or row.blocked_until <= now:
         return []
     episode = row.episode_started_at.isoformat(timespec="seconds")
-    return write_alert(user, AlertKind.SIGNIN_THROTTLED, f"signin:u{user.id}:{episode}",
+    return write_account_message(user, AlertKind.SIGNIN_THROTTLED, f"signin:u{user.id}:{episode}",
                        {"failures": row.attempts}, now=now)
 
 

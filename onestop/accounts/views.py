@@ -17,9 +17,6 @@ from onestop.audit.events import security_event
 from onestop.db import utcnow
 from onestop.errors import DomainError
 from onestop.extensions import db
-from onestop.notifications.forms import EmailPreferencesForm
-from onestop.notifications.models import RuleKind
-from onestop.queue import enqueue_deliveries
 from onestop.web import back, perform, safe_path
 
 bp = Blueprint("accounts", __name__)
@@ -43,7 +40,6 @@ def login():
                            retry_after=error.retry_after)
         except services.SignInFailed as error:
             db.session.commit()  # an alert to the owner, when there is one
-            enqueue_deliveries(error.alert_ids)
             form.password.errors = [str(error.message)]
             status = 401
             security_event("signin.failure", email=email, outcome="failure",
@@ -150,10 +146,7 @@ def account():
             flash(_("Password changed. Other sessions were signed out."), "success")
             return redirect(url_for("accounts.account"), 303)
         status = outcome.status
-    email_form = EmailPreferencesForm(emailed_kinds=[
-        k.value for k in RuleKind if k not in (current_user.email_muted_kinds or [])])
     return render_template("accounts/account.html", form=form, language=language,
-                           email_form=email_form,
                            codes_left=twofactor.recovery_codes_left(current_user)), status
 
 

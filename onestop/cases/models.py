@@ -119,6 +119,9 @@ class Event(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # Facts the notifications need besides the detail text (an assignment's previous
+    # assignee, a new due date, the tasks a firm's comment answered).
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
     # Internal events (notes, due-date overrides with reasons) are never shown to the firm.
     is_internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -178,9 +178,12 @@ def add_comment(actor, case: Case, body: str, *, now: datetime,
     comment = Comment(case=case, author=actor, body=body, audience=audience, created_at=now)
     db.session.add(comment)
     attach_files(actor, case, list(files), comment=comment)
+    answers = policy.can(actor, "case.answer", case) and case.status == CaseStatus.WAITING_ON_FIRM
+    answered = [t.id for t in case.tasks if t.status == TaskStatus.WAITING_ON_FIRM] if answers else []
     db.session.add(Event(case=case, comment=comment, actor=actor, action="case.comment",
-                         is_internal=comment.is_internal, created_at=now))
-    if policy.can(actor, "case.answer", case) and case.status == CaseStatus.WAITING_ON_FIRM:
+                         is_internal=comment.is_internal, created_at=now,
+                         params={"answered_tasks": answered} if answered else {}))
+    if answers:
         resume_clock(actor, case, now=now)
     db.session.flush()
     return comment

@@ -15,7 +15,18 @@ from onestop import mail, policy
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.notifications import lease
-from onestop.notifications.models import AlertKind, Notification, RuleKind, Status
+from onestop.notifications.digests import describe, items
+from onestop.notifications.events import message_context
+from onestop.notifications.inbound import reply_address
+from onestop.notifications.models import (
+    Choice,
+    DigestKind,
+    EventKind,
+    Notification,
+    RuleKind,
+    Status,
+)
+from onestop.notifications.preferences import choice_for
 from onestop.notifications.reminders import still_true
 
 
@@ -66,8 +77,7 @@ def deliver(notification_id: int, now: datetime) -> str:
     if row is None:
         return "not-claimed"
     user = row.user
-    if (row.kind in (user.email_muted_kinds or []) or not user.is_enabled
-            or not still_true(row)):
+    if choice_for(user, row.kind) == Choice.APP or not user.is_enabled or not still_true(row):
         return _finish(row, status=Status.SKIPPED, now=clock())
     try:
         with lease.kept(row.id, row.lease_until, clock):
@@ -135,33 +145,47 @@ def _retry_later(row: Notification, now: datetime) -> str:
     return "retry"
 
 
-# Subject, text and HTML templates of each kind; reminders share one set.
-_REMINDER_TEMPLATES = ("emails/reminder_subject.txt", "emails/reminder.txt", "emails/reminder.html")
-
-
-EMAIL_TEMPLATES = {AlertKind.SIGNIN_THROTTLED: ("emails/signin_alert_subject.txt",
-                                                "emails/signin_alert.txt",
-                                                "emails/signin_alert.html")}
+def _templates(kind: str) -> tuple[str, str, str]:
+    """Subject, text and HTML templates: one set for all events, one for all reminders, one
+    per other kind (digest, account messages), each named after it."""
+    name = "event" if kind in set(EventKind) else "reminder" if kind in set(RuleKind) else kind
+    return f"emails/{name}_subject.txt", f"emails/{name}.txt", f"emails/{name}.html"
 
 
 def _link(row: Notification) -> str:
     base = current_app.config["PUBLIC_URL"].rstrip("/")
-    if row.kind in EMAIL_TEMPLATES:
+    if "path" in row.params:
+        return base + row.params["path"]
+    if row.case_id is None:
         return f"{base}/account"
     return base + (f"/tasks/{row.task_id}" if row.kind != RuleKind.INFO_REQUEST
                    else f"/cases/{row.case_id}")
+
+
+def extra_context(row: Notification) -> dict:
+    if row.kind in set(EventKind):
+        return message_context(row)
+    if row.kind == DigestKind.DIGEST:
+        return {"items": [(item, describe(item), _link(item))
+                          for item in items(row.user, digest_id=row.id)]}
+    return {}
+
+
+def thread_id(case_id: int) -> str:
+    """Every message about one case points at this id, so mail programs keep them together."""
+    return f"<case-{case_id}@onestop>"
 
 
 def render_email(row: Notification) -> EmailMessage:
     """The message for one row, in the recipient's language, with a Message-ID from the row
     so that a resend after a crash carries the same id."""
     config = current_app.config
-    subject_template, text_template, html_template = EMAIL_TEMPLATES.get(
-        row.kind, _REMINDER_TEMPLATES)
+    subject_template, text_template, html_template = _templates(row.kind)
     with force_locale(row.user.locale or "ko"):
         context = {"row": row, "user": row.user, "case": row.case, "task": row.task,
                    "link": _link(row), "days": row.params.get("days", 0),
-                   "escalated": row.params.get("escalated", False), "params": row.params}
+                   "escalated": row.params.get("escalated", False), "params": row.params,
+                   **extra_context(row)}
         subject = render_template(subject_template, **context).strip()
         text = render_template(text_template, **context)
         html = render_template(html_template, **context)
@@ -172,6 +196,9 @@ def render_email(row: Notification) -> EmailMessage:
     message["Message-ID"] = row.message_id
     message["Date"] = formatdate(localtime=False)
     message["X-OneStop-Notification"] = str(row.id)
+    if row.case_id is not None:
+        message["In-Reply-To"] = message["References"] = thread_id(row.case_id)
+        message["Reply-To"] = reply_address(row)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

@@ -1,22 +1,47 @@
-"""Notification preferences, ledger filters and reminder rules."""
+"""Notification choices, ledger filters and reminder rules."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from onestop.cases.forms import MultiCheckboxField
 from onestop.forms import BaseForm, OnceForm
-from onestop.notifications.models import RuleKind, Status
+from onestop.notifications.events import KIND_LABELS as EVENT_LABELS
+from onestop.notifications.models import DigestKind, RuleKind, Status
+from onestop.notifications.preferences import CHOICE_LABELS, KINDS_BY_ROLE
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
+from onestop.notifications.services import ALERT_LABELS
 
 STATUS_LABELS = {Status.QUEUED: _l("queued"), Status.SENT: _l("sent"),
                  Status.FAILED: _l("failed"), Status.SKIPPED: _l("email off"),
-                 Status.UNKNOWN: _l("outcome unknown")}
+                 Status.UNKNOWN: _l("outcome unknown"), Status.IN_APP: _l("in the app only"),
+                 Status.DIGEST: _l("waits for the digest"), Status.DIGESTED: _l("in a digest")}
+ALL_KIND_LABELS = {**KIND_LABELS, **EVENT_LABELS, **ALERT_LABELS,
+                   DigestKind.DIGEST: _l("Daily digest")}
 
 
-class EmailPreferencesForm(OnceForm):
-    emailed_kinds = MultiCheckboxField(
-        _l("Send me these by email"), choices=[(k.value, KIND_LABELS[k]) for k in RuleKind],
-        validate_choice=True)
+class PreferencesForm(OnceForm):
+    """One choice per kind of notification the user's role can receive (fields added per
+    role by preferences_form), and quiet hours."""
+
+    has_quiet_hours = BooleanField(
+        _l("Quiet hours"), description=_l("Emails about events that happen outside working "
+                                          "hours wait for the next working morning."))
+
+    @property
+    def kind_fields(self):
+        return [self[kind] for kind in self.kinds]
+
+
+_FORMS: dict[str, type[PreferencesForm]] = {}
+
+
+def preferences_form(role: str) -> type[PreferencesForm]:
+    if role not in _FORMS:
+        kinds = KINDS_BY_ROLE[role]
+        fields = {kind: RadioField(ALL_KIND_LABELS[kind], choices=list(CHOICE_LABELS.items()))
+                  for kind in kinds}
+        _FORMS[role] = type(f"PreferencesForm_{role}", (PreferencesForm,),
+                            {**fields, "kinds": kinds})
+    return _FORMS[role]
 
 
 class LedgerFilterForm(BaseForm):
@@ -26,7 +51,7 @@ class LedgerFilterForm(BaseForm):
     status = SelectField(_l("Status"), validators=[Optional()], choices=[("", _l("All"))] + [
         (s.value, STATUS_LABELS[s]) for s in Status])
     kind = SelectField(_l("Kind"), validators=[Optional()], choices=[("", _l("All"))] + [
-        (k.value, KIND_LABELS[k]) for k in RuleKind])
+        (k, label) for k, label in ALL_KIND_LABELS.items()])
     q = StringField(_l("Recipient email"), validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
 

@@ -1,4 +1,4 @@
-"""Reminder rules and the notification ledger."""
+"""Reminder rules, the kinds of notification and the ledger."""
 from datetime import datetime
 from enum import StrEnum
 
@@ -15,10 +15,44 @@ class RuleKind(StrEnum):
     INFO_REQUEST = "info_request"    # to the firm, offset_days business days after being asked
 
 
+class EventKind(StrEnum):
+    """What happened on a case, as its notification says it (events.py decides who hears)."""
+
+    CASE_FILED = "case_filed"
+    CASE_ACCEPTED = "case_accepted"
+    CASE_REJECTED = "case_rejected"
+    TASK_ROUTED = "task_routed"
+    TASK_ASSIGNED = "task_assigned"
+    INFO_REQUESTED = "info_requested"
+    FIRM_ANSWERED = "firm_answered"
+    TASK_COMPLETED = "task_completed"
+    TASK_DECLINED = "task_declined"
+    CASE_RESOLVED = "case_resolved"
+    CASE_REOPENED = "case_reopened"
+    CASE_CLOSED = "case_closed"
+    CASE_WITHDRAWN = "case_withdrawn"
+    DUE_CHANGED = "due_changed"
+    COMMENT = "comment"
+    NOTE = "note"
+
+
 class AlertKind(StrEnum):
-    """Messages about the account itself rather than a case (never muted, no case)."""
+    """Messages about the account itself rather than a case: always emailed at once, also
+    to a user who has not signed in yet (an invitation), never muted, no case."""
 
     SIGNIN_THROTTLED = "signin_throttled"  # repeated failed sign-ins; sign-in slowed down
+
+
+class DigestKind(StrEnum):
+    DIGEST = "digest"  # one email listing a user's notifications since the last one
+
+
+class Choice(StrEnum):
+    """How a user hears about one kind of notification."""
+
+    NOW = "now"        # an email at once (or on the next working morning in quiet hours)
+    DIGEST = "digest"  # listed in the next working morning's digest email
+    APP = "app"        # only in the app's bell
 
 
 class Audience(StrEnum):
@@ -36,6 +70,9 @@ class Status(StrEnum):
     # The server got the whole message and never answered, and a second try fared no better
     # (or failed outright): it may have arrived, so it is neither resent nor called failed.
     UNKNOWN = "unknown"
+    IN_APP = "in_app"                # the recipient hears of this kind in the app only
+    DIGEST = "digest"                # waits for the recipient's next digest
+    DIGESTED = "digested"            # listed in the digest row digest_id
 
 
 class ReminderRule(db.Model):
@@ -60,6 +97,9 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("agency_tasks.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    # The digest email that listed this row.
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), index=True)
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default=Status.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -78,6 +118,7 @@ class Notification(db.Model):
     rule = relationship("ReminderRule")
     case = relationship("Case")
     task = relationship("AgencyTask")
+    event = relationship("Event")
 
     @property
     def message_id(self) -> str:

@@ -4,8 +4,6 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
@@ -16,7 +14,9 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid
 from onestop.extensions import db
-from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind, Status
+from onestop.notifications import ledger
+from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind
+from onestop.notifications.preferences import role_defaults, start_of
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
 from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, TaskStatus
@@ -56,10 +56,6 @@ def ensure_default_rules() -> None:
         db.session.flush()
 
 
-def insert():
-    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-
-
 class _Recipients:
     """Who an audience means for a task, from users loaded once per sweep."""
 
@@ -67,7 +63,9 @@ class _Recipients:
         self.members: dict[int, list[User]] = defaultdict(list)
         self.leads: dict[int, list[User]] = defaultdict(list)
         self.firm_members: dict[int, list[User]] = defaultdict(list)
+        self.enabled: dict[int, User] = {}
         for user in db.session.scalars(select(User).where(User.is_enabled)):
+            self.enabled[user.id] = user
             if user.role in PARTNER_ROLES and user.organization_id:
                 self.members[user.organization_id].append(user)
                 if user.role == Role.PARTNER_LEAD:
@@ -75,19 +73,19 @@ class _Recipients:
             elif user.role == Role.FIRM and user.firm_id:
                 self.firm_members[user.firm_id].append(user)
 
-    def __call__(self, audience: str, task: AgencyTask) -> list[int]:
+    def __call__(self, audience: str, task: AgencyTask) -> list[User]:
         if audience == Audience.ASSIGNEE:
             assignee = task.assignee
             if (assignee and assignee.is_enabled and assignee.is_partner
                     and assignee.organization_id == task.organization_id):
-                return [assignee.id]
-            return [u.id for u in self.members[task.organization_id]]
+                return [assignee]
+            return self.members[task.organization_id]
         if audience == Audience.PARTNER_LEAD:
-            return [u.id for u in self.leads[task.organization_id]]
+            return self.leads[task.organization_id]
         if audience == Audience.ACCOUNT_OFFICER:
-            officer = task.case.firm.account_officer_id or task.case.owner_id
+            officer = self.enabled.get(task.case.firm.account_officer_id or task.case.owner_id)
             return [officer] if officer else []
-        return [u.id for u in self.firm_members[task.case.firm_id]]
+        return self.firm_members[task.case.firm_id]
 
 
 def sweep(now: datetime) -> list[int]:
@@ -110,7 +108,8 @@ def sweep(now: datetime) -> list[int]:
         .options(selectinload(AgencyTask.assignee),
                  selectinload(AgencyTask.case).selectinload(Case.firm))).all()
     recipients = _Recipients()
-    written_at = utcnow()
+    defaults = role_defaults()
+    written_at = utcnow()  # wall-clock: a sweep "as if at" another moment still queues now
     rows = []
     for task in tasks:
         due_day = task.due_at.astimezone(SEOUL).date()
@@ -120,24 +119,14 @@ def sweep(now: datetime) -> list[int]:
             if not fires:
                 continue
             anchor = task.paused_at if rule.kind == RuleKind.INFO_REQUEST else task.due_at
-            for user_id in set(recipients(rule.audience, task)):
-                rows.append({
-                    "key": f"r{rule.id}.{rule.offset_days}:t{task.id}:{stamp(anchor)}:"
-                           f"{occurrence}:u{user_id}",
-                    "user_id": user_id, "rule_id": rule.id, "kind": rule.kind,
-                    "case_id": task.case_id, "task_id": task.id, "params": params,
-                    "status": Status.QUEUED, "attempts": 0, "last_error": "",
-                    # Wall-clock times: a sweep "as if at" another moment still queues now.
-                    "next_attempt_at": None, "enqueued_at": written_at, "created_at": written_at,
-                })
-    if not rows:
-        return []
-    ids = []
-    for start in range(0, len(rows), 500):
-        stmt = (insert()(Notification).values(rows[start:start + 500])
-                .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id))
-        ids.extend(db.session.scalars(stmt))
-    return ids
+            for user in set(recipients(rule.audience, task)):
+                rows.append(ledger.row(
+                    key=f"r{rule.id}.{rule.offset_days}:t{task.id}:{stamp(anchor)}:"
+                        f"{occurrence}:u{user.id}",
+                    user_id=user.id, rule_id=rule.id, kind=rule.kind, case_id=task.case_id,
+                    task_id=task.id, params=params, now=written_at,
+                    status=start_of(user, rule.kind, now, calendar, defaults)["status"]))
+    return ledger.write(rows)
 
 
 def stamp(moment: datetime) -> str:

@@ -10,21 +10,24 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.accounts.models import User
-from onestop.cases.models import Case
+from onestop.cases.models import Case, Comment, Event
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.mail import OUTBOX_NAME, outbox_dir, outbox_messages
-from onestop.notifications import delivery, reminders, services
+from onestop.notifications import delivery, digests, reminders, services
+from onestop.notifications.digests import describe
 from onestop.notifications.forms import (
+    ALL_KIND_LABELS,
     STATUS_LABELS,
-    EmailPreferencesForm,
     LedgerFilterForm,
     ReminderRuleForm,
+    preferences_form,
 )
-from onestop.notifications.models import Notification, ReminderRule, RuleKind
+from onestop.notifications.models import EventKind, Notification, ReminderRule
+from onestop.notifications.preferences import choices_for, set_choices
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
-from onestop.notifications.services import ALERT_LABELS
-from onestop.queue import enqueue_deliveries
+from onestop.tasks.models import AgencyTask
+from onestop.jobs import enqueue_deliveries
 from onestop.web import back, load, perform, refusal_status
 
 bp = Blueprint("notifications", __name__)
@@ -34,14 +37,19 @@ bp = Blueprint("notifications", __name__)
 @login_required
 def index():
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    event = selectinload(Notification.event)
     pagination = db.paginate(
-        select(Notification).where(policy.visible_notifications(current_user))
+        select(Notification).where(services.in_bell(current_user))
         .options(selectinload(Notification.case).selectinload(Case.firm),
-                 selectinload(Notification.task))
+                 selectinload(Notification.task), selectinload(Notification.user),
+                 event.selectinload(Event.task).selectinload(AgencyTask.organization),
+                 event.selectinload(Event.task).selectinload(AgencyTask.assignee),
+                 event.selectinload(Event.comment).selectinload(Comment.author))
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
         page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("notifications/index.html", pagination=pagination,
-                           kind_labels={**KIND_LABELS, **ALERT_LABELS})
+                           kind_labels=ALL_KIND_LABELS, event_kinds=set(EventKind),
+                           describe=describe)
 
 
 @bp.post("/notifications/<int:notification_id>/open")
@@ -66,18 +74,21 @@ def mark_all_read():
     return redirect(url_for("notifications.index"), 303)
 
 
-@bp.post("/notifications/preferences")
+@bp.route("/notifications/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    form = EmailPreferencesForm()
+    user = current_user._get_current_object()
+    form = preferences_form(user.role)(data={**choices_for(user),
+                                             "has_quiet_hours": user.has_quiet_hours})
     if form.validate_on_submit():
-        muted = [k for k in RuleKind if k not in set(form.emailed_kinds.data or [])]
-        if perform(services.set_muted_kinds, current_user._get_current_object(), muted,
-                   form=form, landing=url_for("accounts.account")):
-            flash(_("Email settings saved."), "success")
-    else:
-        flash(_("Unknown kind of notification."), "error")
-    return redirect(url_for("accounts.account"), 303)
+        if perform(set_choices, user, {kind: form[kind].data for kind in form.kinds},
+                   has_quiet_hours=form.has_quiet_hours.data, form=form,
+                   landing=url_for("notifications.preferences")):
+            flash(_("Notification settings saved."), "success")
+            return redirect(url_for("notifications.preferences"), 303)
+    waiting = digests.items(user, digest_id=None)
+    return render_template("notifications/preferences.html", form=form,
+                           preview=[(row, describe(row)) for row in waiting]), refusal_status()
 
 
 def _admin() -> None:
@@ -106,7 +117,7 @@ def ledger():
                                      .group_by(Notification.status)).all())
     return render_template("notifications/ledger.html", form=form, pagination=pagination,
                            counts=counts, status_labels=STATUS_LABELS,
-                           kind_labels={**KIND_LABELS, **ALERT_LABELS})
+                           kind_labels=ALL_KIND_LABELS)
 
 
 @bp.post("/admin/notifications/<int:notification_id>/resend")

@@ -35,7 +35,7 @@ def set_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now: date
         case=task.case, task=task, actor=actor,
         action="task.due_beyond_period" if beyond else "task.due_changed",
         detail=f"{_local(before)} → {_local(due_at)}: {reason}", is_internal=True,
-        created_at=now))
+        params={"due_at": due_at.isoformat()}, created_at=now))
 
 
 def _local(moment: datetime | None) -> str:

@@ -80,9 +80,12 @@ def assign_task(actor, task: AgencyTask, assignee: User | None, *, now: datetime
                                  or not assignee.is_partner or not assignee.is_enabled):
         raise Invalid(_l("Choose a member of %(org)s.", org=task.organization.name),
                       field="assignee")
+    previous_id = task.assignee_id
     task.assignee = assignee
     db.session.add(Event(case=task.case, task=task, actor=actor, action="task.assign",
                          detail=assignee.name if assignee else "", is_internal=True,
+                         params={"assignee_id": assignee.id if assignee else None,
+                                 "previous_id": previous_id},
                          created_at=now))
 
 

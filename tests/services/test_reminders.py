@@ -13,6 +13,7 @@ from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.notifications import delivery, reminders, services
 from onestop.notifications.models import Notification, ReminderRule, Status
+from onestop.notifications.preferences import set_choices
 from onestop.tasks import services as tasks
 from onestop.workdays.services import add_extra_holiday
 from tests.factories import NOW
@@ -73,7 +74,8 @@ def test_a_second_sweep_writes_nothing_new(world, rules):
     assert len(sweep(at(2026, 11, 12, 9, 5))) == 2
     assert sweep(at(2026, 11, 12, 9, 10)) == []
     assert sweep(at(2026, 11, 12, 16, 0)) == []
-    assert db.session.scalar(select(func.count(Notification.id))) == 2
+    assert db.session.scalar(select(func.count(Notification.id))
+                             .where(Notification.rule_id.is_not(None))) == 2
 
 
 def test_assignee_alone_once_assigned(world, rules):
@@ -183,11 +185,22 @@ def test_delivery_writes_the_email_in_the_recipients_language(world, rules, app)
     assert delivery.deliver(rows[0].id, NOW) == "not-claimed", "sent rows are never sent again"
 
 
-def test_muted_kind_is_skipped_but_stays_in_app(world, rules):
+def test_a_kind_heard_in_the_app_only_is_never_emailed(world, rules):
     routed_task(world)
-    services.set_muted_kinds(world.union_staff, ["task_due"])
+    set_choices(world.union_staff, {"task_due": "app"}, has_quiet_hours=False)
     db.session.commit()
     rows = sweep(at(2026, 11, 12, 9, 5))
+    assert {r.user.email: r.status for r in rows} == {"staff@union.test": "in_app",
+                                                       "lead@union.test": "queued"}
+    results = {r.user.email: delivery.deliver(r.id, NOW) for r in rows}
+    assert results == {"staff@union.test": "not-claimed", "lead@union.test": "sent"}
+
+
+def test_a_kind_turned_off_after_the_row_was_written_is_skipped(world, rules):
+    routed_task(world)
+    rows = sweep(at(2026, 11, 12, 9, 5))
+    set_choices(world.union_staff, {"task_due": "app"}, has_quiet_hours=False)
+    db.session.commit()
     results = {r.user.email: delivery.deliver(r.id, NOW) for r in rows}
     assert results == {"staff@union.test": "skipped", "lead@union.test": "sent"}
 
@@ -243,7 +256,10 @@ def test_requeue_hands_out_rows_whose_message_was_lost(world, rules, app):
     written = rows[0].enqueued_at          # the wall clock, whatever moment was swept
     later = written + timedelta(seconds=app.config["NOTIFY_REQUEUE_AFTER_SECONDS"] + 1)
     assert delivery.requeue(written + timedelta(seconds=5)) == [], "just enqueued: leave them"
-    assert sorted(delivery.requeue(later)) == sorted(r.id for r in rows)
+    queued = list(db.session.scalars(select(Notification.id)
+                                     .where(Notification.status == "queued")))
+    assert set(r.id for r in rows) < set(queued)  # the routing's own messages are queued too
+    assert sorted(delivery.requeue(later)) == sorted(queued)
     db.session.commit()
     assert delivery.requeue(later + timedelta(seconds=1)) == [], "requeued just now"
 
@@ -294,7 +310,7 @@ def test_sweep_as_if_in_the_past_still_requeues_by_the_wall_clock(world, rules, 
         row.enqueued_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     assert run_sweep_command(app, "--at", "2026-11-12T09:10") == \
-        "0 reminders written, 2 re-queued, 2 deliveries queued"
+        "0 reminders written, 2 re-queued"
 
 
 def test_sweep_as_if_in_the_future_queues_each_new_row_once(world, rules, app):
@@ -304,5 +320,6 @@ def test_sweep_as_if_in_the_future_queues_each_new_row_once(world, rules, app):
     routed_task(world, now=at(2036, 3, 4, 10, 0))
     assert utcnow() < at(2036, 3, 6, 9, 5)
     assert run_sweep_command(app, "--at", "2036-03-06T09:05") == \
-        "2 reminders written, 0 re-queued, 2 deliveries queued"
-    assert db.session.scalar(select(func.count(Notification.id))) == 2
+        "2 reminders written, 0 re-queued"
+    assert db.session.scalar(select(func.count(Notification.id))
+                             .where(Notification.rule_id.is_not(None))) == 2

@@ -20,7 +20,7 @@ from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.notifications import reminders
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
-from onestop.queue import enqueue_deliveries
+from onestop.jobs import enqueue_deliveries
 from tests.factories import World
 from tests.mailsink import free_port
 from workers.celery_app import WORKER_ARGS

@@ -1,0 +1,58 @@
+"""The daily digest: on each working morning one email per user, listing every notification
+they chose to hear of in a digest since the one before."""
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from onestop import policy
+from onestop.deadlines import SEOUL
+from onestop.extensions import db
+from onestop.notifications import ledger
+from onestop.notifications.events import message_context
+from onestop.notifications.models import DigestKind, EventKind, Notification, Status
+from onestop.notifications.reminders import KIND_LABELS
+from onestop.workdays.services import work_calendar
+
+
+def collect(now: datetime) -> list[int]:
+    """Write today's digest row for each user with rows waiting, and mark those rows as
+    listed in it, in one transaction: a row is in exactly one digest. Returns the new ids.
+    Rows that arrive after today's digest wait for tomorrow's."""
+    if work_calendar().next_working_moment(now) != now.astimezone(SEOUL):
+        return []
+    today = now.astimezone(SEOUL).date().isoformat()
+    waiting = db.session.execute(
+        select(Notification.user_id, func.max(Notification.id), func.count(Notification.id))
+        .where(Notification.status == Status.DIGEST).group_by(Notification.user_id)).all()
+    ids = []
+    for user_id, last_id, count in waiting:
+        new = ledger.write([ledger.row(key=f"digest:u{user_id}:{today}", user_id=user_id,
+                                       kind=DigestKind.DIGEST, params={"count": count},
+                                       now=now)])
+        if not new:
+            continue
+        db.session.execute(update(Notification).where(
+            Notification.user_id == user_id, Notification.status == Status.DIGEST,
+            Notification.id <= last_id).values(status=Status.DIGESTED, digest_id=new[0]))
+        ids += new
+    return ids
+
+
+def items(user, *, digest_id: int | None) -> list[Notification]:
+    """The rows a digest lists (or, with None, those waiting for the next one), oldest first,
+    of requests the user may still see."""
+    where = (Notification.digest_id == digest_id if digest_id is not None
+             else Notification.status == Status.DIGEST)
+    return list(db.session.scalars(
+        select(Notification).where(where, Notification.user_id == user.id,
+                                   policy.visible_notifications(user))
+        .options(selectinload(Notification.case), selectinload(Notification.event))
+        .order_by(Notification.created_at, Notification.id)))
+
+
+def describe(row: Notification) -> str:
+    """One line of what a listed row says."""
+    if row.kind in set(EventKind):
+        return message_context(row)["sentence"]
+    return str(KIND_LABELS.get(row.kind, row.kind))

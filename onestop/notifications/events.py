@@ -1,0 +1,274 @@
+"""Who hears about what happens on a case.
+
+Every Event written to the history is announced here, in the same transaction: the table
+below names who is told, the policy drops whoever may not read it, the actor is never told,
+and each recipient's choice (at once, digest, in the app) decides how the row starts. The
+ledger queues the emails once the transaction commits.
+"""
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event as orm_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onestop import policy
+from onestop.accounts.models import PARTNER_ROLES, Role, User
+from onestop.cases.models import Event, NoteAudience
+from onestop.db import utcnow
+from onestop.extensions import db
+from onestop.notifications import ledger
+from onestop.notifications.models import EventKind
+from onestop.notifications.preferences import role_defaults, start_of
+from onestop.tasks.models import AgencyTask
+from onestop.workdays.services import work_calendar
+from onestop.workflow import ACTIVE_TASK
+
+E = EventKind
+_NEW_EVENTS = "onestop.notifications.new_events"
+
+
+def _enabled(query) -> list[User]:
+    return list(db.session.scalars(query.where(User.is_enabled)))
+
+
+def firm(ev: Event) -> list[User]:
+    return _enabled(select(User).where(User.role == Role.FIRM, User.firm_id == ev.case.firm_id))
+
+
+def desk(ev: Event) -> list[User]:
+    """The firm's account officer (or the case's owner); every caseworker when it has none."""
+    officer_id = ev.case.firm.account_officer_id or ev.case.owner_id
+    if officer_id:
+        return _enabled(select(User).where(User.id == officer_id))
+    return caseworkers(ev)
+
+
+def caseworkers(ev: Event) -> list[User]:
+    return _enabled(select(User).where(User.role == Role.CASEWORKER))
+
+
+def _task_people(tasks: Iterable[AgencyTask]) -> list[User]:
+    """Each task's assignee, or its organization's lead and members while it has none."""
+    people, org_ids = [], []
+    for task in tasks:
+        assignee = task.assignee
+        if (assignee and assignee.is_enabled and assignee.is_partner
+                and assignee.organization_id == task.organization_id):
+            people.append(assignee)
+        else:
+            org_ids.append(task.organization_id)
+    if org_ids:
+        people += _enabled(select(User).where(User.role.in_(PARTNER_ROLES),
+                                              User.organization_id.in_(org_ids)))
+    return people
+
+
+def task_people(ev: Event) -> list[User]:
+    return _task_people([ev.task])
+
+
+def assignees(ev: Event) -> list[User]:
+    """The new assignee and the one the task was taken from."""
+    ids = [i for i in (ev.params.get("assignee_id"), ev.params.get("previous_id")) if i]
+    return _enabled(select(User).where(User.id.in_(ids))) if ids else []
+
+
+def partners_on_case(ev: Event) -> list[User]:
+    return _task_people(ev.case.tasks)
+
+
+def partners_at_work(ev: Event) -> list[User]:
+    return _task_people(t for t in ev.case.tasks if t.status in ACTIVE_TASK)
+
+
+def partners_answered(ev: Event) -> list[User]:
+    answered = set(ev.params.get("answered_tasks", []))
+    return _task_people(t for t in ev.case.tasks if t.id in answered)
+
+
+Audience = Callable[[Event], list[User]]
+# Who reads the whole event, and who only learns the case-level fact (a firm told that a due
+# date moved, never the desk's reason for it).
+WHOLE, CASE_FACT = "whole", "case"
+
+# history action -> [(kind, audience, what they may read)]
+WHO_HEARS: dict[str, list[tuple[str, Audience, str]]] = {
+    "case.submit": [(E.CASE_FILED, desk, WHOLE)],
+    "case.accept": [(E.CASE_ACCEPTED, firm, WHOLE)],
+    "case.reject": [(E.CASE_REJECTED, firm, WHOLE)],
+    "task.route": [(E.TASK_ROUTED, task_people, WHOLE)],
+    "task.assign": [(E.TASK_ASSIGNED, assignees, WHOLE)],
+    "task.request_info": [(E.INFO_REQUESTED, firm, WHOLE)],
+    "task.complete": [(E.TASK_COMPLETED, desk, WHOLE)],
+    "task.decline": [(E.TASK_DECLINED, desk, WHOLE), (E.TASK_DECLINED, caseworkers, WHOLE)],
+    "case.resolve": [(E.CASE_RESOLVED, firm, WHOLE), (E.CASE_RESOLVED, partners_on_case, WHOLE)],
+    "case.tasks_done": [(E.CASE_RESOLVED, firm, WHOLE),
+                        (E.CASE_RESOLVED, partners_on_case, WHOLE)],
+    "case.reopen": [(E.CASE_REOPENED, firm, WHOLE), (E.CASE_REOPENED, desk, WHOLE),
+                    (E.CASE_REOPENED, partners_on_case, WHOLE)],
+    "case.close": [(E.CASE_CLOSED, firm, WHOLE), (E.CASE_CLOSED, partners_on_case, WHOLE)],
+    "case.withdraw": [(E.CASE_WITHDRAWN, firm, WHOLE), (E.CASE_WITHDRAWN, desk, WHOLE),
+                      (E.CASE_WITHDRAWN, partners_on_case, WHOLE)],
+    "task.due_changed": [(E.DUE_CHANGED, task_people, WHOLE), (E.DUE_CHANGED, firm, CASE_FACT)],
+    "task.due_beyond_period": [(E.DUE_CHANGED, task_people, WHOLE),
+                               (E.DUE_CHANGED, firm, CASE_FACT)],
+}
+
+# A comment goes to the other side of the case; a firm's answer to a question is "answered"
+# for the partners who asked and the desk; an internal note to the note's audience.
+FIRM_COMMENT = [(E.FIRM_ANSWERED, partners_answered, WHOLE), (E.FIRM_ANSWERED, desk, WHOLE),
+                (E.COMMENT, partners_at_work, WHOLE)]
+FIRM_QUESTION = [(E.COMMENT, desk, WHOLE), (E.COMMENT, partners_at_work, WHOLE)]
+CITY_COMMENT = [(E.COMMENT, firm, WHOLE)]
+NOTES = {NoteAudience.DESK: [(E.NOTE, desk, WHOLE)],
+         NoteAudience.PARTNERS: [(E.NOTE, desk, WHOLE), (E.NOTE, partners_at_work, WHOLE)]}
+
+
+def who_hears(ev: Event) -> list[tuple[str, Audience, str]]:
+    if ev.action != "case.comment":
+        return WHO_HEARS.get(ev.action, [])
+    comment = ev.comment
+    if comment.audience != NoteAudience.PUBLIC:
+        return NOTES[comment.audience]
+    if comment.author.role == Role.FIRM:
+        return FIRM_COMMENT if ev.params.get("answered_tasks") else FIRM_QUESTION
+    return CITY_COMMENT
+
+
+KIND_LABELS = {
+    E.CASE_FILED: _l("New request filed"),
+    E.CASE_ACCEPTED: _l("Request accepted"),
+    E.CASE_REJECTED: _l("Request rejected"),
+    E.TASK_ROUTED: _l("Task routed to you"),
+    E.TASK_ASSIGNED: _l("Task assigned"),
+    E.INFO_REQUESTED: _l("Information requested"),
+    E.FIRM_ANSWERED: _l("The firm answered"),
+    E.TASK_COMPLETED: _l("Task completed"),
+    E.TASK_DECLINED: _l("Task declined"),
+    E.CASE_RESOLVED: _l("Request resolved"),
+    E.CASE_REOPENED: _l("Request reopened"),
+    E.CASE_CLOSED: _l("Request closed"),
+    E.CASE_WITHDRAWN: _l("Request withdrawn"),
+    E.DUE_CHANGED: _l("Due date changed"),
+    E.COMMENT: _l("New comment"),
+    E.NOTE: _l("New internal note"),
+}
+
+
+def _path(ev: Event, user: User, kind: str) -> str:
+    """The exact place the message is about, for this recipient."""
+    if ev.task_id and user.role in PARTNER_ROLES and ev.task.organization_id == user.organization_id:
+        return f"/tasks/{ev.task_id}"
+    if kind == E.INFO_REQUESTED:
+        return f"/cases/{ev.case_id}#answer"
+    if ev.comment_id:
+        return f"/cases/{ev.case_id}#comment-{ev.comment_id}"
+    return f"/cases/{ev.case_id}"
+
+
+def announce(events: list[Event], *, now: datetime | None = None) -> list[int]:
+    """Write the ledger rows these new events call for; returns their ids."""
+    calendar, defaults, rows = None, None, []
+    for ev in events:
+        heard: dict[int, tuple[User, str, str]] = {}
+        for kind, audience, reads in who_hears(ev):
+            for user in audience(ev):
+                if user.id != ev.actor_id and user.id not in heard:
+                    heard[user.id] = (user, kind, reads)
+        if not heard:
+            continue
+        whole = policy.who_may_read([u for u, _, r in heard.values() if r == WHOLE], ev)
+        fact = policy.who_may_read([u for u, _, r in heard.values() if r == CASE_FACT], ev.case)
+        if calendar is None:
+            calendar, defaults = work_calendar(), role_defaults()
+        at = now or ev.created_at
+        for user, kind, reads in heard.values():
+            if user.id not in (whole if reads == WHOLE else fact):
+                continue
+            rows.append(ledger.row(
+                key=f"e{ev.id}:u{user.id}", user_id=user.id, kind=kind, now=utcnow(),
+                case_id=ev.case_id, task_id=ev.task_id, event_id=ev.id,
+                params={"whole": reads == WHOLE, "path": _path(ev, user, kind)},
+                **start_of(user, kind, at, calendar, defaults)))
+    return ledger.write(rows) if rows else []
+
+
+@orm_event.listens_for(Session, "after_flush")
+def _collect_new_events(session: Session, flush_context) -> None:
+    new = [obj for obj in session.new if isinstance(obj, Event)]
+    if new:
+        session.info.setdefault(_NEW_EVENTS, []).extend(new)
+
+
+@orm_event.listens_for(Session, "after_flush_postexec")
+def _announce_new_events(session: Session, flush_context) -> None:
+    # The events have their ids now; the rows are written by statements of their own, inside
+    # the same transaction, so a change and its notifications commit or roll back together.
+    new = session.info.pop(_NEW_EVENTS, None)
+    if new:
+        announce(new)
+
+
+@orm_event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    session.info.pop(_NEW_EVENTS, None)
+
+
+
+SENTENCES = {
+    E.CASE_FILED: _l("%(firm)s filed a new request."),
+    E.CASE_ACCEPTED: _l("The one-stop desk accepted your request. The processing clock has "
+                        "started."),
+    E.CASE_REJECTED: _l("The one-stop desk rejected your request."),
+    E.TASK_ROUTED: _l("A new task was routed to %(org)s."),
+    E.TASK_ASSIGNED: _l("A task of %(org)s was assigned to %(assignee)s."),
+    E.INFO_REQUESTED: _l("A partner asked your firm for information. The processing clock "
+                         "is stopped until you answer."),
+    E.FIRM_ANSWERED: _l("%(firm)s answered. The processing clock runs again."),
+    E.TASK_COMPLETED: _l("%(org)s completed its task."),
+    E.TASK_DECLINED: _l("%(org)s declined its task. The request must be routed again."),
+    E.CASE_RESOLVED: _l("The request was resolved."),
+    E.CASE_REOPENED: _l("%(firm)s reopened the request."),
+    E.CASE_CLOSED: _l("The request was closed."),
+    E.CASE_WITHDRAWN: _l("%(firm)s withdrew the request."),
+    E.DUE_CHANGED: _l("The due date of %(org)s's task is now %(due)s."),
+    E.COMMENT: _l("%(author)s wrote on the request."),
+    E.NOTE: _l("%(author)s wrote an internal note."),
+}
+UNASSIGNED = _l("A task of %(org)s no longer has an assignee.")
+DUE_FACT = _l("A due date on your request changed. It is now %(due)s.")
+QUOTE_LABELS = {
+    E.CASE_REJECTED: _l("Reason"), E.INFO_REQUESTED: _l("Question"),
+    E.TASK_COMPLETED: _l("Resolution note"), E.TASK_DECLINED: _l("Reason"),
+    E.CASE_REOPENED: _l("Reason"), E.CASE_WITHDRAWN: _l("Reason"),
+    E.DUE_CHANGED: _l("Change"),
+}
+
+
+def message_context(row) -> dict:
+    """What an event's email and list entry say: the sentence of what happened, and the text
+    it concerns (a question, a comment, a reason) when the recipient may read the event."""
+    ev = row.event
+    task, case = ev.task, ev.case
+    locale = row.user.locale or "ko"
+    names = {"firm": case.firm.name, "org": task.organization.display_name(locale) if task else "",
+             "assignee": ev.params.get("assignee_id") and task.assignee and task.assignee.name,
+             "author": ev.comment.author.name if ev.comment else "",
+             "due": format_datetime(datetime.fromisoformat(ev.params["due_at"]), "yyyy-MM-dd HH:mm")
+             if "due_at" in ev.params else ""}
+    whole = row.params.get("whole", True)
+    if row.kind == E.DUE_CHANGED and not whole:
+        sentence = DUE_FACT
+    elif row.kind == E.TASK_ASSIGNED and not names["assignee"]:
+        sentence = UNASSIGNED
+    else:
+        sentence = SENTENCES[row.kind]
+    quote = ""
+    if whole:
+        quote = ev.comment.body if ev.comment else ev.detail
+    label = QUOTE_LABELS.get(row.kind, _l("Message")) if quote else ""
+    return {"sentence": str(sentence % names), "quote": quote, "quote_label": str(label),
+            "kind_label": str(KIND_LABELS[row.kind])}

@@ -1,0 +1,70 @@
+"""The ledger's one way in: rows written under their unique key in the transaction of the
+change that calls for them, and their deliveries queued once that transaction has committed
+(never before: a rolled-back change sends nothing)."""
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from onestop.extensions import db
+from onestop.jobs import enqueue_deliveries
+from onestop.notifications.models import Notification, Status
+
+_TO_QUEUE = "onestop.notifications.to_queue"
+ROWS_PER_STATEMENT = 500
+
+
+def insert():
+    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+
+
+def write(rows: list[dict]) -> list[int]:
+    """Insert the rows, leaving alone any whose key was written before; returns the new ids.
+    Those due for an email now are queued after the commit."""
+    ids, due_now = [], []
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        stmt = (insert()(Notification).values(rows[start:start + ROWS_PER_STATEMENT])
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(Notification.id, Notification.status, Notification.next_attempt_at))
+        for row_id, status, next_attempt_at in db.session.execute(stmt):
+            ids.append(row_id)
+            if status == Status.QUEUED and next_attempt_at is None:
+                due_now.append(row_id)
+    if due_now:
+        db.session.info.setdefault(_TO_QUEUE, []).extend(due_now)
+    return ids
+
+
+def row(*, key: str, user_id: int, kind: str, now: datetime, params: dict | None = None,
+        case_id: int | None = None, task_id: int | None = None, event_id: int | None = None,
+        rule_id: int | None = None, status: str = Status.QUEUED,
+        next_attempt_at: datetime | None = None) -> dict:
+    """One row's values, as `write` takes them."""
+    return {"key": key[:200], "user_id": user_id, "kind": kind, "rule_id": rule_id,
+            "case_id": case_id, "task_id": task_id, "event_id": event_id,
+            "params": params or {}, "status": status, "attempts": 0, "last_error": "",
+            "next_attempt_at": next_attempt_at,
+            # A row held back (quiet hours) is handed out by the sweep once it is due.
+            "enqueued_at": None if next_attempt_at else now, "created_at": now}
+
+
+def write_account_message(user, kind: str, key: str, params: dict, *, now: datetime) -> list[int]:
+    """One message about the account itself (no case) under a unique key: [id] when new,
+    [] when the key was written before."""
+    return write([row(key=key, user_id=user.id, kind=kind, params=params, now=now)])
+
+
+@event.listens_for(Session, "after_commit")
+def _queue_committed(session: Session) -> None:
+    ids = session.info.pop(_TO_QUEUE, None)
+    if ids and current_app:
+        enqueue_deliveries(ids)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    if not session.in_transaction():
+        session.info.pop(_TO_QUEUE, None)
