@@ -57,8 +57,8 @@ def sweep_command(at: str | None) -> None:
     """Run one reminder sweep now (or as if at --at) and queue the deliveries."""
     from onestop.db import utcnow
     from onestop.extensions import db
-    from onestop.notifications import reminders, services
     from onestop.jobs import enqueue_deliveries
+    from onestop.notifications import reminders, services
 
     reminders.ensure_default_rules()
     # --at only decides which reminders fire; leases and queue times are wall-clock times.
@@ -78,8 +78,8 @@ def check_command(timeout: float) -> None:
     """Send a canary task through the broker and say whether a worker consumed it."""
     import time
 
-    from onestop.notifications import services
     from onestop.jobs import CANARY, enqueue
+    from onestop.notifications import services
 
     token = services.new_canary_token()
     try:

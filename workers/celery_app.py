@@ -6,8 +6,8 @@ from celery import Celery, Task
 from kombu import Queue
 
 from onestop.config import config_for
-from onestop.notifications.lease import check_lease_seconds
 from onestop.jobs import CONTROL_QUEUE, DELIVERY_QUEUE, HOUSEKEEPING, ROUTES, SWEEP
+from onestop.notifications.lease import check_lease_seconds
 
 settings = config_for(None)
 check_lease_seconds(settings.NOTIFY_LEASE_SECONDS)

@@ -3,9 +3,9 @@ import socket
 
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.jobs import CANARY, DELIVER, HOUSEKEEPING, SWEEP, enqueue_deliveries
 from onestop.mail import longest_send
 from onestop.notifications import delivery, services
-from onestop.jobs import CANARY, DELIVER, HOUSEKEEPING, SWEEP, enqueue_deliveries
 from workers.celery_app import celery_app, settings
 
 

@@ -18,8 +18,8 @@ from onestop.audit.services import record_change, summary
 from onestop.db import parse_id, utcnow
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
-from onestop.notifications.models import AlertKind
 from onestop.notifications.ledger import write_account_message
+from onestop.notifications.models import AlertKind
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
 # Verified against when the account is unknown, so timing does not tell which emails exist.

@@ -3,6 +3,7 @@ app only; the admin's defaults per role; quiet hours."""
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+
 from onestop import policy
 from onestop.accounts.models import Role, SiteSetting, User
 from onestop.audit.services import record_change

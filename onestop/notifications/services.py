@@ -7,12 +7,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from onestop import policy
-from onestop.accounts.models import User
-from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.notifications.delivery import requeue
-from onestop.notifications.models import AlertKind, DigestKind, Notification, WorkerCanary
 from onestop.notifications.digests import collect
+from onestop.notifications.models import AlertKind, DigestKind, Notification, WorkerCanary
 from onestop.notifications.reminders import sweep
 
 ALERT_LABELS = {AlertKind.SIGNIN_THROTTLED: _l("Failed sign-ins to your account")}

@@ -13,6 +13,7 @@ from onestop.accounts.models import User
 from onestop.cases.models import Case, Comment, Event
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.jobs import enqueue_deliveries
 from onestop.mail import OUTBOX_NAME, outbox_dir, outbox_messages
 from onestop.notifications import delivery, digests, reminders, services
 from onestop.notifications.digests import describe
@@ -27,7 +28,6 @@ from onestop.notifications.models import EventKind, Notification, ReminderRule
 from onestop.notifications.preferences import choices_for, set_choices
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
 from onestop.tasks.models import AgencyTask
-from onestop.jobs import enqueue_deliveries
 from onestop.web import back, load, perform, refusal_status
 
 bp = Blueprint("notifications", __name__)

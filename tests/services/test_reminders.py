@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from onestop.cases import services as cases
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
-from onestop.notifications import delivery, reminders, services
+from onestop.notifications import delivery, reminders
 from onestop.notifications.models import Notification, ReminderRule, Status
 from onestop.notifications.preferences import set_choices
 from onestop.tasks import services as tasks

@@ -18,9 +18,9 @@ from onestop.accounts.models import User
 from onestop.cases import services as cases
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
+from onestop.jobs import enqueue_deliveries
 from onestop.notifications import reminders
 from onestop.notifications.models import Notification, ReminderRule, RuleKind
-from onestop.jobs import enqueue_deliveries
 from tests.factories import World
 from tests.mailsink import free_port
 from workers.celery_app import WORKER_ARGS

@@ -17,9 +17,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from onestop.extensions import db
+from onestop.jobs import DELIVER, enqueue, enqueue_deliveries
 from onestop.notifications import reminders
 from onestop.notifications.models import Notification, Status
-from onestop.jobs import DELIVER, enqueue, enqueue_deliveries
 from onestop.tasks.models import AgencyTask
 from tests.mailsink import free_port
 from tests.workers.harness import (
