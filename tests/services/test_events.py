@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from onestop.cases import services as cases
