@@ -252,3 +252,15 @@ def test_quiet_hours_hold_an_evening_email_until_the_next_working_morning(world,
         select(Notification).where(Notification.kind == "case_accepted"))}
     assert held["ceo@alpha.test"] == NOW.replace(day=11, hour=9)
     assert held["hr@alpha.test"] is None
+
+
+def test_the_policy_drops_a_recipient_who_may_no_longer_read_it(world, heard):
+    """The previous assignee moved to another organization: the reassignment is that
+    organization's internal business now, and they are not told."""
+    _, (union_task, _) = routed(world, heard)
+    tasks.assign_task(world.union_lead, union_task, world.union_staff, now=NOW, version=None)
+    heard()
+    world.union_staff.organization = world.permits
+    db.session.commit()
+    tasks.assign_task(world.union_lead, union_task, None, now=NOW, version=None)
+    assert heard() == {}

@@ -26,6 +26,8 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.firms.models import Firm
+from onestop.notifications import delivery
+from onestop.notifications.digests import describe
 from onestop.notifications.models import Notification, ReminderRule
 from onestop.notifications.reminders import ensure_default_rules
 from onestop.orgs.models import Organization
@@ -541,3 +543,28 @@ def test_each_canary_is_really_on_the_pages_of_its_audience(ctx, app):
     assert shown["CANARY-PARTNERNOTE-A-6d17"] == STAFF | {"permits"}
     assert shown["CANARY-DUE-UNIV-e41d"] == STAFF | {"univ"}
     assert db.session.scalar(select(AgencyTask.id).where(AgencyTask.id == scenario.task["A"].id))
+
+
+def test_no_notification_or_email_carries_what_its_reader_may_not_see(ctx):
+    """Every row the scenario's steps wrote, as its email and its line under the bell, is
+    read as its recipient's role; the canaries of others never appear."""
+    scenario = Scenario.build()
+    w = scenario.world
+    role_of = {scenario.user(role).id: role for role in ROLES[1:]}
+    # Colleagues have the same rights on these cases as the role's own user.
+    role_of.update({w.union_staff.id: "union_lead", w.firm_a_user2.id: "firm_a",
+                    scenario.invited.id: "firm_b"})
+    failures, emailed = [], set()
+    for row in db.session.scalars(select(Notification)
+                                  .where(Notification.event_id.is_not(None))):
+        message = delivery.render_email(row)
+        text = " ".join([message["Subject"], describe(row), *(
+            message.get_body((part,)).get_content() for part in ("plain", "html"))])
+        role = role_of[row.user_id]
+        failures += [f"{row.kind} to {role}: {leak}" for leak in leaks(role, text)]
+        emailed |= {c for c in [*CANARY.values(), *AUDIENCE] if c in text}
+    assert not failures, "\n".join(failures)
+    # Not vacuous: the texts that travel by email reach their audience.
+    assert emailed >= {*CANARY.values(), INTERNAL_CANARY, "CANARY-DECLINE-UNION-77a1",
+                       "CANARY-DUE-PERMITS-0b3c", "CANARY-DUE-UNIV-e41d",
+                       "CANARY-PARTNERNOTE-A-6d17"}
