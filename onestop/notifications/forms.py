@@ -18,30 +18,33 @@ ALL_KIND_LABELS = {**KIND_LABELS, **EVENT_LABELS, **ALERT_LABELS,
                    DigestKind.DIGEST: _l("Daily digest")}
 
 
-class PreferencesForm(OnceForm):
-    """One choice per kind of notification the user's role can receive (fields added per
-    role by preferences_form), and quiet hours."""
+class ChoicesForm(OnceForm):
+    """One choice per kind of notification a role can receive (fields added per role by
+    choices_form)."""
 
-    has_quiet_hours = BooleanField(
-        _l("Quiet hours"), description=_l("Emails about events that happen outside working "
-                                          "hours wait for the next working morning."))
+    kinds: tuple[str, ...] = ()
 
     @property
     def kind_fields(self):
         return [self[kind] for kind in self.kinds]
 
 
-_FORMS: dict[str, type[PreferencesForm]] = {}
+class PreferencesForm(ChoicesForm):
+    has_quiet_hours = BooleanField(
+        _l("Quiet hours"), description=_l("Emails about events that happen outside working "
+                                          "hours wait for the next working morning."))
 
 
-def preferences_form(role: str) -> type[PreferencesForm]:
-    if role not in _FORMS:
+_FORMS: dict[tuple, type[ChoicesForm]] = {}
+
+
+def choices_form(role: str, base: type[ChoicesForm] = ChoicesForm) -> type[ChoicesForm]:
+    if (role, base) not in _FORMS:
         kinds = KINDS_BY_ROLE[role]
         fields = {kind: RadioField(ALL_KIND_LABELS[kind], choices=list(CHOICE_LABELS.items()))
                   for kind in kinds}
-        _FORMS[role] = type(f"PreferencesForm_{role}", (PreferencesForm,),
-                            {**fields, "kinds": kinds})
-    return _FORMS[role]
+        _FORMS[role, base] = type(f"{base.__name__}_{role}", (base,), {**fields, "kinds": kinds})
+    return _FORMS[role, base]
 
 
 class LedgerFilterForm(BaseForm):

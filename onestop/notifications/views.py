@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.accounts.models import User
+from onestop.admin.forms import ROLE_LABELS
 from onestop.cases.models import Case, Comment, Event
 from onestop.db import utcnow
 from onestop.extensions import db
@@ -21,11 +22,18 @@ from onestop.notifications.forms import (
     ALL_KIND_LABELS,
     STATUS_LABELS,
     LedgerFilterForm,
+    PreferencesForm,
     ReminderRuleForm,
-    preferences_form,
+    choices_form,
 )
 from onestop.notifications.models import EventKind, Notification, ReminderRule
-from onestop.notifications.preferences import choices_for, set_choices
+from onestop.notifications.preferences import (
+    KINDS_BY_ROLE,
+    choices_for,
+    role_defaults,
+    set_choices,
+    set_role_defaults,
+)
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
 from onestop.tasks.models import AgencyTask
 from onestop.web import back, load, perform, refusal_status
@@ -78,8 +86,8 @@ def mark_all_read():
 @login_required
 def preferences():
     user = current_user._get_current_object()
-    form = preferences_form(user.role)(data={**choices_for(user),
-                                             "has_quiet_hours": user.has_quiet_hours})
+    form = choices_form(user.role, PreferencesForm)(data={
+        **choices_for(user), "has_quiet_hours": user.has_quiet_hours})
     if form.validate_on_submit():
         if perform(set_choices, user, {kind: form[kind].data for kind in form.kinds},
                    has_quiet_hours=form.has_quiet_hours.data, form=form,
@@ -89,6 +97,27 @@ def preferences():
     waiting = digests.items(user, digest_id=None)
     return render_template("notifications/preferences.html", form=form,
                            preview=[(row, describe(row)) for row in waiting]), refusal_status()
+
+
+@bp.route("/admin/notification-defaults", methods=["GET", "POST"], defaults={"role": "firm"})
+@bp.route("/admin/notification-defaults/<role>", methods=["GET", "POST"])
+@login_required
+def role_defaults_page(role: str):
+    _admin()
+    if role not in KINDS_BY_ROLE:
+        abort(404)
+    form = choices_form(role)(data={kind: role_defaults().get(role, {}).get(kind, "now")
+                                    for kind in KINDS_BY_ROLE[role]})
+    if form.validate_on_submit():
+        here = url_for("notifications.role_defaults_page", role=role)
+        if perform(set_role_defaults, current_user, role,
+                   {kind: form[kind].data for kind in form.kinds}, now=utcnow(), form=form,
+                   landing=here):
+            flash(_("Defaults saved. Users who chose for themselves keep their choice."),
+                  "success")
+            return redirect(here, 303)
+    return render_template("notifications/role_defaults.html", form=form, role=role,
+                           roles=list(KINDS_BY_ROLE), role_labels=ROLE_LABELS), refusal_status()
 
 
 def _admin() -> None:

@@ -17,7 +17,7 @@ import pytest
 from flask import current_app, url_for
 from sqlalchemy import select, text
 
-from onestop.accounts.models import RecoveryCode, User
+from onestop.accounts.models import RecoveryCode, SiteSetting, User
 from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
@@ -368,6 +368,11 @@ ROUTES = [
      lambda s, t, role: fresh(type(s.user(role)), s.user(role).id)
      .notification_choices.get("comment") == "digest"),
     ("notifications.ledger", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("notifications.role_defaults_page", "GET", lambda s, t: {"role": "partner"}, None,
+     ok("admin"), None),
+    ("notifications.role_defaults_page", "POST", lambda s, t: {"role": "firm"},
+     lambda s, t: {"comment": "digest"}, ok("admin"),
+     lambda s, t, role: count(SiteSetting, SiteSetting.key == "notification_defaults") == 1),
     ("notifications.resend", "POST", lambda s, t: {"notification_id": s.notification[t].id},
      lambda s, t: {}, ok("admin"),
      lambda s, t, role: fresh(Notification, s.notification[t].id).status == "queued"),
