@@ -21,6 +21,8 @@ class Received:
     message_id: str
     recipients: tuple[str, ...]
     subject: str
+    text: str = ""        # the plain-text part
+    reply_to: str = ""
 
 
 class RecordingHandler:
@@ -47,9 +49,12 @@ class RecordingHandler:
 
     async def handle_DATA(self, server, session, envelope):
         message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
+        body = message.get_body(("plain",))
+        received = Received(str(message["Message-ID"]), tuple(envelope.rcpt_tos),
+                            str(message["Subject"]), body.get_content() if body else "",
+                            str(message["Reply-To"] or ""))
         with self._lock:
-            self._received.append(Received(str(message["Message-ID"]), tuple(envelope.rcpt_tos),
-                                           str(message["Subject"])))
+            self._received.append(received)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.reply is None:

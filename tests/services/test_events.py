@@ -264,3 +264,11 @@ def test_the_policy_drops_a_recipient_who_may_no_longer_read_it(world, heard):
     db.session.commit()
     tasks.assign_task(world.union_lead, union_task, None, now=NOW, version=None)
     assert heard() == {}
+
+
+def test_an_event_email_is_delivered(world, heard):
+    """Only reminders are dropped when their reason is gone; a routed task's email is sent."""
+    _, (union_task, _) = routed(world, heard)
+    row = db.session.scalars(select(Notification).where(
+        Notification.kind == "task_routed", Notification.task_id == union_task.id)).first()
+    assert delivery.deliver(row.id, NOW) == "sent"
