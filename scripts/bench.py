@@ -77,6 +77,7 @@ def database_figures(url, folder):
         _, seconds = timed(lambda: [delivery.deliver(i, NOW) for i in sample])
         print(f"[{name}] delivery to the outbox: {len(sample) / seconds:,.0f} messages/s "
               "in one process")
+        event_figures(name, world)
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = world.desk.get_id()
@@ -87,6 +88,38 @@ def database_figures(url, folder):
         print(f"[{name}] desk home page: {seconds * 1000:.0f} ms median")
         db.session.remove()
         db.engine.dispose()
+
+
+def event_figures(name, world):
+    """A firm's comment on each of 200 cases routed to two partners: the rows its event writes,
+    the statements the announcing adds to the transaction, and their delivery."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy import func, select
+
+    from onestop.cases.models import Case
+    from onestop.notifications.models import Notification
+
+    some = db.session.scalars(select(Case).order_by(Case.id).limit(200)).all()
+    before = db.session.scalar(select(func.max(Notification.id)))
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    _, seconds = timed(lambda: ([cases.add_comment(world.firm_a_user, case, "Hello", now=NOW)
+                                 for case in some], db.session.commit()))
+    sa_event.remove(db.engine, "before_cursor_execute", count)
+    written = db.session.scalars(select(Notification.id).where(Notification.id > before)).all()
+    inserts = sum(1 for s in statements if s.startswith("INSERT INTO notifications"))
+    print(f"[{name}] events: {len(written) / seconds:,.0f} notification rows written/s "
+          f"({len(written)} rows for {len(some)} comments; per comment "
+          f"{len(statements) / len(some):.1f} statements, of them {inserts / len(some):.1f} "
+          f"INSERT into notifications)")
+    sample = written[:200]
+    _, seconds = timed(lambda: [delivery.deliver(i, NOW) for i in sample])
+    print(f"[{name}] event emails to the outbox: {len(sample) / seconds:,.0f} messages/s "
+          "in one process")
 
 
 if __name__ == "__main__":
