@@ -219,10 +219,10 @@ def test_broker_restart_loses_nothing_and_worker_consumes_again(private_redis, d
     private_redis.start()
     restarted = time.monotonic()
 
-    check = flask_cli(deployment, "workers", "check", "--timeout", "60", timeout=90)
+    check = flask_cli(deployment, "workers", "check", "--timeout", "120", timeout=150)
     consume_again = time.monotonic() - restarted
     assert check.returncode == 0, f"no worker consumed after the restart: {check.stderr}"
-    wait_for(lambda: len(mail.received()) > before_restart, timeout=60,
+    wait_for(lambda: len(mail.received()) > before_restart, timeout=120,
              what="deliveries resume after the restart")
     first_new_mail = time.monotonic() - restarted
     wait_all_sent(300, timeout=90)
@@ -253,17 +253,17 @@ def test_poison_messages_neither_loop_nor_block_the_others(shared_redis, deploy,
     started = time.monotonic()
 
     wait_all_good = lambda: all(r.status == Status.SENT for r in ledger() if r.id in good)  # noqa: E731
-    wait_for(wait_all_good, timeout=20, what="the good rows are delivered despite the poison",
+    wait_for(wait_all_good, timeout=90, what="the good rows are delivered despite the poison",
              detail=lambda: statuses())
     good_delivered_in = time.monotonic() - started
 
     def poison_row():
         return next(r for r in ledger() if r.id == poison.id)
 
-    wait_for(lambda: poison_row().status == Status.FAILED, timeout=40,
+    wait_for(lambda: poison_row().status == Status.FAILED, timeout=120,
              what="the unrenderable row gives up", detail=poison_row)
     bad_tasks = "raised unexpected: ValueError"
-    wait_for(lambda: worker.log().count(bad_tasks) >= 50, timeout=20,
+    wait_for(lambda: worker.log().count(bad_tasks) >= 50, timeout=60,
              what="50 bad messages consumed", detail=lambda: worker.log()[-2000:])
     time.sleep(3)  # a hot loop would keep going meanwhile
     assert worker.log().count(bad_tasks) == 50, "a bad message was consumed more than once"
