@@ -298,7 +298,7 @@ def test_workers_check_fails_without_a_consumer_and_passes_with_one(shared_redis
     assert "no worker consumed the canary" in idle.stderr
 
     worker = procs.worker(deployment)
-    busy = flask_cli(deployment, "workers", "check", "--timeout", "30")
+    busy = flask_cli(deployment, "workers", "check", "--timeout", "90", timeout=120)
     assert busy.returncode == 0, (busy.returncode, busy.stdout, busy.stderr)
     assert busy.stdout.startswith("ok: worker on")
 
