@@ -169,7 +169,7 @@ def _path(ev: Event, user: User, kind: str) -> str:
     return f"/cases/{ev.case_id}"
 
 
-def announce(events: list[Event], *, now: datetime | None = None) -> list[int]:
+def announce(events: list[Event]) -> list[int]:
     """Write the ledger rows these new events call for; returns their ids."""
     calendar, defaults, rows = None, None, []
     for ev in events:
@@ -184,7 +184,6 @@ def announce(events: list[Event], *, now: datetime | None = None) -> list[int]:
         fact = policy.who_may_read([u for u, _, r in heard.values() if r == CASE_FACT], ev.case)
         if calendar is None:
             calendar, defaults = work_calendar(), role_defaults()
-        at = now or ev.created_at
         for user, kind, reads in heard.values():
             if user.id not in (whole if reads == WHOLE else fact):
                 continue
@@ -192,7 +191,7 @@ def announce(events: list[Event], *, now: datetime | None = None) -> list[int]:
                 key=f"e{ev.id}:u{user.id}", user_id=user.id, kind=kind, now=utcnow(),
                 case_id=ev.case_id, task_id=ev.task_id, event_id=ev.id,
                 params={"whole": reads == WHOLE, "path": _path(ev, user, kind)},
-                **start_of(user, kind, at, calendar, defaults)))
+                **start_of(user, kind, ev.created_at, calendar, defaults)))
     return ledger.write(rows) if rows else []
 
 
