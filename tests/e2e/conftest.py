@@ -4,11 +4,15 @@ test leaves its screenshot and HTML in test-artifacts/failures/."""
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -35,33 +39,59 @@ def _flask(env, *args, check=True):
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """The app as a separate process: migrated from empty, demo data loaded."""
+    """The app as `make run` starts it (web, worker, beat and the inbound mail listener, on
+    the embedded SQLite database and broker), migrated from empty, demo data loaded. Emails
+    go to the outbox folder."""
     instance = tmp_path_factory.mktemp("e2e-instance")
-    port = _free_port()
+    port, inbound_port = _free_port(), _free_port()
     env = {**os.environ, "ONESTOP_INSTANCE": str(instance), "ONESTOP_ENV": "development",
            "SECRET_KEY": "e2e-secret", "DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite'}",
            "CELERY_BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
-           "PUBLIC_URL": f"http://127.0.0.1:{port}", "SMTP_URL": ""}
+           "PUBLIC_URL": f"http://127.0.0.1:{port}", "SMTP_URL": "", "PORT": str(port),
+           "INBOUND_PORT": str(inbound_port)}
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "seed")
     log = open(instance / "server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "onestop", "run", "--host", "127.0.0.1",
-         "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run_all.py")], env=env,
+                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             urllib.request.urlopen(base + "/login", timeout=2)
+            socket.create_connection(("127.0.0.1", inbound_port), timeout=2).close()
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the app did not start: " + (instance / "server.log")
                                    .read_text()[-2000:]) from None
             time.sleep(0.2)
-    yield {"base": base, "env": env, "flask": lambda *a: _flask(env, *a)}
-    process.terminate()
-    process.wait(timeout=10)
+    yield {"base": base, "env": env, "flask": lambda *a: _flask(env, *a),
+           "outbox": instance / "outbox", "inbound_port": inbound_port}
+    process.send_signal(signal.SIGINT)  # run_all stops web, worker, beat and listener
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def mail_to(server, address: str, contains: str, timeout: float = 90) -> EmailMessage:
+    """The newest email in the outbox to `address` whose text contains `contains`, waiting
+    for the worker to write it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for path in server["outbox"].glob("*.eml"):
+            message = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes())
+            text = message.get_body(("plain",)).get_content()
+            if message["To"] == address and contains in text:
+                found.append((path.stat().st_mtime, message))
+        if found:
+            return max(found, key=lambda f: f[0])[1]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no email to {address} with {contains!r} within {timeout}s")
+        time.sleep(0.3)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,10 +1,14 @@
 """The core journeys in a real browser, once in Korean and once in English."""
 import re
+import smtplib
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, mail_to
 
 PDF = ROOT / "tests" / "e2e" / "files" / "plan.pdf"
 
@@ -12,7 +16,7 @@ WORDS = {
     "ko": {"title": "제목", "need": "어떤 지원이 필요하신가요?", "headcount": "채용 인원",
            "files": "첨부파일", "submit": "신청하기", "accept": "서류 완비로 접수", "route": "배정",
            "accept_task": "업무 접수", "question": "기업이 제출하거나 답변할 사항",
-           "ask": "보완요구 보내기", "comment": "의견", "answer": "보완 답변 제출",
+           "ask": "보완요구 보내기",
            "note": "처리 결과(기업에 표시됨)", "complete": "업무 완료", "new": "새 요청",
            "recruitment": "채용 지원", "resolved": "처리 완료", "closed": "종결",
            "hiring_plan": "채용 계획서"},
@@ -20,7 +24,6 @@ WORDS = {
            "files": "Attachments", "submit": "Submit request", "accept": "Accept as complete",
            "route": "Route", "accept_task": "Accept task",
            "question": "What must the firm send or answer?", "ask": "Send the question",
-           "comment": "Comment", "answer": "Send answer",
            "note": "Resolution note (the firm sees it)", "complete": "Complete task",
            "new": "New request", "recruitment": "Recruitment support", "resolved": "Resolved",
            "closed": "Closed",
@@ -48,13 +51,31 @@ def file_request(firm, words, title):
     return page.url
 
 
+def text_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def reply_by_email(server, message, answer: str) -> None:
+    """Reply as a mail program does: to the Reply-To address, the answer above the quote."""
+    reply = EmailMessage()
+    reply["From"] = message["To"]
+    reply["To"] = message["Reply-To"]
+    reply["Subject"] = f"Re: {message['Subject']}"
+    reply["In-Reply-To"] = reply["References"] = message["Message-ID"]
+    reply["Message-ID"] = make_msgid()
+    quoted = "\n".join(f"> {line}" for line in text_of(message).splitlines())
+    reply.set_content(f"{answer}\n\nOn Tue, 10 Nov 2026 at 10:00, OneStop wrote:\n{quoted}\n")
+    with smtplib.SMTP("127.0.0.1", server["inbound_port"]) as smtp:
+        smtp.send_message(reply)
+
+
 def open_task(session, title):
     session.go("/tasks/")
     session.page.get_by_role("link", name=title).click()
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_file_route_ask_answer_complete_resolve(people, lang):
+def test_file_route_ask_answer_complete_resolve(people, server, lang):
     words = WORDS[lang]
     title = f"E2E hiring {lang}"
     firm = signed_in(people, "ceo@carbonfiber.example", lang, "firm")
@@ -73,19 +94,28 @@ def test_file_route_ask_answer_complete_resolve(people, lang):
         .to_be_visible()
     desk.shot(f"{lang}-desk-case-routed")
 
+    # The partner opens its task from the link in the email the routing sent it.
     univ = signed_in(people, "staff@univ.example", lang, "univ")
-    open_task(univ, title)
+    routed = mail_to(server, "staff@univ.example", title)
+    univ.page.goto(re.search(r"http://\S+/tasks/\d+", text_of(routed)).group(0))
     univ.page.get_by_role("button", name=words["accept_task"]).click()
     univ.page.get_by_label(words["question"]).fill("Which skills, and from when?")
     univ.page.get_by_role("button", name=words["ask"]).click()
     expect(univ.page.locator(".headline-status .status-waiting_on_firm")).to_be_visible()
 
+    # The firm answers the question by replying to the email that asked it.
+    asked = mail_to(server, "ceo@carbonfiber.example", "Which skills, and from when?")
+    reply_by_email(server, asked, "CNC and composite layup, from March.")
     firm.page.goto(case_url)
-    expect(firm.page.locator("#comments").get_by_text("Which skills, and from when?"))\
-        .to_be_visible()
-    firm.page.locator("#comments").get_by_label(words["comment"]).fill("CNC and composite layup, from March.")
-    firm.page.get_by_role("button", name=words["answer"]).click()
-    expect(firm.page.locator(".headline-status .status-in_progress")).to_be_visible()
+    running = firm.page.locator(".headline-status .status-in_progress")
+    deadline = time.monotonic() + 90
+    while not running.count() and time.monotonic() < deadline:  # the worker takes it in
+        firm.page.wait_for_timeout(500)
+        firm.page.reload()
+    expect(running).to_be_visible()
+    comments = firm.page.locator("#comments")
+    expect(comments.get_by_text("CNC and composite layup, from March.")).to_be_visible()
+    expect(comments.get_by_text("Which skills, and from when?")).to_have_count(1)  # no quote
 
     open_task(univ, title)
     univ.page.get_by_label(words["note"]).fill("Training course opens 2 March.")
