@@ -99,13 +99,11 @@ def preferences():
                            preview=[(row, describe(row)) for row in waiting]), refusal_status()
 
 
-@bp.route("/admin/notification-defaults", methods=["GET", "POST"], defaults={"role": "firm"})
-@bp.route("/admin/notification-defaults/<role>", methods=["GET", "POST"])
+@bp.route(f"/admin/notification-defaults/<any({','.join(KINDS_BY_ROLE)}):role>",
+          methods=["GET", "POST"])
 @login_required
 def role_defaults_page(role: str):
     _admin()
-    if role not in KINDS_BY_ROLE:
-        abort(404)
     form = choices_form(role)(data={kind: role_defaults().get(role, {}).get(kind, "now")
                                     for kind in KINDS_BY_ROLE[role]})
     if form.validate_on_submit():
