@@ -422,3 +422,13 @@ def test_the_bounce_is_emailed_in_the_users_language(world, asked, app):
     text = message.get_body(("plain",)).get_content()
     assert "It came from ceo@beta.test, not from ceo@alpha.test" in text
     assert f"/cases/{asked[0].id}" in text
+
+
+def test_a_routed_partners_email_goes_out_with_its_reply_address(world, now, app):
+    routed_case(world, now)
+    row = row_for(world.permits_staff, EventKind.TASK_ROUTED)
+    assert delivery.deliver(row.id, now) == "sent", "an event about a task is no reminder to drop"
+    message = BytesParser(policy=default_policy).parsebytes(
+        Path(app.config["OUTBOX_DIR"], f"notification-{row.id}_onestop.eml").read_bytes())
+    assert message["Reply-To"] == inbound.reply_address(row)
+    assert message["Auto-Submitted"] == "auto-generated", "out-of-office replies stay away"
