@@ -21,6 +21,7 @@ class Received:
     message_id: str
     recipients: tuple[str, ...]
     subject: str
+    reply_to: str = ""
 
 
 class RecordingHandler:
@@ -49,7 +50,8 @@ class RecordingHandler:
         message = BytesParser(policy=email_policy.default).parsebytes(envelope.content)
         with self._lock:
             self._received.append(Received(str(message["Message-ID"]), tuple(envelope.rcpt_tos),
-                                           str(message["Subject"])))
+                                           str(message["Subject"]),
+                                           str(message["Reply-To"] or "")))
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.reply is None:
