@@ -1,6 +1,7 @@
 """Answering by email through the real pieces: a Celery worker on Redis and PostgreSQL sends
 the notification to a real SMTP server, the reply goes by SMTP (or LMTP) to the real inbound
 listener process, and the worker turns it into a comment — or refuses it."""
+import dataclasses
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from onestop.cases import services as cases
 from onestop.cases.models import Comment, NoteAudience
 from onestop.extensions import db
-from onestop.notifications.inbound import reply_address
+from onestop.notifications.inbound import reply_address, requeue_replies
 from onestop.notifications.models import (
     AlertKind,
     EventKind,
@@ -165,3 +166,44 @@ def test_forged_expired_automatic_and_repeated_replies_make_no_comment(running):
                                       for m in sink.received()),
                  timeout=60, what="the bounce reached the mailbox")
     assert "Traceback" not in procs.started[-1].log()
+
+
+def test_the_listener_takes_only_reply_addresses_and_answers_once_stored(private_redis, deploy,
+                                                                          procs):
+    deployment = deploy(private_redis.url, INBOUND_MAX_BYTES=50_000)
+    smtp_port, lmtp_port = free_port(), free_port()
+    procs.inbound(deployment, smtp_port)
+    # A broker that cannot be reached does not lose a message: it waits for the sweep.
+    procs.inbound(dataclasses.replace(deployment, broker_url=f"redis://127.0.0.1:{free_port()}/0"),
+                  lmtp_port, lmtp=True, name="inbound-lmtp")
+    message = EmailMessage()
+    message["From"], message["Subject"], message["Message-ID"] = "a@firm.example", "Re", "<m1@x>"
+    message.set_content("answer")
+    with smtplib.SMTP("127.0.0.1", smtp_port) as client:
+        client.ehlo()
+        assert client.mail("a@firm.example")[0] == 250
+        assert client.rcpt("desk@onestop.city.example")[0] == 550
+        assert client.rcpt("reply+abc@onestop.city.example")[0] == 250
+        client.rset()
+        big = EmailMessage()
+        big["From"] = "a@firm.example"
+        big.set_content("x" * 60_000)
+        with pytest.raises(smtplib.SMTPException) as refused:
+            client.send_message(big, to_addrs=["reply+abc@onestop.city.example"])
+        assert "552" in str(refused.value)
+        client.send_message(message, to_addrs=["reply+one@x.example", "reply+two@x.example"])
+        # Answered 250: both copies are in the database already.
+        assert [r.recipient for r in inbound_rows()] == ["reply+one@x.example", "reply+two@x.example"]
+    with smtplib.LMTP("127.0.0.1", lmtp_port) as client:
+        client.ehlo()
+        client.mail("a@firm.example")
+        client.rcpt("reply+one@x.example")
+        client.rcpt("reply+three@x.example")
+        assert client.docmd("DATA")[0] == 354
+        client.send(message.as_bytes().replace(b"\n", b"\r\n") + b".\r\n")
+        assert [client.getreply()[0], client.getreply()[0]] == [250, 250], "one answer each"
+    rows = inbound_rows()
+    assert [r.recipient for r in rows] == ["reply+one@x.example", "reply+two@x.example",
+                                           "reply+three@x.example"], "the repeat stored once"
+    assert {r.status for r in rows} == {InboundStatus.RECEIVED}
+    assert requeue_replies(rows[-1].received_at + timedelta(minutes=5)) == [r.id for r in rows]
