@@ -45,13 +45,6 @@ def configure(app):
     app.config.update(saved)
 
 
-@pytest.fixture(autouse=True)
-def empty_outbox(ctx):
-    """Bounces to strangers are files in the outbox: only this test's."""
-    for sent in Path(ctx.config["OUTBOX_DIR"]).glob("*.eml"):
-        sent.unlink()
-
-
 def row_for(user, kind) -> Notification:
     return db.session.scalars(select(Notification).where(
         Notification.user_id == user.id, Notification.kind == kind)
