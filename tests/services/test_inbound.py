@@ -14,7 +14,7 @@ from onestop.cases import services as cases
 from onestop.cases.models import Attachment, Comment, NoteAudience
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
-from onestop.notifications import delivery, inbound
+from onestop.notifications import delivery, inbound, ledger
 from onestop.notifications.models import (
     AlertKind,
     EventKind,
@@ -425,3 +425,23 @@ def test_a_routed_partners_email_goes_out_with_its_reply_address(world, now, app
         Path(app.config["OUTBOX_DIR"], f"notification-{row.id}_onestop.eml").read_bytes())
     assert message["Reply-To"] == inbound.reply_address(row)
     assert message["Auto-Submitted"] == "auto-generated", "out-of-office replies stay away"
+
+
+def test_a_posted_reply_queues_its_emails_and_keeps_its_file_only_once_committed(
+        world, asked, app, monkeypatch):
+    """The comment is made inside a savepoint, which SQLAlchemy also calls a commit."""
+    queued = []
+    monkeypatch.setattr(ledger, "enqueue_deliveries", queued.extend)
+    to = address_for(world.firm_a_user)
+    [stored_id] = inbound.store_reply(reply(to, world.firm_a_user.email, files=[("a.pdf", PDF)]),
+                                      envelope_from="x@mail.example", recipients=[to],
+                                      now=datetime.now(SEOUL))
+    db.session.commit()
+    before = set(Path(app.config["UPLOAD_DIR"]).iterdir())
+    assert inbound.process_reply(stored_id, now=ANSWERED).status == "posted"
+    assert queued == [], "nothing is queued before the transaction commits"
+    [new_file] = set(Path(app.config["UPLOAD_DIR"]).iterdir()) - before
+    assert new_file.name.endswith(".part"), "the file is not kept before the commit"
+    db.session.commit()
+    assert row_for(world.permits_staff, EventKind.FIRM_ANSWERED).id in queued
+    assert not new_file.exists() and new_file.with_suffix("").exists()
