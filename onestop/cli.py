@@ -123,5 +123,8 @@ def inbound_command(host: str, port: int, lmtp: bool) -> None:
 
     from onestop.notifications.listener import serve
 
-    serve(current_app._get_current_object(), host, port, lmtp=lmtp,
-          ready=lambda text: click.echo(text, err=True))
+    try:
+        serve(current_app._get_current_object(), host, port, lmtp=lmtp,
+              ready=lambda text: click.echo(text, err=True))
+    except OSError as error:  # the port is taken, or the address is not this host's
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
