@@ -136,10 +136,11 @@ def register_cli(app: Flask) -> None:
         deadline_command,
         demo_cli,
         housekeeping_command,
+        mail_cli,
         reminders_cli,
         workers_cli,
     )
 
-    for command in (deadline_command, demo_cli, housekeeping_command, reminders_cli,
+    for command in (deadline_command, demo_cli, housekeeping_command, mail_cli, reminders_cli,
                     workers_cli):
         app.cli.add_command(command)

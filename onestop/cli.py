@@ -108,3 +108,23 @@ def housekeeping_command() -> None:
 
     counts = clear_up(utcnow())
     click.echo(", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items()))
+
+
+mail_cli = AppGroup("mail", help="Email.")
+
+
+@mail_cli.command("inbound")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=2525, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--lmtp", is_flag=True, help="Speak LMTP (an MTA's lmtp: transport), not SMTP.")
+def inbound_command(host: str, port: int, lmtp: bool) -> None:
+    """Take replies to notification emails from an MTA and queue them for the workers."""
+    from flask import current_app
+
+    from onestop.notifications.listener import serve
+
+    try:
+        serve(current_app._get_current_object(), host, port, lmtp=lmtp,
+              ready=lambda text: click.echo(text, err=True))
+    except OSError as error:  # the port is taken, or the address is not this host's
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None

@@ -102,6 +102,10 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "OneStop <onestop@city.example>")
     # Replies to notifications come back to reply+<token>@REPLY_DOMAIN (the inbound listener).
     REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "onestop.city.example")
+    # A reply address is honoured this long after the email that carried it was sent.
+    REPLY_TOKEN_MAX_AGE_DAYS = int(os.environ.get("REPLY_TOKEN_MAX_AGE_DAYS", 60))
+    # The inbound listener refuses larger messages at DATA (552); the sender's server bounces.
+    INBOUND_MAX_BYTES = int(os.environ.get("INBOUND_MAX_BYTES", 25 * 1024 * 1024))
     OUTBOX_DIR = str(_instance_dir() / "outbox")
 
 

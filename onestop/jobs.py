@@ -6,12 +6,13 @@ DELIVER = "onestop.deliver"
 SWEEP = "onestop.sweep"
 CANARY = "onestop.canary"
 HOUSEKEEPING = "onestop.housekeeping"
+PROCESS_REPLY = "onestop.process_reply"
 # Sweeps and canaries go on their own queue so that a backlog of deliveries never holds
 # them up (a busy worker must still answer `workers check`).
 CONTROL_QUEUE = "onestop.control"
 DELIVERY_QUEUE = "celery"
 ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE},
-          HOUSEKEEPING: {"queue": CONTROL_QUEUE}}
+          HOUSEKEEPING: {"queue": CONTROL_QUEUE}, PROCESS_REPLY: {"queue": DELIVERY_QUEUE}}
 
 
 def init_app(app: Flask) -> None:
@@ -28,13 +29,23 @@ def enqueue(task_name: str, *args) -> None:
 def enqueue_deliveries(notification_ids: list[int]) -> int:
     """Send one delivery message per row. A failure to reach the broker loses nothing: the
     rows stay queued and the next sweep queues them again. Returns how many were sent."""
+    return _enqueue_each(DELIVER, notification_ids, "rows")
+
+
+def enqueue_replies(inbound_ids: list[int]) -> int:
+    """Queue the processing of stored inbound messages; as with deliveries, those the broker
+    did not take wait for the next sweep."""
+    return _enqueue_each(PROCESS_REPLY, inbound_ids, "inbound messages")
+
+
+def _enqueue_each(task_name: str, ids: list[int], what: str) -> int:
     sent = 0
-    for notification_id in notification_ids:
+    for row_id in ids:
         try:
-            enqueue(DELIVER, notification_id)
+            enqueue(task_name, row_id)
             sent += 1
         except Exception:  # noqa: BLE001 - any broker failure; the sweep retries
-            current_app.logger.warning("broker unreachable; %s rows wait for the next sweep",
-                                       len(notification_ids) - sent)
+            current_app.logger.warning("broker unreachable; %s %s wait for the next sweep",
+                                       len(ids) - sent, what)
             break
     return sent

@@ -153,6 +153,8 @@ def discard_after_commit(session: Session, key: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _settle_files(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the rows are not committed yet
     folder = None
     for key in session.info.pop("new_files", []):
         folder = folder or upload_dir()

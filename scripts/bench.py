@@ -2,10 +2,12 @@
 
 Measures, on a throwaway database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set):
 deadline arithmetic, one reminder sweep over N open tasks, in-process delivery to the outbox,
-and the desk's queue page. Figures, not assertions: these machines are shared and noisy.
+emailed replies stored and processed, and the desk's queue page. Figures, not assertions:
+these machines are shared and noisy (each inbound line says the load it ran under).
 """
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,11 +16,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import event as sa_event  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
 from onestop import create_app  # noqa: E402
 from onestop.cases import services as cases  # noqa: E402
+from onestop.cases.models import Case  # noqa: E402
+from onestop.db import utcnow  # noqa: E402
 from onestop.deadlines import SEOUL, WorkCalendar, parse_period  # noqa: E402
 from onestop.extensions import db  # noqa: E402
-from onestop.notifications import delivery, reminders  # noqa: E402
+from onestop.notifications import delivery, inbound, reminders  # noqa: E402
+from onestop.notifications.models import EventKind, Notification  # noqa: E402
 from tests.databases import throwaway_postgres  # noqa: E402
 from tests.factories import World  # noqa: E402
 
@@ -78,6 +86,7 @@ def database_figures(url, folder):
         print(f"[{name}] delivery to the outbox: {len(sample) / seconds:,.0f} messages/s "
               "in one process")
         event_figures(name, world)
+        inbound_figures(name, world)
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = world.desk.get_id()
@@ -93,12 +102,6 @@ def database_figures(url, folder):
 def event_figures(name, world):
     """A firm's comment on each of 200 cases routed to two partners: the rows its event writes,
     the statements the announcing adds to the transaction, and their delivery."""
-    from sqlalchemy import event as sa_event
-    from sqlalchemy import func, select
-
-    from onestop.cases.models import Case
-    from onestop.notifications.models import Notification
-
     some = db.session.scalars(select(Case).order_by(Case.id).limit(200)).all()
     before = db.session.scalar(select(func.max(Notification.id)))
     statements = []
@@ -120,6 +123,29 @@ def event_figures(name, world):
     _, seconds = timed(lambda: [delivery.deliver(i, NOW) for i in sample])
     print(f"[{name}] event emails to the outbox: {len(sample) / seconds:,.0f} messages/s "
           "in one process")
+
+
+def inbound_figures(name, world, count=200):
+    """Replies to the routed partner's emails: stored as the listener stores them, then
+    processed one by one as the worker does (parse, strip, check, comment, notify)."""
+    rows = db.session.scalars(db.select(Notification).where(
+        Notification.user_id == world.union_staff.id, Notification.kind == EventKind.TASK_ROUTED)
+        .limit(count)).all()
+    raw = [(inbound.reply_address(row), (
+        f"From: {world.union_staff.email}\r\nTo: x\r\nSubject: Re\r\n"
+        f"Message-ID: <bench-{row.id}@mail.example>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"\r\n검토하겠습니다.\r\n\r\n2026년 11월 10일 (화) 오전 10:00, OneStop 님이 작성:\r\n"
+        f"> routed\r\n").encode()) for row in rows]
+    ids, seconds = timed(lambda: [i for to, data in raw for i in inbound.store_reply(
+        data, envelope_from=world.union_staff.email, recipients=[to], now=utcnow())])
+    db.session.commit()
+    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"[{name}] inbound replies stored: {len(ids) / seconds:,.0f}/s ({load})")
+    outcomes, seconds = timed(lambda: [inbound.handle_reply(i, NOW) for i in ids])
+    assert set(outcomes) == {"posted"}, set(outcomes)
+    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"[{name}] inbound replies processed into comments: {len(ids) / seconds:,.0f}/s "
+          f"in one process ({load})")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Run the web server, one Celery worker and Celery beat as real processes.
+"""Run the web server, one Celery worker, Celery beat and the inbound mail listener as real
+processes.
 
-Ctrl-C (or any of them exiting) stops all three. Used by `make run`.
+Ctrl-C (or any of them exiting) stops them all. Used by `make run`.
 """
 import os
 import signal
@@ -15,12 +16,15 @@ from workers.celery_app import WORKER_ARGS  # noqa: E402
 BIN = Path(sys.executable).parent
 INSTANCE = Path(os.environ.get("ONESTOP_INSTANCE", Path.cwd() / "instance"))
 CELERY = [str(BIN / "celery"), "-A", "workers.celery_app:celery_app"]
+FLASK = [str(BIN / "flask"), "--app", "onestop"]
 COMMANDS = {
-    "web": [str(BIN / "flask"), "--app", "onestop", "run", "--host", "127.0.0.1", "--port",
-            os.environ.get("PORT", "5000")],
+    "web": [*FLASK, "run", "--host", "127.0.0.1", "--port", os.environ.get("PORT", "5000")],
     "worker": [*CELERY, *WORKER_ARGS, "--loglevel", "INFO"],  # concurrency: the setting
     "beat": [*CELERY, "beat", "--loglevel", "INFO",
              "--schedule", str(INSTANCE / "celerybeat-schedule")],
+    # Replies to notification emails: point an MTA (or smtplib) at it.
+    "inbound": [*FLASK, "mail", "inbound", "--host", "127.0.0.1", "--port",
+                os.environ.get("INBOUND_PORT", "2525")],
 }
 
 

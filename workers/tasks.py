@@ -3,18 +3,29 @@ import socket
 
 from onestop.db import utcnow
 from onestop.extensions import db
-from onestop.jobs import CANARY, DELIVER, HOUSEKEEPING, SWEEP, enqueue_deliveries
+from onestop.jobs import (
+    CANARY,
+    DELIVER,
+    HOUSEKEEPING,
+    PROCESS_REPLY,
+    SWEEP,
+    enqueue_deliveries,
+    enqueue_replies,
+)
 from onestop.mail import longest_send
-from onestop.notifications import delivery, services
+from onestop.notifications import delivery, inbound, services
 from workers.celery_app import celery_app, settings
 
 
 @celery_app.task(name=SWEEP)
 def sweep_reminders() -> int:
-    written, requeued = services.sweep_and_requeue(utcnow())
+    now = utcnow()
+    written, requeued = services.sweep_and_requeue(now)
+    replies = inbound.requeue_replies(now)
     db.session.commit()  # queues the written rows
     enqueue_deliveries(requeued)
-    return len(written) + len(requeued)
+    enqueue_replies(replies)
+    return len(written) + len(requeued) + len(replies)
 
 
 # The lease is kept alive while a send is under way (notifications/lease.py), so the time
@@ -25,6 +36,11 @@ def sweep_reminders() -> int:
     reply=settings.SMTP_REPLY_TIMEOUT))
 def deliver_notification(notification_id) -> str:
     return delivery.deliver(int(notification_id), utcnow())
+
+
+@celery_app.task(name=PROCESS_REPLY)
+def process_reply(inbound_id) -> str:
+    return inbound.handle_reply(int(inbound_id), utcnow())
 
 
 @celery_app.task(name=CANARY)

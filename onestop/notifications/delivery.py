@@ -196,6 +196,8 @@ def render_email(row: Notification) -> EmailMessage:
     message["Message-ID"] = row.message_id
     message["Date"] = formatdate(localtime=False)
     message["X-OneStop-Notification"] = str(row.id)
+    # RFC 3834: answering machines (out-of-office replies) leave it unanswered.
+    message["Auto-Submitted"] = "auto-generated"
     if row.case_id is not None:
         message["In-Reply-To"] = message["References"] = thread_id(row.case_id)
         message["Reply-To"] = reply_address(row)

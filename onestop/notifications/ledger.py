@@ -59,6 +59,8 @@ def write_account_message(user, kind: str, key: str, params: dict, *, now: datet
 
 @event.listens_for(Session, "after_commit")
 def _queue_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released (SQLAlchemy says "commit"): nothing is committed yet
     ids = session.info.pop(_TO_QUEUE, None)
     if ids and current_app:
         enqueue_deliveries(ids)

@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import utcnow
@@ -41,6 +41,7 @@ class AlertKind(StrEnum):
     to a user who has not signed in yet (an invitation), never muted, no case."""
 
     SIGNIN_THROTTLED = "signin_throttled"  # repeated failed sign-ins; sign-in slowed down
+    REPLY_REFUSED = "reply_refused"        # an emailed reply that did not become a comment
 
 
 class DigestKind(StrEnum):
@@ -134,3 +135,39 @@ class WorkerCanary(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     hostname: Mapped[str] = mapped_column(String(200), default="")
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundStatus(StrEnum):
+    RECEIVED = "received"      # stored by the listener, waiting for a worker
+    # Set by the worker's claim and replaced by the outcome in the same transaction: never
+    # seen committed.
+    PROCESSING = "processing"
+    POSTED = "posted"          # became a comment
+    REFUSED = "refused"        # not posted; the sender was told why
+    IGNORED = "ignored"        # an auto-reply or a loop: not posted, nobody told
+    FAILED = "failed"          # processing broke NOTIFY_MAX_ATTEMPTS times; see error
+
+
+class InboundMessage(db.Model):
+    """One email handed to the inbound listener for one reply address, kept whole (the
+    database is shared by every worker, a folder is not) until a worker has processed it."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Derived from the Message-ID (or the bytes, without one) and the reply address: the
+    # same mail handed over twice is stored once.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str] = mapped_column(String(255), default="")
+    recipient: Mapped[str] = mapped_column(String(320))
+    envelope_from: Mapped[str] = mapped_column(String(320), default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(12), default=InboundStatus.RECEIVED, index=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enqueued_at: Mapped[datetime | None]
+    processed_at: Mapped[datetime | None]
+
+    comment = relationship("Comment")

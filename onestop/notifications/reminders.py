@@ -153,7 +153,7 @@ def still_true(row: Notification) -> bool:
     """A reminder delayed by retries is dropped once its reason is gone (task finished,
     clock stopped or restarted, due date moved)."""
     task = row.task
-    if task is None or row.kind not in set(RuleKind):
+    if task is None or row.kind not in set(RuleKind):  # an event's message stays true
         return True
     if row.kind == RuleKind.INFO_REQUEST:
         return task.status == TaskStatus.WAITING_ON_FIRM

@@ -13,7 +13,8 @@ from onestop.notifications.digests import collect
 from onestop.notifications.models import AlertKind, DigestKind, Notification, WorkerCanary
 from onestop.notifications.reminders import sweep
 
-ALERT_LABELS = {AlertKind.SIGNIN_THROTTLED: _l("Failed sign-ins to your account")}
+ALERT_LABELS = {AlertKind.SIGNIN_THROTTLED: _l("Failed sign-ins to your account"),
+                AlertKind.REPLY_REFUSED: _l("Your emailed reply was not posted")}
 
 
 def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None

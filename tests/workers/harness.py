@@ -271,6 +271,17 @@ class Processes:
                                  "beat", "--loglevel", "INFO", "-s", f"{state}-schedule",
                                  "--pidfile", f"{state}.pid"], deployment)
 
+    def inbound(self, deployment: Deployment, port: int, *, lmtp: bool = False,
+                name: str = "inbound") -> Process:
+        """The inbound mail listener, started as the README says."""
+        process = self.start(name, [str(VENV_BIN / "flask"), "--app", "onestop", "mail",
+                                         "inbound", "--port", str(port),
+                                         *(["--lmtp"] if lmtp else [])], deployment)
+        wait_for(lambda: "listener on" in process.log() or process.popen.poll() is not None,
+                 timeout=30, what="inbound listener ready", detail=process.log)
+        assert process.popen.poll() is None, f"the listener exited:\n{process.log()}"
+        return process
+
     def stop_all(self) -> None:
         for process in self.started:
             process.kill()
