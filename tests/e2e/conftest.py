@@ -76,16 +76,16 @@ def server(tmp_path_factory):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def mail_to(server, address: str, contains: str, timeout: float = 90) -> EmailMessage:
-    """The newest email in the outbox to `address` whose text contains `contains`, waiting
-    for the worker to write it."""
+def mail_to(server, address: str, *contains: str, timeout: float = 90) -> EmailMessage:
+    """The newest email in the outbox to `address` whose text contains each of `contains`,
+    waiting for the worker to write it."""
     deadline = time.monotonic() + timeout
     while True:
         found = []
         for path in server["outbox"].glob("*.eml"):
             message = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes())
             text = message.get_body(("plain",)).get_content()
-            if message["To"] == address and contains in text:
+            if message["To"] == address and all(c in text for c in contains):
                 found.append((path.stat().st_mtime, message))
         if found:
             return max(found, key=lambda f: f[0])[1]

@@ -104,7 +104,7 @@ def test_file_route_ask_answer_complete_resolve(people, server, lang):
     expect(univ.page.locator(".headline-status .status-waiting_on_firm")).to_be_visible()
 
     # The firm answers the question by replying to the email that asked it.
-    asked = mail_to(server, "ceo@carbonfiber.example", "Which skills, and from when?")
+    asked = mail_to(server, "ceo@carbonfiber.example", title, "Which skills, and from when?")
     reply_by_email(server, asked, "CNC and composite layup, from March.")
     firm.page.goto(case_url)
     running = firm.page.locator(".headline-status .status-in_progress")
