@@ -6,12 +6,15 @@ DELIVER = "onestop.deliver"
 SWEEP = "onestop.sweep"
 CANARY = "onestop.canary"
 HOUSEKEEPING = "onestop.housekeeping"
-# Sweeps and canaries go on their own queue so that a backlog of deliveries never holds
-# them up (a busy worker must still answer `workers check`).
+# A "forgot password" request: the worker looks the address up, so the page does the same
+# work whether or not it has an account.
+PASSWORD_RESET = "onestop.password_reset"
+# Sweeps, canaries and reset requests go on their own queue so that a backlog of deliveries
+# never holds them up (a busy worker must still answer `workers check`).
 CONTROL_QUEUE = "onestop.control"
 DELIVERY_QUEUE = "celery"
 ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE},
-          HOUSEKEEPING: {"queue": CONTROL_QUEUE}}
+          HOUSEKEEPING: {"queue": CONTROL_QUEUE}, PASSWORD_RESET: {"queue": CONTROL_QUEUE}}
 
 
 def init_app(app: Flask) -> None:

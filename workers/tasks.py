@@ -1,9 +1,10 @@
 """Thin tasks: parse the arguments, call one service, commit, enqueue after the commit."""
 import socket
 
+from onestop.accounts import resets
 from onestop.db import utcnow
 from onestop.extensions import db
-from onestop.jobs import CANARY, DELIVER, HOUSEKEEPING, SWEEP, enqueue_deliveries
+from onestop.jobs import CANARY, DELIVER, HOUSEKEEPING, PASSWORD_RESET, SWEEP, enqueue_deliveries
 from onestop.mail import longest_send
 from onestop.notifications import delivery, services
 from workers.celery_app import celery_app, settings
@@ -25,6 +26,14 @@ def sweep_reminders() -> int:
     reply=settings.SMTP_REPLY_TIMEOUT))
 def deliver_notification(notification_id) -> str:
     return delivery.deliver(int(notification_id), utcnow())
+
+
+# Idempotent: the request's own key admits one email, so a message given back is harmless.
+@celery_app.task(name=PASSWORD_RESET)
+def mail_password_reset(email, request_key) -> int:
+    written = resets.mail_reset_link(str(email), str(request_key), now=utcnow())
+    db.session.commit()  # queues the delivery
+    return len(written)
 
 
 @celery_app.task(name=CANARY)
