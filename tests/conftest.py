@@ -50,11 +50,13 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture
 def ctx(app):
-    """An app context over an empty database."""
+    """An app context over an empty database, with no stored files and no sent emails."""
     with app.app_context():
         _empty_all_tables()
         for stored in Path(app.config["UPLOAD_DIR"]).iterdir():
             stored.unlink()
+        for sent in Path(app.config["OUTBOX_DIR"]).glob("*.eml"):
+            sent.unlink()
         yield app
         db.session.remove()
 

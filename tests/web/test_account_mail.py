@@ -277,6 +277,17 @@ def test_a_change_sent_twice_writes_one_pair_of_messages(app, world):
         "email_confirm", "email_notice"]
 
 
+def test_confirmed_while_signed_in_the_user_lands_on_the_account_page(app, world):
+    firm = Browser(app)
+    firm.login(FIRM)
+    change(firm, "ceo@new-alpha.example")
+    link = link_in(mail(app, "email_confirm")[0])
+    done = firm.post(link)
+    assert done.status_code == 303 and done.headers["Location"].endswith("/account")
+    page = firm.get("/account").get_data(as_text=True)
+    assert "ceo@new-alpha.example" in flashes(page)[0] and "callout" not in page
+
+
 def test_a_link_for_an_address_taken_meanwhile_says_so(app, world):
     firm = Browser(app)
     firm.login(FIRM)
