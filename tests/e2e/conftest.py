@@ -4,11 +4,14 @@ test leaves its screenshot and HTML in test-artifacts/failures/."""
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from email import policy as email_policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,52 @@ def server(tmp_path_factory):
     yield {"base": base, "env": env, "flask": lambda *a: _flask(env, *a)}
     process.terminate()
     process.wait(timeout=10)
+
+
+class Outbox:
+    """The instance's outbox folder, where the worker writes each email it sends."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def names(self) -> set[str]:
+        return {p.name for p in self.folder.glob("*.eml")} if self.folder.exists() else set()
+
+    def wait(self, *, to: str, containing: str, besides: set[str], timeout: float = 60):
+        """The first new message (not in `besides`) to `to` whose text contains `containing`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for name in sorted(self.names() - besides):
+                message = BytesParser(policy=email_policy.default).parsebytes(
+                    (self.folder / name).read_bytes())
+                body = message.get_body(preferencelist=("plain",))  # None while half-written
+                if body and message["To"] == to and containing in body.get_content():
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no email to {to} with {containing!r} within {timeout}s")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def mail_worker(server):
+    """A Celery worker beside the server, on the broker of its instance, so that what the
+    pages queue is delivered: emails land in the instance's outbox folder."""
+    from workers.celery_app import WORKER_ARGS
+
+    instance = Path(server["env"]["ONESTOP_INSTANCE"])
+    log = open(instance / "worker.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", *WORKER_ARGS,
+         "--loglevel", "INFO"], env=server["env"], cwd=ROOT, stdout=log,
+        stderr=subprocess.STDOUT, start_new_session=True)
+    yield Outbox(instance / "outbox")
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
