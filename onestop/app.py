@@ -116,6 +116,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Modules whose routes join another module's blueprint.
+    import onestop.accounts.mail_views  # noqa: F401
     import onestop.accounts.twofactor_views  # noqa: F401
     import onestop.cases.filing  # noqa: F401
     from onestop.accounts.views import bp as accounts

@@ -63,9 +63,14 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Seoul"
     LANGUAGES = ("ko", "en")
     INVITE_MAX_AGE_SECONDS = 7 * 24 * 3600
+    # A "forgot password" link, and the link that confirms a new email address.
+    PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+    EMAIL_CHANGE_MAX_AGE_SECONDS = 24 * 3600
     REOPEN_WINDOW_DAYS = 14
     # Sign-in throttling: attempts free of delay per key, then waits growing to the last one.
-    THROTTLE_FREE = {"account": 5, "address": 20, "device": 5, "code": 5, "reauth": 5}
+    # "reset" counts "forgot password" requests per email typed, "reset_from" per address.
+    THROTTLE_FREE = {"account": 5, "address": 20, "device": 5, "code": 5, "reauth": 5,
+                     "reset": 3, "reset_from": 10}
     THROTTLE_DELAYS = tuple(timedelta(minutes=m) for m in (1, 2, 4, 8, 15))
     # A counter starts again after this long without an attempt; rows are purged after KEEP.
     THROTTLE_QUIET = timedelta(hours=1)

@@ -7,12 +7,16 @@ SWEEP = "onestop.sweep"
 CANARY = "onestop.canary"
 HOUSEKEEPING = "onestop.housekeeping"
 PROCESS_REPLY = "onestop.process_reply"
-# Sweeps and canaries go on their own queue so that a backlog of deliveries never holds
-# them up (a busy worker must still answer `workers check`).
+# A "forgot password" request: the worker looks the address up, so the page does the same
+# work whether or not it has an account.
+PASSWORD_RESET = "onestop.password_reset"
+# Sweeps, canaries and reset requests go on their own queue so that a backlog of deliveries
+# never holds them up (a busy worker must still answer `workers check`).
 CONTROL_QUEUE = "onestop.control"
 DELIVERY_QUEUE = "celery"
 ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE},
-          HOUSEKEEPING: {"queue": CONTROL_QUEUE}, PROCESS_REPLY: {"queue": DELIVERY_QUEUE}}
+          HOUSEKEEPING: {"queue": CONTROL_QUEUE}, PASSWORD_RESET: {"queue": CONTROL_QUEUE},
+          PROCESS_REPLY: {"queue": DELIVERY_QUEUE}}
 
 
 def init_app(app: Flask) -> None:

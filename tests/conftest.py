@@ -50,7 +50,7 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture
 def ctx(app):
-    """An app context over an empty database, no stored files and an empty outbox."""
+    """An app context over an empty database, with no stored files and no sent emails."""
     with app.app_context():
         _empty_all_tables()
         for stored in Path(app.config["UPLOAD_DIR"]).iterdir():

@@ -1,12 +1,14 @@
 """Thin tasks: parse the arguments, call one service, commit, enqueue after the commit."""
 import socket
 
+from onestop.accounts import resets
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.jobs import (
     CANARY,
     DELIVER,
     HOUSEKEEPING,
+    PASSWORD_RESET,
     PROCESS_REPLY,
     SWEEP,
     enqueue_deliveries,
@@ -41,6 +43,14 @@ def deliver_notification(notification_id) -> str:
 @celery_app.task(name=PROCESS_REPLY)
 def process_reply(inbound_id) -> str:
     return inbound.handle_reply(int(inbound_id), utcnow())
+
+
+# Idempotent: the request's own key admits one email, so a message given back is harmless.
+@celery_app.task(name=PASSWORD_RESET)
+def mail_password_reset(email, request_key) -> int:
+    written = resets.mail_reset_link(str(email), str(request_key), now=utcnow())
+    db.session.commit()  # queues the delivery
+    return len(written)
 
 
 @celery_app.task(name=CANARY)

@@ -1,7 +1,9 @@
-"""Sign-in, invitation, account and two-step forms."""
+"""Sign-in, invitation, account, two-step, forgotten password and email change forms."""
+import secrets
+
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, RadioField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from onestop.accounts.passwords import MIN_PASSWORD_LENGTH
 from onestop.forms import BaseForm, OnceForm
@@ -54,3 +56,25 @@ class ChangePasswordForm(SetPasswordForm, OnceForm):
 class LanguageForm(BaseForm):
     locale = RadioField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")],
                         validators=[DataRequired()])
+
+
+class ForgotPasswordForm(BaseForm):
+    # Looked up as typed, like the sign-in: any address an account may have is accepted.
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    # The request's own key in the ledger (the page is signed out, so web.perform cannot
+    # claim it): the same form sent twice makes one email.
+    once = HiddenField(default=lambda: secrets.token_urlsafe(18),
+                       validators=[DataRequired(), Length(16, 64)])
+
+
+class EmailChangeForm(OnceForm):
+    new_email = EmailField(_l("New email address"),
+                           validators=[DataRequired(), Email(), Length(max=254)])
+    reauth_password = PasswordField(_l("Your password"), validators=[DataRequired(),
+                                                                     Length(max=200)])
+    reauth_code = _code_field(_l("Code from your authenticator app"), required=False)
+
+
+class ConfirmForm(BaseForm):
+    """A button and its CSRF token: a link from an email changes nothing until it is pressed
+    (mail scanners open links)."""

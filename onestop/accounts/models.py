@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     # Set when an invitation is sent, cleared when it is used: makes the link one-time.
     invite_nonce: Mapped[str | None] = mapped_column(String(64))
+    # Set when a change of email address is asked for, cleared when its link is used (or the
+    # password changes): only the newest link works, and only once.
+    email_change_nonce: Mapped[str | None] = mapped_column(String(64))
     # kind -> Choice, for the kinds this user set; the others follow the role's defaults.
     notification_choices: Mapped[dict] = mapped_column(JSON, default=dict)
     # Event emails outside working hours wait for the next working morning.

@@ -126,8 +126,16 @@ def change_password(user: User, current: str, new: str, *, now: datetime) -> Non
     if not _password_matches(user, current):
         raise Invalid(_l("The current password is wrong."), field="current_password")
     throttle.reset(reauth_key(user))
-    check_password_strength(new, name=user.name, email=user.email)
-    user.password_hash = hash_password(new)
+    set_new_password(user, new)
+
+
+def set_new_password(user: User, password: str) -> None:
+    """The password (once it passes the rules) and what goes with a new one: every session
+    ends, and any pending change of email address is called off (whoever asked for it may
+    have known the old password)."""
+    check_password_strength(password, name=user.name, email=user.email)
+    user.password_hash = hash_password(password)
+    user.email_change_nonce = None
     end_all_sessions(user)
 
 
@@ -166,9 +174,10 @@ def invite_user(actor: User, *, email: str, name: str, role: str, firm=None,
                 organization=organization if role != Role.FIRM else None)
     db.session.add(user)
     db.session.flush()
+    now = now or utcnow()
     record_change(actor, "user.invite", "user", user.id, after=summary(user, USER_FIELDS),
-                  now=now or utcnow())
-    return user, reissue_invitation(user)
+                  now=now)
+    return user, _send_invitation(actor, user, now=now)
 
 
 def reissue_invitation(user: User) -> str:
@@ -177,11 +186,28 @@ def reissue_invitation(user: User) -> str:
     return serializer("invite").dumps({"uid": user.id, "nonce": user.invite_nonce})
 
 
+def _send_invitation(actor: User, user: User, *, now: datetime) -> str:
+    """A fresh token, emailed to the invitee in their language through the ledger (a row of
+    its own for each link, so a resend is a new message); returns the token for the page."""
+    token = reissue_invitation(user)
+    write_account_message(user, AlertKind.INVITATION, f"invitation:u{user.id}:{user.invite_nonce}",
+                          {"path": f"/invitation/{token}", "by": actor.name}, now=now)
+    return token
+
+
 def reinvite_user(actor: User, user: User, *, now: datetime) -> str:
-    """An admin makes a new invitation link (the old one dies), recorded in the audit log."""
-    policy.require(actor, "admin.manage")
+    """A new invitation link, emailed again (the old one dies), recorded in the audit log:
+    by an admin, or by the desk for a member of a firm."""
+    if user.firm is not None:
+        policy.require(actor, "firm.invite", user.firm)
+    else:
+        policy.require(actor, "admin.manage")
+    if user.password_hash:
+        # A link would let its holder replace the password: that is "forgot password".
+        raise Invalid(_l("%(name)s has accepted the invitation already. A forgotten password "
+                         "is reset from the sign-in page.", name=user.name))
     record_change(actor, "user.reinvite", "user", user.id, after={"email": user.email}, now=now)
-    return reissue_invitation(user)
+    return _send_invitation(actor, user, now=now)
 
 
 def user_for_invitation(token: str) -> User:
@@ -202,8 +228,6 @@ def user_for_invitation(token: str) -> User:
 
 def accept_invitation(token: str, password: str) -> User:
     user = user_for_invitation(token)
-    check_password_strength(password, name=user.name, email=user.email)
-    user.password_hash = hash_password(password)
+    set_new_password(user, password)
     user.invite_nonce = None
-    end_all_sessions(user)
     return user

@@ -1,7 +1,7 @@
 """Sign-in throttling: every attempt first claims a slot under its keys, atomically.
 
-Each key (account:<email>, address:<ip>, device:<id>, code:<user id>, reauth:<user id>) has
-a row. A claim is
+Each key (account:<email>, address:<ip>, device:<id>, code:<user id>, reauth:<user id>, and
+for "forgot password" requests reset:<email typed> and reset_from:<ip>) has a row. A claim is
 one conditional UPDATE per key that succeeds only while the key is not blocked, and it is
 committed before the password or code is checked, so parallel guesses cannot slip past the
 count. The first THROTTLE_FREE[kind] attempts are free; from then on each attempt blocks

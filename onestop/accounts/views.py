@@ -4,10 +4,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from onestop.accounts import devices, services, sessions, twofactor
+from onestop.accounts import addresses, devices, services, sessions, twofactor
 from onestop.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
+    EmailChangeForm,
     LanguageForm,
     LoginForm,
     SetPasswordForm,
@@ -129,12 +130,24 @@ def accept_invitation(token: str):
         422 if request.method == "POST" else 200)
 
 
+def account_page(*, form: ChangePasswordForm | None = None,
+                 email_form: EmailChangeForm | None = None, status: int = 200):
+    """The account page, with the form that was posted as it was sent and the others empty."""
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/account.html", form=form or ChangePasswordForm(formdata=None),
+        email_form=email_form or EmailChangeForm(formdata=None),
+        language=LanguageForm(locale=user.locale), pending_email=addresses.pending_address(user),
+        codes_left=twofactor.recovery_codes_left(user)), status
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
+    if request.method == "GET":
+        return account_page()
     form = ChangePasswordForm()
-    language = LanguageForm(locale=current_user.locale)
-    status = 422 if request.method == "POST" else 200
+    status = 422
     if form.validate_on_submit():
         user = current_user._get_current_object()
         outcome = perform(services.change_password, user, form.current_password.data,
@@ -146,8 +159,7 @@ def account():
             flash(_("Password changed. Other sessions were signed out."), "success")
             return redirect(url_for("accounts.account"), 303)
         status = outcome.status
-    return render_template("accounts/account.html", form=form, language=language,
-                           codes_left=twofactor.recovery_codes_left(current_user)), status
+    return account_page(form=form, status=status)
 
 
 @bp.post("/language")

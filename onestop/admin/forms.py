@@ -41,8 +41,8 @@ class NewUserForm(UserForm):
     locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])
 
 
-class ReinviteForm(ReauthForm):
-    """A new invitation link for someone who has not set a password yet."""
+class ReinviteForm(ReauthForm, OnceForm):
+    """A new invitation (email and link) for someone who has not set a password yet."""
 
 
 class ResetTwoFactorForm(ReauthForm):

@@ -119,7 +119,8 @@ def reinvite(user_id: int):
     user = _get(User, user_id)
     form = ReinviteForm(prefix="reinvite")
     if form.validate_on_submit() and reauthenticated(form):
-        token = perform(reinvite_user, current_user, user, now=utcnow())
+        token = perform(reinvite_user, current_user, user, now=utcnow(), form=form,
+                        landing=url_for("admin.edit_user", user_id=user.id))
         if token:
             return render_template("admin/invited.html", user=user, link=url_for(
                 "accounts.accept_invitation", token=token, _external=True))

@@ -22,3 +22,7 @@ class InviteMemberForm(OnceForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     locale = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")])
+
+
+class ResendInvitationForm(OnceForm):
+    """A new invitation for one member; its token makes a double click send one."""

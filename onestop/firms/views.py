@@ -7,11 +7,12 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.accounts.models import STAFF_ROLES, Role, User
-from onestop.accounts.services import invite_user
+from onestop.accounts.services import invite_user, reinvite_user
 from onestop.cases.models import Case
 from onestop.db import utcnow
+from onestop.errors import NotFound
 from onestop.extensions import db
-from onestop.firms.forms import FirmForm, InviteMemberForm
+from onestop.firms.forms import FirmForm, InviteMemberForm, ResendInvitationForm
 from onestop.firms.models import Firm
 from onestop.firms.services import onboard_firm
 from onestop.web import load, perform, refusal_status
@@ -63,11 +64,7 @@ def new():
 @bp.route("/<int:firm_id>", methods=["GET"])
 @login_required
 def show(firm_id: int):
-    firm = load(Firm, firm_id)
-    members = db.session.scalars(select(User).where(User.firm_id == firm.id)
-                                 .order_by(User.name)).all()
-    return render_template("firms/show.html", firm=firm, members=members,
-                           invite_form=InviteMemberForm(formdata=None), invitation_link=None)
+    return _firm_page(load(Firm, firm_id), InviteMemberForm(formdata=None), None, 200)
 
 
 @bp.post("/<int:firm_id>/invite")
@@ -84,11 +81,38 @@ def invite(firm_id: int):
         if result:
             user, token = result
             link = url_for("accounts.accept_invitation", token=token, _external=True)
-            flash(_("%(name)s is invited. Send them the link below; it works once, for 7 days.",
-                    name=user.name), "success")
+            flash(_("%(name)s is invited: an email with the link below is on its way to them. "
+                    "It works once, for 7 days.", name=user.name), "success")
             form = InviteMemberForm(formdata=None)
+    return _firm_page(firm, form, link, 200 if link else refusal_status())
+
+
+@bp.post("/<int:firm_id>/members/<int:user_id>/invitation")
+@login_required
+def reinvite(firm_id: int, user_id: int):
+    """A new invitation for a member who has not set a password yet (the old link dies)."""
+    firm = load(Firm, firm_id)
+    policy.require(current_user, "firm.invite", firm)
+    member = db.session.get(User, user_id)
+    if member is None or member.firm_id != firm.id:
+        raise NotFound("not found")
+    form = ResendInvitationForm()
+    link = None
+    if form.validate_on_submit():
+        token = perform(reinvite_user, current_user, member, now=utcnow(), form=form,
+                        landing=url_for("firms.show", firm_id=firm.id))
+        if token:
+            link = url_for("accounts.accept_invitation", token=token, _external=True)
+            flash(_("A new invitation is on its way to %(email)s; the earlier link no longer "
+                    "works.", email=member.email), "success")
+    return _firm_page(firm, InviteMemberForm(formdata=None), link,
+                      200 if link else refusal_status())
+
+
+def _firm_page(firm: Firm, form: InviteMemberForm, link: str | None, status: int):
     members = db.session.scalars(select(User).where(User.firm_id == firm.id)
                                  .order_by(User.name)).all()
-    status = 200 if link else refusal_status()
+    resend_forms = {m.id: ResendInvitationForm(formdata=None)
+                    for m in members if not m.password_hash}
     return render_template("firms/show.html", firm=firm, members=members, invite_form=form,
-                           invitation_link=link), status
+                           invitation_link=link, resend_forms=resend_forms), status

@@ -19,6 +19,7 @@ from onestop.notifications.digests import describe, items
 from onestop.notifications.events import message_context
 from onestop.notifications.inbound import reply_address
 from onestop.notifications.models import (
+    ADDRESSED_KINDS,
     Choice,
     DigestKind,
     EventKind,
@@ -176,6 +177,13 @@ def thread_id(case_id: int) -> str:
     return f"<case-{case_id}@onestop>"
 
 
+def recipient(row: Notification) -> str:
+    """Where the row's message goes: the user's address, except for the messages about a
+    change of address, which go to the address named when the row was written (so a notice
+    to the old address still reaches it after the change took effect)."""
+    return row.params["to"] if row.kind in ADDRESSED_KINDS else row.user.email
+
+
 def render_email(row: Notification) -> EmailMessage:
     """The message for one row, in the recipient's language, with a Message-ID from the row
     so that a resend after a crash carries the same id."""
@@ -192,7 +200,7 @@ def render_email(row: Notification) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_FROM"]
-    message["To"] = row.user.email
+    message["To"] = recipient(row)
     message["Message-ID"] = row.message_id
     message["Date"] = formatdate(localtime=False)
     message["X-OneStop-Notification"] = str(row.id)

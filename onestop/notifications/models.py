@@ -42,6 +42,18 @@ class AlertKind(StrEnum):
 
     SIGNIN_THROTTLED = "signin_throttled"  # repeated failed sign-ins; sign-in slowed down
     REPLY_REFUSED = "reply_refused"        # an emailed reply that did not become a comment
+    INVITATION = "invitation"              # the link to set a first password
+    PASSWORD_RESET = "password_reset"      # "forgot password": the link to set a new one
+    EMAIL_CONFIRM = "email_confirm"        # to the new address: the link that makes it the account's
+    EMAIL_NOTICE = "email_notice"          # to the old address: a change was asked for
+
+
+# Account messages addressed to params["to"] rather than to the user's address: the address
+# as it was when the row was written (the new one to confirm, the old one to warn).
+ADDRESSED_KINDS = frozenset({AlertKind.EMAIL_CONFIRM, AlertKind.EMAIL_NOTICE})
+# Messages whose point is a one-time link for the mailbox alone: never listed under the bell.
+MAILBOX_ONLY_KINDS = frozenset({AlertKind.INVITATION, AlertKind.PASSWORD_RESET,
+                                AlertKind.EMAIL_CONFIRM})
 
 
 class DigestKind(StrEnum):

@@ -10,11 +10,21 @@ from onestop import policy
 from onestop.extensions import db
 from onestop.notifications.delivery import requeue
 from onestop.notifications.digests import collect
-from onestop.notifications.models import AlertKind, DigestKind, Notification, WorkerCanary
+from onestop.notifications.models import (
+    MAILBOX_ONLY_KINDS,
+    AlertKind,
+    DigestKind,
+    Notification,
+    WorkerCanary,
+)
 from onestop.notifications.reminders import sweep
 
 ALERT_LABELS = {AlertKind.SIGNIN_THROTTLED: _l("Failed sign-ins to your account"),
-                AlertKind.REPLY_REFUSED: _l("Your emailed reply was not posted")}
+                AlertKind.REPLY_REFUSED: _l("Your emailed reply was not posted"),
+                AlertKind.INVITATION: _l("Invitation"),
+                AlertKind.PASSWORD_RESET: _l("Link to set a new password"),
+                AlertKind.EMAIL_CONFIRM: _l("Confirmation of a new email address"),
+                AlertKind.EMAIL_NOTICE: _l("Change of email address")}
 
 
 def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None
@@ -46,8 +56,9 @@ def canary_answered(token: str) -> WorkerCanary | None:
 
 def in_bell(user):
     """WHERE clause for the bell's list: what this user may read, less the digest emails
-    (their items are listed one by one)."""
-    return and_(policy.visible_notifications(user), Notification.kind != DigestKind.DIGEST)
+    (their items are listed one by one) and the one-time links meant for a mailbox."""
+    return and_(policy.visible_notifications(user),
+                Notification.kind.not_in([DigestKind.DIGEST, *MAILBOX_ONLY_KINDS]))
 
 
 def unread_count(user) -> int:

@@ -144,7 +144,7 @@ def ledger():
                                      .group_by(Notification.status)).all())
     return render_template("notifications/ledger.html", form=form, pagination=pagination,
                            counts=counts, status_labels=STATUS_LABELS,
-                           kind_labels=ALL_KIND_LABELS)
+                           kind_labels=ALL_KIND_LABELS, recipient=delivery.recipient)
 
 
 @bp.post("/admin/notifications/<int:notification_id>/resend")

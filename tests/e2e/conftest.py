@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.request
 from email import policy as email_policy
-from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
@@ -76,22 +75,37 @@ def server(tmp_path_factory):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def mail_to(server, address: str, *contains: str, timeout: float = 90) -> EmailMessage:
-    """The newest email in the outbox to `address` whose text contains each of `contains`,
-    waiting for the worker to write it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = []
-        for path in server["outbox"].glob("*.eml"):
-            message = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes())
-            text = message.get_body(("plain",)).get_content()
-            if message["To"] == address and all(c in text for c in contains):
-                found.append((path.stat().st_mtime, message))
-        if found:
-            return max(found, key=lambda f: f[0])[1]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no email to {address} with {contains!r} within {timeout}s")
-        time.sleep(0.3)
+class Outbox:
+    """The instance's outbox folder, where the worker writes each email it sends."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def names(self) -> set[str]:
+        return {p.name for p in self.folder.glob("*.eml")} if self.folder.exists() else set()
+
+    def wait(self, *, to: str, containing: str | tuple[str, ...], besides: set[str] = frozenset(),
+             timeout: float = 90):
+        """The first new message (not in `besides`) to `to` whose text contains `containing`
+        (each of them, given several), waiting for the worker to write it."""
+        wanted = (containing,) if isinstance(containing, str) else containing
+        deadline = time.monotonic() + timeout
+        while True:
+            for name in sorted(self.names() - besides):
+                message = BytesParser(policy=email_policy.default).parsebytes(
+                    (self.folder / name).read_bytes())
+                body = message.get_body(preferencelist=("plain",))  # None while half-written
+                if body and message["To"] == to and all(w in body.get_content() for w in wanted):
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no email to {to} with {containing!r} within {timeout}s")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def outbox(server) -> Outbox:
+    """Where the server's worker writes each email it sends."""
+    return Outbox(server["outbox"])
 
 
 @pytest.fixture(scope="session", autouse=True)

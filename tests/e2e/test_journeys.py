@@ -8,7 +8,7 @@ from email.utils import make_msgid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, mail_to
+from tests.e2e.conftest import ROOT
 
 PDF = ROOT / "tests" / "e2e" / "files" / "plan.pdf"
 
@@ -75,7 +75,7 @@ def open_task(session, title):
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_file_route_ask_answer_complete_resolve(people, server, lang):
+def test_file_route_ask_answer_complete_resolve(people, server, outbox, lang):
     words = WORDS[lang]
     title = f"E2E hiring {lang}"
     firm = signed_in(people, "ceo@carbonfiber.example", lang, "firm")
@@ -96,7 +96,7 @@ def test_file_route_ask_answer_complete_resolve(people, server, lang):
 
     # The partner opens its task from the link in the email the routing sent it.
     univ = signed_in(people, "staff@univ.example", lang, "univ")
-    routed = mail_to(server, "staff@univ.example", title)
+    routed = outbox.wait(to="staff@univ.example", containing=title)
     univ.page.goto(re.search(r"http://\S+/tasks/\d+", text_of(routed)).group(0))
     univ.page.get_by_role("button", name=words["accept_task"]).click()
     univ.page.get_by_label(words["question"]).fill("Which skills, and from when?")
@@ -104,7 +104,8 @@ def test_file_route_ask_answer_complete_resolve(people, server, lang):
     expect(univ.page.locator(".headline-status .status-waiting_on_firm")).to_be_visible()
 
     # The firm answers the question by replying to the email that asked it.
-    asked = mail_to(server, "ceo@carbonfiber.example", title, "Which skills, and from when?")
+    asked = outbox.wait(to="ceo@carbonfiber.example",
+                        containing=(title, "Which skills, and from when?"))
     reply_by_email(server, asked, "CNC and composite layup, from March.")
     firm.page.goto(case_url)
     running = firm.page.locator(".headline-status .status-in_progress")

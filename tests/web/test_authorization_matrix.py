@@ -17,6 +17,7 @@ import pytest
 from flask import current_app, url_for
 from sqlalchemy import select, text
 
+from onestop.accounts import addresses, resets
 from onestop.accounts.models import RecoveryCode, SiteSetting, User
 from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
@@ -79,6 +80,9 @@ class Scenario:
     holiday: ExtraHoliday
     invitation: str
     invited: object
+    invitees: dict        # a member of each tenant's firm who has not set a password yet
+    reset_token: str      # a "forgot password" link of firm B's member
+    email_token: str      # the link confirming a change of firm B's member's address
     notification: dict
     rule: ReminderRule
 
@@ -134,6 +138,10 @@ class Scenario:
         invited.password_hash = None
         db.session.flush()
         token = reissue_invitation(invited)
+        invited_a = make_user("pending@alpha.example", "firm", firm=w.firm_a)
+        invited_a.password_hash = None
+        db.session.flush()
+        invitees = {"A": (invited_a, reissue_invitation(invited_a)), "B": (invited, token)}
         sees = {"firm_a": a, "firm_b": b, "desk": a, "admin": a, "permits": a,
                 "union_lead": a, "univ": b}
         notes = {}
@@ -146,14 +154,19 @@ class Scenario:
         outbox = Path(current_app.config["OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
         (outbox / "sample.eml").write_bytes(b"Subject: hi\nTo: a@b.example\n\nbody\n")
+        addresses.request_email_change(w.firm_b_user, "moving@beta.example", PASSWORD, now=now)
         db.session.commit()
+        email_link = db.session.scalar(select(Notification.params).where(
+            Notification.kind == "email_confirm"))["path"]
         return cls(world=w, case={"A": a, "B": b},
                    task={"A": next(t for t in a.tasks if t.organization_id == w.permits.id),
                          "B": b.tasks[0]},
                    submitted=submitted, resolved=resolved, pending=pending,
                    attachment={"A": a.attachments[0], "B": b.attachments[0]},
                    desk_file=desk_note.attachments[0], holiday=holiday, invitation=token,
-                   invited=invited,
+                   invited=invited, invitees=invitees,
+                   reset_token=resets.reset_token(w.firm_b_user),
+                   email_token=email_link.rsplit("/", 1)[1],
                    notification={"A": notes["firm_a"], "B": notes["firm_b"], **notes},
                    rule=db.session.scalars(select(ReminderRule)).first())
 
@@ -254,6 +267,10 @@ ROUTES = [
         "current_password": PASSWORD, "password": "a-new-long-password-7c1",
         "confirm": "a-new-long-password-7c1"}, ok(*ALL),
      lambda s, t, role: fresh(type(s.user(role)), s.user(role).id).session_version > 1),
+    ("accounts.change_email", "POST", lambda s, t: {}, lambda s, t: {
+        "new_email": "moved@elsewhere.example", "reauth_password": PASSWORD}, ok(*ALL),
+     lambda s, t, role: addresses.pending_address(fresh(User, s.user(role).id))
+     == "moved@elsewhere.example"),
     ("firms.index", "GET", lambda s, t: {}, None, ok(*STAFF), None),
     ("firms.new", "GET", lambda s, t: {}, None, ok(*STAFF), None),
     ("firms.new", "POST", lambda s, t: {}, lambda s, t: {
@@ -267,6 +284,11 @@ ROUTES = [
      lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
      lambda s, t, role: count(type(s.invited), type(s.invited).email == f"new-{t.lower()}@firm.example")
      == 1),
+    ("firms.reinvite", "POST",
+     lambda s, t: {"firm_id": s.case[t].firm_id, "user_id": s.invitees[t][0].id},
+     lambda s, t: {},
+     lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
+     lambda s, t, role: invitation_dead(s.invitees[t][1])),
     ("cases.index", "GET", lambda s, t: {}, None, ok(*ALL), None),
     ("cases.choose_type", "GET", lambda s, t: {}, None, ok(*FIRMS), None),
     ("cases.new", "GET", lambda s, t: {"type_id": s.world.permit_type.id}, None, ok(*FIRMS),
@@ -405,7 +427,8 @@ ROUTES = [
 ]
 # Routes every visitor may use, signed in or not; tested in test_security.py.
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.logout",
-          "accounts.accept_invitation", "accounts.set_language"}
+          "accounts.accept_invitation", "accounts.set_language", "accounts.forgot_password",
+          "accounts.reset_password", "accounts.confirm_email"}
 
 
 # The secret a matrix session is setting up two-step sign-in with (or has set it up with).
@@ -427,14 +450,16 @@ def with_two_factor(s) -> str:
 
 def reissued(s) -> bool:
     user = fresh(type(s.invited), s.invited.id)
-    return user.invite_nonce is not None and reissue_token_differs(s, user)
+    return user.invite_nonce is not None and invitation_dead(s.invitation)
 
 
-def reissue_token_differs(s, user) -> bool:
+def invitation_dead(token: str) -> bool:
+    """The link no longer works: a new one was issued (and emailed)."""
     from onestop.accounts.services import user_for_invitation
 
+    db.session.expire_all()
     try:
-        user_for_invitation(s.invitation)
+        user_for_invitation(token)
     except Exception:  # noqa: BLE001 - the old link died: a new one was issued
         return True
     return False

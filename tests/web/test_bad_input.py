@@ -43,7 +43,11 @@ def real_values(s: Scenario) -> dict:
             "user_id": s.world.desk.id, "org_id": s.world.union.id,
             "type_id": s.world.permit_type.id, "holiday_id": s.holiday.id,
             "notification_id": s.notification["A"].id, "rule_id": s.rule.id,
-            "name": "sample.eml", "token": s.invitation}
+            "name": "sample.eml", "token": s.invitation,
+            # Each link's own kind of token, so that its handler runs deep.
+            "accounts.reset_password.token": s.reset_token,
+            "accounts.confirm_email.token": s.email_token,
+            "firms.reinvite.user_id": s.invitees["A"][0].id}
 
 
 def path_values(rule, real: dict) -> list[dict]:
@@ -54,7 +58,8 @@ def path_values(rule, real: dict) -> list[dict]:
         if isinstance(converter, AnyConverter):
             values[arg] = sorted(converter.items)[0]
         else:
-            values[arg] = real[arg]
+            own = f"{rule.endpoint}.{arg}"
+            values[arg] = real[own] if own in real else real[arg]
     variants = [values]
     for arg, converter in rule._converters.items():
         if isinstance(converter, IntegerConverter):
@@ -152,8 +157,9 @@ def test_no_route_answers_hostile_input_with_a_server_error(ctx, role):
                 db.session.rollback()
             failures += [f"{method} {url} as {role}: {a.status_code}" for a in answers
                          if a.status_code >= 500]
-            signed_out += sum(1 for a in answers if a.status_code in (302, 303)
-                              and "/login" in a.headers.get("Location", ""))
+            if rule.endpoint != "accounts.reset_password":  # a new password: sign in with it
+                signed_out += sum(1 for a in answers if a.status_code in (302, 303)
+                                  and "/login" in a.headers.get("Location", ""))
     assert not failures, "\n".join(sorted(set(failures))[:40])
     assert role == "anon" or signed_out == 0, "the walk must run signed in, not on the sign-in page"
 
