@@ -6,7 +6,6 @@ from urllib.parse import quote, urlsplit
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -16,8 +15,7 @@ from onestop.concurrency import CHANGED_MEANWHILE
 from onestop.db import parse_id, utcnow
 from onestop.errors import DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
 from onestop.extensions import db
-from onestop.submissions.models import Submission
-from onestop.submissions.services import claim_token, first_landing
+from onestop.submissions.services import claim_token, first_landing, release_token
 
 
 class Refused:
@@ -61,7 +59,10 @@ def perform(action, *args, form=None, landing=None, **kwargs):
     except DomainError as error:
         db.session.rollback()
         if token:
-            _release(token)
+            # A service that counts an attempt at once (a password check commits its
+            # throttle) committed the claim with it; the corrected form must still go through.
+            release_token(current_user, token)
+            db.session.commit()
         field = form._fields.get(error.field) if form is not None and error.field else None
         if field is not None:
             field.errors = [*field.errors, str(error.message)]
@@ -131,16 +132,6 @@ def changes_since(events, form, status: int) -> list:
     if status != 409 or seen is None:
         return []
     return [e for e in events if e.id > seen]
-
-
-def _release(token: str) -> None:
-    """A refused submit leaves its token free for the corrected form. A service that counts
-    an attempt at once (a password check commits its throttle) has committed the claim
-    along with it; a claim that never landed anywhere is taken back."""
-    db.session.execute(delete(Submission).where(
-        Submission.user_id == current_user.id, Submission.token == token,
-        Submission.landing == ""))
-    db.session.commit()
 
 
 def _claim(token: str):

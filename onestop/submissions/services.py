@@ -31,6 +31,13 @@ def claim_token(user, token: str, *, now: datetime) -> Submission:
     return submission
 
 
+def release_token(user, token: str) -> None:
+    """Let a claim go that never landed anywhere (its submit was refused after a service had
+    committed along the way), so that the corrected form is not taken for a repeat."""
+    db.session.execute(delete(Submission).where(
+        Submission.user_id == user.id, Submission.token == token, Submission.landing == ""))
+
+
 def first_landing(user, token: str) -> str | None:
     """Where the first submit of this token landed (None if it is not this user's)."""
     return db.session.scalar(select(Submission.landing).where(
