@@ -26,20 +26,6 @@ def rules(world):
 
 
 @pytest.fixture
-def configure(app):
-    """configure(**settings) changes the app's settings for this test only."""
-    saved = {}
-
-    def change(**settings):
-        for key in settings:
-            saved.setdefault(key, app.config[key])
-        app.config.update(settings)
-
-    yield change
-    app.config.update(saved)
-
-
-@pytest.fixture
 def sink(configure):
     """sink(delay=0, **behaviour): a recording SMTP server (tests/mailsink.py) the app sends to."""
     servers = []

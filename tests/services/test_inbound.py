@@ -32,19 +32,6 @@ QUOTE = ("\n\n2026년 11월 12일 (목) 오후 4:00, OneStop <onestop@city.examp
          "> 보완 요청\n> 도면을 보내 주세요\n")
 
 
-@pytest.fixture
-def configure(app):
-    saved = {}
-
-    def change(**settings):
-        for key in settings:
-            saved.setdefault(key, app.config[key])
-        app.config.update(settings)
-
-    yield change
-    app.config.update(saved)
-
-
 def row_for(user, kind) -> Notification:
     return db.session.scalars(select(Notification).where(
         Notification.user_id == user.id, Notification.kind == kind)
@@ -227,7 +214,8 @@ def test_an_expired_reply_address_is_refused(world, asked, configure):
     assert (outcome, stored.error) == ("refused", "expired")
     assert comments(asked[0]) == []
     [bounce] = bounces()
-    assert bounce.user_id == world.firm_a_user.id and "60 days" in bounce.params["sentence"]
+    # In the user's language: Korean.
+    assert bounce.user_id == world.firm_a_user.id and "60일" in bounce.params["sentence"]
     # Still within the age: the same reply is taken.
     outcome, _ = deliver(reply(to, world.firm_a_user.email), to,
                          received_at=row.created_at + timedelta(days=59))
