@@ -1,8 +1,17 @@
 """Every model, imported in one place so metadata and Alembic see them all."""
 from onestop.accounts.models import LoginThrottle, RecoveryCode, SiteSetting, User
 from onestop.audit.models import AuditEntry
-from onestop.cases.models import Attachment, Case, Comment, Event
+from onestop.cases.models import Attachment, Case, Comment, Event, SatisfactionAnswer
 from onestop.catalog.models import RequestType
+from onestop.commitments.models import (
+    ActualReport,
+    Agreement,
+    CommitmentFile,
+    FirmEvent,
+    ImportRun,
+    Incentive,
+    Target,
+)
 from onestop.firms.models import Firm
 from onestop.notifications.models import Notification, ReminderRule, WorkerCanary
 from onestop.orgs.models import Organization
@@ -10,7 +19,8 @@ from onestop.submissions.models import PendingUpload, Submission
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
 
-__all__ = ["AgencyTask", "Attachment", "AuditEntry", "Case", "Comment", "Event", "ExtraHoliday",
-           "Firm", "LoginThrottle", "Notification", "Organization", "PendingUpload",
-           "RecoveryCode", "ReminderRule", "RequestType", "SiteSetting", "Submission", "User",
-           "WorkerCanary"]
+__all__ = ["ActualReport", "AgencyTask", "Agreement", "Attachment", "AuditEntry", "Case",
+           "Comment", "CommitmentFile", "Event", "ExtraHoliday", "Firm", "FirmEvent", "ImportRun",
+           "Incentive", "LoginThrottle", "Notification", "Organization", "PendingUpload",
+           "RecoveryCode", "ReminderRule", "RequestType", "SatisfactionAnswer", "SiteSetting",
+           "Submission", "Target", "User", "WorkerCanary"]

@@ -43,6 +43,8 @@ class Case(db.Model):
     # Set while the case waits on the firm: the clock is stopped from this moment.
     paused_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # The desk's own working time from filing to acceptance, set when the case is accepted.
+    desk_seconds: Mapped[int | None]
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -130,3 +132,19 @@ class Event(db.Model):
     task = relationship("AgencyTask")
     comment = relationship("Comment")
     actor = relationship("User")
+
+
+class SatisfactionAnswer(db.Model):
+    """The firm's one answer (1–5, optional comment) after its case resolved:
+    the service figures read it per organization and request type."""
+
+    __tablename__ = "satisfaction_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    score: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    case = relationship("Case")

@@ -21,6 +21,8 @@ class Firm(db.Model):
     phase: Mapped[int] = mapped_column(default=1)
     account_officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True))
+    # The firm agreed to be named on the public zone page.
+    is_named_publicly: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account_officer = relationship("User", foreign_keys=[account_officer_id])

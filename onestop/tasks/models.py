@@ -29,6 +29,10 @@ class AgencyTask(db.Model):
     # Set by the workflow exactly when the task leaves the active states (done, declined,
     # cancelled): the policy reads "was this organization on the case then" from it.
     finished_at: Mapped[datetime | None]
+    # Set with finished_at, so the service figures add columns instead of walking calendars:
+    # the agency's own working time (clock running) and the non-working time in between.
+    agency_seconds: Mapped[int | None]
+    paused_seconds: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
