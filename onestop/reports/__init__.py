@@ -1,0 +1,1 @@
+"""Figures: the zone's promises and the partners' service, aggregated in SQL."""
