@@ -140,6 +140,31 @@ OLD_ROWS = [
 ]
 
 
+def test_every_event_migration_keeps_what_users_had_muted(tmp_path):
+    """A kind muted by email before the per-kind choices is heard of in the app only after; the
+    users and firms written before it reach the head (firms not named publicly)."""
+    for url in targets(tmp_path):
+        app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "u"))
+        with app.app_context():
+            upgrade(revision="7a3c1e9d5b20")
+            with db.engine.begin() as conn:
+                for statement in OLD_ROWS[:3]:
+                    conn.execute(text(statement))
+                conn.execute(text(
+                    "INSERT INTO users (id, email, name, role, locale, is_enabled, session_version, "
+                    "email_muted_kinds, created_at) VALUES "
+                    "(2, 'm@x', 'M', 'partner', 'en', true, 1, '[\"task_due\", \"task_overdue\"]', "
+                    f"{NOW_SQL})"))
+            upgrade()
+            with db.engine.connect() as conn:
+                choices = dict(conn.execute(text(
+                    "SELECT id, notification_choices FROM users ORDER BY id")).all())
+                named = conn.execute(text("SELECT is_named_publicly FROM firms")).scalars().all()
+            db.engine.dispose()
+        choices = {k: json.loads(v) if isinstance(v, str) else v for k, v in choices.items()}
+        assert choices == {1: {}, 2: {"task_due": "app", "task_overdue": "app"}}
+        assert named == [False, False]
+
 def test_housekeeping_command_removes_orphan_files(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
            "ONESTOP_INSTANCE": str(tmp_path)}
