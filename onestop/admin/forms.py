@@ -4,19 +4,13 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from onestop.accounts.forms import ReauthForm
+from onestop.accounts.labels import ROLE_LABELS
 from onestop.accounts.models import Role
 from onestop.cases.forms import MultiCheckboxField
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.forms import OnceForm, record_id
 from onestop.orgs.models import OrgKind
 
-ROLE_LABELS = {
-    Role.FIRM: _l("Firm member"),
-    Role.CASEWORKER: _l("Caseworker"),
-    Role.PARTNER: _l("Partner member"),
-    Role.PARTNER_LEAD: _l("Partner lead"),
-    Role.ADMIN: _l("Admin"),
-}
 KIND_LABELS = {
     OrgKind.CITY_DESK: _l("City one-stop desk"),
     OrgKind.CITY_DIVISION: _l("City division"),

@@ -8,12 +8,12 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.accounts import twofactor
+from onestop.accounts.labels import ROLE_LABELS
 from onestop.accounts.models import STAFF_ROLES, User
 from onestop.accounts.services import invite_user, reinvite_user
 from onestop.accounts.sessions import reauthenticated
 from onestop.admin import services
 from onestop.admin.forms import (
-    ROLE_LABELS,
     HolidayForm,
     NewUserForm,
     OrganizationForm,

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
+from onestop.accounts.labels import ROLE_LABELS
 from onestop.accounts.models import User
-from onestop.admin.forms import ROLE_LABELS
 from onestop.cases.models import Case, Comment, Event
 from onestop.db import utcnow
 from onestop.extensions import db
