@@ -20,10 +20,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from onestop import policy
+from onestop import exports, policy
 from onestop.cases import services
 from onestop.cases.forms import (
     AUDIENCE_LABELS,
+    PRIORITY_LABELS,
     CaseFilterForm,
     ChecklistForm,
     CommentForm,
@@ -115,18 +116,43 @@ def _int(value: str) -> int:
     return number
 
 
-@bp.get("/")
-@login_required
-def index():
+def _filter_form() -> CaseFilterForm:
     # The desk's queue opens on what is still open; a firm sees all of its requests.
     form = CaseFilterForm(request.args, status="open" if policy.can(current_user, "case.queue")
                           else "")
     _filter_choices(form)
     if request.args and not form.validate():
         abort(400)
+    return form
+
+
+@bp.get("/")
+@login_required
+def index():
+    form = _filter_form()
     pagination = db.paginate(case_query(form, utcnow()), page=form.page.data or 1,
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("cases/index.html", form=form, pagination=pagination)
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str):
+    """Every case the list shows under the same filters (all pages), as a file."""
+    query = case_query(_filter_form(), utcnow())
+    locale = str(get_locale())
+    header = [_("Reference"), _("Title"), _("Firm"), _("Type"), _("Status"), _("Priority"),
+              _("Submitted"), _("Accepted"), _("Due"), _("Partners")]
+
+    def rows():
+        for case in db.session.scalars(query.execution_options(yield_per=500)):
+            yield [case.reference, case.title, case.firm.name,
+                   case.request_type.display_name(locale), str(STATUS_LABELS[case.status]),
+                   str(PRIORITY_LABELS.get(case.priority, case.priority)), case.submitted_at,
+                   case.accepted_at, case.due_at,
+                   ", ".join(t.organization.display_name(locale) for t in case.tasks)]
+
+    return exports.download(fmt, f"cases-{utcnow().astimezone(SEOUL):%Y%m%d}", header, rows)
 
 
 

@@ -7,7 +7,9 @@ may carry a canary its reader may not see: another firm's data, another organiza
 decline reason or due-date reason, a note outside its audience.
 """
 import contextvars
+import io
 import time
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +27,7 @@ from onestop.cases import services as cases
 from onestop.cases.models import Case, Comment
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
+from onestop.exports import XLSX_TYPE
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.notifications import delivery
@@ -272,6 +275,8 @@ ROUTES = [
      lambda s, t, role: addresses.pending_address(fresh(User, s.user(role).id))
      == "moved@elsewhere.example"),
     ("firms.index", "GET", lambda s, t: {}, None, ok(*STAFF), None),
+    ("firms.export", "GET", lambda s, t: {"fmt": "csv"}, None, ok(*STAFF), None),
+    ("firms.export", "GET", lambda s, t: {"fmt": "xlsx"}, None, ok(*STAFF), None),
     ("firms.new", "GET", lambda s, t: {}, None, ok(*STAFF), None),
     ("firms.new", "POST", lambda s, t: {}, lambda s, t: {
         "name": "New firm", "brn": "1208147521", "industry": "x",
@@ -290,6 +295,8 @@ ROUTES = [
      lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
      lambda s, t, role: invitation_dead(s.invitees[t][1])),
     ("cases.index", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("cases.export", "GET", lambda s, t: {"fmt": "csv", "status": ""}, None, ok(*ALL), None),
+    ("cases.export", "GET", lambda s, t: {"fmt": "xlsx", "status": ""}, None, ok(*ALL), None),
     ("cases.choose_type", "GET", lambda s, t: {}, None, ok(*FIRMS), None),
     ("cases.new", "GET", lambda s, t: {"type_id": s.world.permit_type.id}, None, ok(*FIRMS),
      None),
@@ -325,6 +332,9 @@ ROUTES = [
                                             "attachment_id": s.desk_file.id}, None,
      lambda role, t: "ok" if role in STAFF else "404", None),
     ("tasks.index", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS), None),
+    ("tasks.export", "GET", lambda s, t: {"fmt": "csv", "status": "declined"}, None,
+     ok(*STAFF, *PARTNERS), None),
+    ("tasks.export", "GET", lambda s, t: {"fmt": "xlsx"}, None, ok(*STAFF, *PARTNERS), None),
     ("tasks.show", "GET", lambda s, t: {"task_id": s.task[t].id}, None,
      lambda role, t: "ok" if role in STAFF | OWN_ORG[t] else "403" if role in OWN_FIRM[t]
      else "404", None),
@@ -502,7 +512,22 @@ def _request(app, scenario, role, method, url, data):
             s["csrf_token"] = "matrix"
             data = {**data, "csrf_token": generate_csrf()}
     call = client.get if method == "GET" else client.post
-    return contextvars.Context().run(call, url, data=data)
+
+    def answer():
+        response = call(url, data=data)
+        response.get_data()  # a streamed download is read while its context is alive
+        return response
+
+    return contextvars.Context().run(answer)
+
+
+def readable(response) -> str:
+    """The response's text; an XLSX download's sheets unzipped, so canaries show in it too."""
+    data = response.get_data()
+    if response.mimetype == XLSX_TYPE:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            return "".join(book.read(name).decode() for name in book.namelist())
+    return data.decode("utf-8", "replace")
 
 
 def leaks(role, body: str) -> list[str]:
@@ -536,8 +561,7 @@ def test_route_answers_each_role_as_designed(ctx, route):
                 good = got == int(wanted)
             if not good:
                 failures.append(f"{role}/{tenant}: wanted {wanted}, got {got}")
-            body = response.get_data().decode("utf-8", "replace")
-            failures += [f"{role}/{tenant}: {leak}" for leak in leaks(role, body)]
+            failures += [f"{role}/{tenant}: {leak}" for leak in leaks(role, readable(response))]
             if method == "POST":
                 after = snapshot()
                 if wanted != "ok" and after != before:
