@@ -52,7 +52,7 @@ class Plan:
     rows: int = 0  # rows with something in them
 
     def error(self, sheet: str, row: int | None, column: str | None, cell: str | None,
-              code: str, **params) -> None:
+              code: str, /, **params) -> None:
         self.errors.append({"sheet": sheet, "row": row, "column": column, "cell": cell,
                             "code": code, "params": params})
 
@@ -92,21 +92,17 @@ def check(data: bytes, *, total: Callable[[int], None], step: Callable[[], None]
 
 
 def _check_sheet(plan: Plan, sheet: sheets.Sheet, worksheet, parsers: dict, step) -> None:
-    rows = worksheet.iter_rows()
-    try:
-        header = tuple(c.value for c in next(rows, ()))
-        where, missing = sheets.header_columns(header, sheet)
-        for column in missing:
-            plan.error(sheet.key, 1, column.key, None, "missing_column",
-                       name=column.header.replace(" *", "").replace("\n", " / "))
-        if missing:
-            return
-        for number, row in enumerate(rows, start=2):
-            step()
-            _check_row(plan, sheet, number, {k: row[i] if i < len(row) else None
-                                             for k, i in where.items()}, parsers, where)
-    except (KeyError, ValueError, TypeError, OSError) as error:  # a damaged sheet's XML
-        raise sheets.Unreadable(str(error)) from error
+    rows = sheets.rows_of(worksheet)
+    where, missing = sheets.header_columns(next(rows, ()), sheet)
+    for column in missing:
+        plan.error(sheet.key, 1, column.key, None, "missing_column",
+                   name=column.header.replace(" *", "").replace("\n", " / "))
+    if missing:
+        return
+    for number, row in enumerate(rows, start=2):
+        step()
+        _check_row(plan, sheet, number, {k: row[i] if i < len(row) else None
+                                         for k, i in where.items()}, parsers, where)
 
 
 def _check_row(plan: Plan, sheet: sheets.Sheet, number: int, row: dict, parsers: dict,
@@ -222,15 +218,15 @@ def write(plan: Plan, *, actor_id: int, run_id: int, now, step: Callable[[int], 
         changes |= _replace(agreement, "incentives", sorted(row.incentives), lambda i: Incentive(
             name=i.name, measure=i.measure, amount=i.amount,
             recoverable_percent=i.recoverable_percent))
+        db.session.flush()
         if created or changes:
             db.session.add(FirmEvent(
-                firm=firm, actor_id=actor_id, created_at=now,
+                firm_id=firm.id, actor_id=actor_id, created_at=now,
                 action="agreement_imported" if created else "agreement_updated",
                 params={"import_run": run_id, "targets": len(row.targets),
                         "incentives": len(row.incentives),
                         **({} if created else {"changes": changes})}))
         summary["created" if created else "updated" if changes else "unchanged"] += 1
-        db.session.flush()
         step(1 + len(row.targets) + len(row.incentives))
     return summary
 

@@ -7,6 +7,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from openpyxl import Workbook, load_workbook
@@ -140,17 +141,25 @@ def find_sheet(book, sheet: Sheet):
 
 
 def header_columns(header: tuple, sheet: Sheet) -> tuple[dict[str, int], list[Column]]:
-    """(column key -> index in the row, columns not found) for a header row; a header cell
-    matches in Korean, in English, or both, in any order of columns."""
+    """(column key -> index in the row, columns not found) for the header row's cells; a
+    header matches in Korean, in English, or both, in any order of columns."""
     found: dict[str, int] = {}
     for index, value in enumerate(header):
-        cell = _folded(value)
+        cell = _folded(getattr(value, "value", value))
         for column in sheet.columns:
             if column.key not in found and cell and (
                     cell.startswith(_folded(column.ko)) or cell == _folded(column.en)):
                 found[column.key] = index
                 break
     return found, [c for c in sheet.columns if c.key not in found]
+
+
+def rows_of(worksheet) -> Iterator[tuple]:
+    """The cells of each row, the header first; a sheet whose XML is damaged is Unreadable."""
+    try:
+        yield from worksheet.iter_rows()
+    except (KeyError, ValueError, TypeError, OSError, zipfile.BadZipFile) as error:
+        raise Unreadable(str(error)) from error
 
 
 def row_estimate(worksheet) -> int:
