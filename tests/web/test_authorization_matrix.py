@@ -37,8 +37,8 @@ from onestop.orgs.models import Organization
 from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
-from tests.conftest import _empty_all_tables
 from tests.annex import zone
+from tests.conftest import _empty_all_tables
 from tests.factories import PASSWORD, PDF, World, make_user
 
 ROLES = ["anon", "firm_a", "firm_b", "desk", "admin", "permits", "union_lead", "univ"]
