@@ -150,8 +150,10 @@ class Progress:
         self.done += rows
 
     def stage(self, status: str, total: int) -> None:
-        """Move to the next stage, written at once (before the import starts writing)."""
-        self.status, self.total, self.done = status, total, 0
+        """Move to the next stage, written at once (before the import starts writing). Where
+        progress cannot be written while the import writes, the stage shows no count."""
+        shown = total if self.concurrent_writes or status != RunStatus.WRITING else 0
+        self.status, self.total, self.done = status, shown, 0
         self._write()
 
     def _keep(self) -> None:
