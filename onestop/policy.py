@@ -115,6 +115,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "firm.invite": lambda u, f: _staff(u),
     "deadline.calculate": lambda u, o=None: _staff(u) or _partner(u),
     "admin.manage": _admin,
+    # Uploading the agreement annex rewrites many firms' agreements at once: admins only.
+    "commitment.import": _admin,
 }
 
 # The rule that decides whether an object exists for the user at all.

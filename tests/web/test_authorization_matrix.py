@@ -25,6 +25,7 @@ from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Comment
+from onestop.commitments.models import ImportRun
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.exports import XLSX_TYPE
@@ -38,6 +39,7 @@ from onestop.orgs.models import Organization
 from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
+from tests.annex import zone
 from tests.conftest import _empty_all_tables
 from tests.factories import PASSWORD, PDF, World, make_user
 
@@ -88,6 +90,7 @@ class Scenario:
     email_token: str      # the link confirming a change of firm B's member's address
     notification: dict
     rule: ReminderRule
+    import_run: ImportRun  # an admin's upload whose rows were refused
 
     @classmethod
     def build(cls) -> "Scenario":
@@ -153,6 +156,11 @@ class Scenario:
             notes[role] = Notification(key=f"matrix-{role}", user=user, kind="info_request",
                                        case=case, status="failed", attempts=8)
         db.session.add_all(notes.values())
+        import_run = ImportRun(created_by=w.admin, filename="annex.xlsx", storage_key="0" * 32,
+                               status="invalid", rows_total=1, rows_done=1, errors=[{
+                                   "sheet": "agreements", "row": 2, "column": "brn",
+                                   "cell": "B2", "code": "brn_check", "params": {}}])
+        db.session.add(import_run)
         ensure_default_rules()
         outbox = Path(current_app.config["OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
@@ -171,7 +179,8 @@ class Scenario:
                    reset_token=resets.reset_token(w.firm_b_user),
                    email_token=email_link.rsplit("/", 1)[1],
                    notification={"A": notes["firm_a"], "B": notes["firm_b"], **notes},
-                   rule=db.session.scalars(select(ReminderRule)).first())
+                   rule=db.session.scalars(select(ReminderRule)).first(),
+                   import_run=import_run)
 
     @staticmethod
     def user_of(w: World, role: str):
@@ -434,6 +443,17 @@ ROUTES = [
     ("admin.security", "POST", lambda s, t: {}, lambda s, t: {"staff_two_factor": "y"},
      ok("admin"), lambda s, t, role: staff_must_use_two_factor()),
     ("audit.index", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("admin.imports_page", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("admin.imports_page", "POST", lambda s, t: {},
+     lambda s, t: {"file": (io.BytesIO(zone(1, "desk@test.example")), "annex.xlsx")},
+     ok("admin"), lambda s, t, role: count(ImportRun) == 2),
+    ("admin.import_template", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("admin.import_run", "GET", lambda s, t: {"run_id": s.import_run.id}, None, ok("admin"),
+     None),
+    ("admin.import_status", "GET", lambda s, t: {"run_id": s.import_run.id}, None,
+     ok("admin"), None),
+    ("admin.import_errors", "GET", lambda s, t: {"run_id": s.import_run.id, "fmt": "csv"},
+     None, ok("admin"), None),
 ]
 # Routes every visitor may use, signed in or not; tested in test_security.py.
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.logout",
