@@ -60,7 +60,7 @@ def index():
                            actor=actor)
 
 
-@bp.get(".<any(csv, xlsx):fmt>")
+@bp.get("/export.<any(csv, xlsx):fmt>")
 @login_required
 def export(fmt: str):
     query, _actor, _action = _filtered()
