@@ -1,0 +1,1 @@
+"""Reports and figures: aggregation in SQL, a constant number of statements per report."""
