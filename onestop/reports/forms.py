@@ -44,8 +44,8 @@ class ServiceReportForm(BaseForm):
     class Meta:
         csrf = False
 
-    first = DayField(_l("From"), validators=[_given])
-    last = DayField(_l("To (included)"), validators=[_given])
+    first = DayField(_l("First day"), validators=[_given])
+    last = DayField(_l("Last day (included)"), validators=[_given])
     group = SelectField(_l("One row per"), choices=list(GROUP_LABELS.items()),
                         default=GroupBy.ORGANIZATION)
 

@@ -87,6 +87,10 @@ def row_label(report: ServiceReport, figures: Figures) -> str:
         else _("All request types")
 
 
+def month_headers() -> list[str]:
+    return [_("Month"), _("Done in the period"), _("Done on time"), _("On-time share (%)")]
+
+
 def _report() -> tuple[ServiceReportForm, ServiceReport | None]:
     policy.require(current_user, "report.service")
     now = utcnow()
@@ -133,7 +137,10 @@ def service():
         time_columns=time_columns(report.group_by), shown=shown,
         label=lambda f: row_label(report, f), group_label=GROUP_LABELS[report.group_by],
         bars=bars, bars_summary="; ".join(f"{b['label']}: {b['text']}" for b in bars),
-        points=_monthly_points(report))
+        points=_monthly_points(report), month_headers=month_headers(),
+        line_name=_("On time (%)"),
+        bar_headers=[GROUP_LABELS[report.group_by], _("On-time share (%)"), _("Done on time"),
+                     _("Done in the period")])
 
 
 @bp.get("/service/download.<any(csv, xlsx):fmt>")
@@ -143,7 +150,7 @@ def service_download(fmt: str):
     if report is None:
         abort(400)
     if request.args.get("table") == "months":
-        header = [_("Month"), _("Done in the period"), _("Done on time"), _("On-time share (%)")]
+        header = month_headers()
         rows = [[f"{m.month:%Y-%m}", m.done, m.on_time, rounded(m.on_time_share, "share")]
                 for m in report.months]
         return exports.download(fmt, f"service-months-{report.period.first}-"

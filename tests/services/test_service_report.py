@@ -10,7 +10,7 @@ from onestop.reports.service import GroupBy, Period, service_report
 from onestop.workdays.services import work_calendar
 from tests import service_data
 from tests.factories import NOW
-from tests.service_data import H, PERIOD
+from tests.service_data import PERIOD, H
 
 ORG, TYPE = GroupBy.ORGANIZATION, GroupBy.REQUEST_TYPE
 
@@ -29,7 +29,9 @@ def figures(f) -> dict:
 
 def row(open=0, due_soon=0, overdue=0, done=0, on_time=0, median=None, p90=None, agency=0,
         waited=0, paused=0, satisfaction=None, answers=0) -> dict:
-    hours = (lambda v: None if v is None else v * H)
+    def hours(value):
+        return None if value is None else value * H
+
     return {"open": open, "due_soon": due_soon, "overdue": overdue, "done": done,
             "on_time": on_time, "median": hours(median), "p90": hours(p90),
             "agency": agency * H, "waited": waited * H, "paused": paused * H,
