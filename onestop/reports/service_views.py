@@ -1,6 +1,7 @@
 """The service performance page and its downloads: the same report, filters and scope."""
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import format_date, format_decimal, get_locale
@@ -68,7 +69,8 @@ def rounded(value, kind: str):
     """The figure as the page and the downloads show it."""
     if value is None or kind == "count":
         return value
-    return round(value * 100 if kind == "share" else value, 1)
+    value = Decimal(str(value * 100 if kind == "share" else value))
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))  # 1.25 -> 1.3
 
 
 def shown(value, kind: str) -> str:
