@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import event
 
 from onestop.cases import services as cases
 from onestop.db import utcnow
@@ -196,3 +197,30 @@ def test_the_firm_answers_once_on_its_case_page(signed_in, world):
     assert "4 out of 5" in desk_view and "Fast" in desk_view
     partner_view = signed_in("staff@union.test").get(url).get_data(as_text=True)
     assert "4 out of 5" not in partner_view, "the firm's answer is for the desk"
+
+
+@pytest.mark.parametrize("email", ["desk@test.example", "staff@univ.test"])
+@pytest.mark.parametrize("url", [f"/reports/service?{PERIOD}",
+                                 f"/reports/service?{PERIOD}&group=request_type",
+                                 f"/reports/service/download.csv?{PERIOD}"])
+def test_the_statements_do_not_grow_with_finished_work(signed_in, world, email, url):
+    b = signed_in(email)
+    service_data.build(world)
+    few = count_statements(b, url)
+    for _ in range(3):
+        service_data.build(world)
+    assert count_statements(b, url) == few
+
+
+def count_statements(b, url) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert b.get(url, buffered=True).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
