@@ -35,6 +35,8 @@ def upgrade():
     with op.batch_alter_table('agency_tasks', schema=None) as batch_op:
         batch_op.create_index('ix_agency_tasks_status_finished_at', ['status', 'finished_at'],
                               unique=False)
+        batch_op.create_index('ix_agency_tasks_case_status_org',
+                              ['case_id', 'status', 'organization_id'], unique=False)
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_accepted_at'), ['accepted_at'], unique=False)
     backfill(op.get_bind())
@@ -65,4 +67,5 @@ def downgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_accepted_at'))
     with op.batch_alter_table('agency_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_agency_tasks_case_status_org')
         batch_op.drop_index('ix_agency_tasks_status_finished_at')

@@ -3,8 +3,9 @@ kept, time to finish and its split, the desk's own time and the firms' satisfact
 period. Every figure is aggregated in SQL: the statements are the same few whatever the
 number of organizations, cases and tasks, and each is scoped by the policy.
 
-Percentiles are nearest-rank (the value at rank ceil(p·n) of the n sorted values), computed
-with window functions that SQLite and PostgreSQL both run. Months are Seoul months.
+Percentiles are nearest-rank (the value at rank ceil(p·n) of the n sorted values: the smallest
+whose cume_dist() reaches p), computed with window functions that SQLite and PostgreSQL both
+run. Months are Seoul months.
 """
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from sqlalchemy import (
     case,
     func,
     literal_column,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -147,19 +150,30 @@ def _seoul_month_sqlite(element, compiler, **kw) -> str:
     return f"strftime('%Y-%m', {moment}, '+9 hours')"
 
 
-def _rank(rn, n, numerator: int, denominator: int) -> ColumnElement[bool]:
-    """The row at nearest rank ceil(numerator/denominator · n), in integer arithmetic."""
-    return rn == (numerator * n + denominator - 1) // denominator
+def _percentile(cume_dist, column, share: float, name: str):
+    """Nearest rank: the smallest value at least `share` of the values do not exceed."""
+    return func.min(case((cume_dist >= share, column))).label(name)
 
 
-def _task_key(group_by: GroupBy | None):
-    if group_by is None:
-        return literal_column("0")
+# Each statement answers per group and for the total (and per month) at once: a CTE read by
+# the branches of a UNION ALL, told apart by their `part`.
+GROUP, TOTAL, MONTH = (literal_column(f"'{part}'").label("part") for part in "gtm")
+
+
+def _parts(rows) -> tuple[dict, dict, dict]:
+    parts: dict[str, dict] = {"g": {}, "t": {}, "m": {}}
+    for row in db.session.execute(rows):
+        values = row._asdict()
+        parts[values.pop("part")][values.pop("g") if row.part != "m" else values["m"]] = values
+    return parts["g"], parts["t"].get(None, {}), parts["m"]
+
+
+def _task_key(group_by: GroupBy):
     return AgencyTask.organization_id if group_by == GroupBy.ORGANIZATION \
         else Case.request_type_id
 
 
-def _over_tasks(columns, group_by: GroupBy | None):
+def _over_tasks(columns, group_by: GroupBy):
     stmt = select(_task_key(group_by).label("g"), *columns).select_from(AgencyTask)
     return stmt.join(Case, Case.id == AgencyTask.case_id) \
         if group_by == GroupBy.REQUEST_TYPE else stmt
@@ -174,92 +188,97 @@ ON_TIME = case((AgencyTask.finished_at <= AgencyTask.due_at, 1), else_=0)
 
 
 def _work_now(actor, group_by, now: datetime, calendar: WorkCalendar) -> dict:
-    """Open, overdue and due-soon tasks right now (the period does not matter)."""
+    """Open, overdue and due-soon tasks right now (the period does not matter); each task is
+    in one group, so the total is their sum."""
     rows = _over_tasks([
         func.count().label("open"),
         func.count(case((is_due_soon(now, calendar), 1))).label("due_soon"),
         func.count(case((is_overdue(now), 1))).label("overdue"),
     ], group_by).where(AgencyTask.status.in_(ACTIVE_TASK), policy.visible_tasks(actor))
-    if group_by:
-        rows = rows.group_by(_task_key(group_by))
-    return {row.g: row._asdict() for row in db.session.execute(rows)}
+    return {row.g: row._asdict() for row in db.session.execute(
+        rows.group_by(_task_key(group_by)))}
 
 
-def _finished(actor, group_by, period: Period) -> dict:
+def _finished(actor, group_by, period: Period) -> tuple[dict, dict, dict]:
     """Tasks done in the period: on time, working time to finish (median, 90th percentile)
-    and the time split."""
-    key = _task_key(group_by) if group_by else None
+    and the time split, per group and in total; and per Seoul month."""
+    key = _task_key(group_by)
+    order = AgencyTask.agency_seconds
     done = _over_tasks([
         AgencyTask.agency_seconds.label("s"), AgencyTask.waited_seconds.label("w"),
         AgencyTask.paused_seconds.label("p"), ON_TIME.label("on_time"),
-        func.row_number().over(partition_by=key, order_by=(AgencyTask.agency_seconds,
-                                                           AgencyTask.id)).label("rn"),
-        func.count().over(partition_by=key).label("n"),
-    ], group_by).where(_done_in(period), policy.visible_tasks(actor)).subquery()
-    rows = select(
-        done.c.g, func.count().label("done"), func.sum(done.c.on_time).label("on_time"),
-        func.sum(done.c.s).label("agency_seconds"), func.sum(done.c.w).label("waited_seconds"),
-        func.sum(done.c.p).label("paused_seconds"),
-        func.max(case((_rank(done.c.rn, done.c.n, 1, 2), done.c.s))).label("median_seconds"),
-        func.max(case((_rank(done.c.rn, done.c.n, 9, 10), done.c.s))).label("p90_seconds"),
-    ).group_by(done.c.g)
-    return {row.g: row._asdict() for row in db.session.execute(rows)}
+        seoul_month(AgencyTask.finished_at).label("m"),
+        func.cume_dist().over(partition_by=key, order_by=order).label("cd"),
+        func.cume_dist().over(order_by=order).label("cd_all"),
+    ], group_by).where(_done_in(period), policy.visible_tasks(actor)).cte("done")
+    c = done.c
+
+    def figures(cume_dist):
+        return (func.count().label("done"), func.sum(c.on_time).label("on_time"),
+                func.sum(c.s).label("agency_seconds"), func.sum(c.w).label("waited_seconds"),
+                func.sum(c.p).label("paused_seconds"),
+                _percentile(cume_dist, c.s, 0.5, "median_seconds"),
+                _percentile(cume_dist, c.s, 0.9, "p90_seconds"))
+
+    nothing = [null()] * 5
+    return _parts(union_all(
+        select(GROUP, c.g, null().label("m"), *figures(c.cd)).group_by(c.g),
+        select(TOTAL, null(), null(), *figures(c.cd_all)),
+        select(MONTH, null(), c.m, func.count(), func.sum(c.on_time), *nothing).group_by(c.m)))
 
 
-def _desk(actor, group_by, period: Period) -> dict:
+def _desk(actor, group_by, period: Period) -> tuple[dict, dict]:
     """The desk's own working time from filing to acceptance, of the cases accepted in the
-    period: its median, per request type (the desk's time belongs to no partner)."""
-    key = Case.request_type_id if group_by == GroupBy.REQUEST_TYPE else None
+    period: its median in total and per request type (it belongs to no partner)."""
+    by_type = group_by == GroupBy.REQUEST_TYPE
     accepted = select(
-        (key if key is not None else literal_column("0")).label("g"),
-        Case.desk_seconds.label("s"),
-        func.row_number().over(partition_by=key, order_by=(Case.desk_seconds, Case.id))
-        .label("rn"),
-        func.count().over(partition_by=key).label("n"),
+        Case.request_type_id.label("g"), Case.desk_seconds.label("s"),
+        func.cume_dist().over(partition_by=Case.request_type_id, order_by=Case.desk_seconds)
+        .label("cd"),
+        func.cume_dist().over(order_by=Case.desk_seconds).label("cd_all"),
     ).where(Case.accepted_at >= period.start, Case.accepted_at < period.end,
-            Case.desk_seconds.is_not(None), policy.visible_cases(actor)).subquery()
-    rows = select(accepted.c.g, func.count().label("desk_cases"),
-                  func.max(case((_rank(accepted.c.rn, accepted.c.n, 1, 2), accepted.c.s)))
-                  .label("desk_median_seconds")).group_by(accepted.c.g)
-    return {row.g: row._asdict() for row in db.session.execute(rows)}
+            Case.desk_seconds.is_not(None), policy.visible_cases(actor)).cte("accepted")
+    c = accepted.c
+    total = select(TOTAL, null().label("g"), func.count().label("desk_cases"),
+                   _percentile(c.cd_all, c.s, 0.5, "desk_median_seconds"))
+    per_type = select(GROUP, c.g, func.count(), _percentile(c.cd, c.s, 0.5, "m")).group_by(c.g)
+    grouped, totals, _ = _parts(union_all(total, per_type) if by_type else total)
+    return grouped, totals
 
 
-def _satisfaction(actor, group_by, period: Period) -> dict:
+def _satisfaction(actor, group_by, period: Period) -> tuple[dict, dict]:
     """The firms' answers in the period about cases on which the group's tasks were done
-    (per organization, a case counts once for each organization that did work on it)."""
+    (per organization, an answer counts once for each organization that did work on it)."""
     answered = and_(SatisfactionAnswer.answered_at >= period.start,
                     SatisfactionAnswer.answered_at < period.end)
-    figures = (func.avg(SatisfactionAnswer.score).label("satisfaction"),
-               func.count().label("answers"))
-    worked = select(AgencyTask.case_id, AgencyTask.organization_id).where(
-        AgencyTask.status == TaskStatus.DONE, policy.visible_tasks(actor))
+    done_here = and_(AgencyTask.status == TaskStatus.DONE, policy.visible_tasks(actor))
+    total = select(TOTAL, null().label("g"),
+                   func.avg(SatisfactionAnswer.score).label("satisfaction"),
+                   func.count().label("answers")).where(
+        answered, SatisfactionAnswer.case_id.in_(select(AgencyTask.case_id).where(done_here)))
     if group_by == GroupBy.ORGANIZATION:
-        pairs = worked.distinct().subquery()
-        rows = select(pairs.c.organization_id.label("g"), *figures).join(
-            pairs, pairs.c.case_id == SatisfactionAnswer.case_id
-        ).where(answered).group_by(pairs.c.organization_id)
+        pairs = select(SatisfactionAnswer.id, SatisfactionAnswer.score,
+                       AgencyTask.organization_id.label("g")).join(
+            AgencyTask, and_(AgencyTask.case_id == SatisfactionAnswer.case_id, done_here)
+        ).where(answered).distinct().subquery()
+        grouped = select(GROUP, pairs.c.g, func.avg(pairs.c.score), func.count()) \
+            .group_by(pairs.c.g)
     else:
-        key = Case.request_type_id if group_by else literal_column("0")
-        rows = select(key.label("g"), *figures).join(
-            Case, Case.id == SatisfactionAnswer.case_id).where(
-            answered, Case.id.in_(worked.with_only_columns(AgencyTask.case_id)))
-        rows = rows.group_by(Case.request_type_id) if group_by else rows
-    return {row.g: {"satisfaction": float(row.satisfaction) if row.satisfaction is not None
-                    else None, "answers": row.answers}
-            for row in db.session.execute(rows)}
+        grouped = total.with_only_columns(
+            GROUP, Case.request_type_id, func.avg(SatisfactionAnswer.score), func.count()
+        ).join(Case, Case.id == SatisfactionAnswer.case_id).group_by(Case.request_type_id)
+    grouped, totals, _ = _parts(union_all(total, grouped))
+    for values in (*grouped.values(), totals):
+        if values.get("satisfaction") is not None:
+            values["satisfaction"] = float(values["satisfaction"])
+    return grouped, totals
 
 
-def _months(actor, period: Period) -> list[Month]:
-    """Tasks done and done on time in each Seoul month of the period."""
-    done = select(seoul_month(AgencyTask.finished_at).label("m"), ON_TIME.label("on_time")) \
-        .where(_done_in(period), policy.visible_tasks(actor)).subquery()
-    found = {row.m: row for row in db.session.execute(
-        select(done.c.m, func.count().label("done"), func.sum(done.c.on_time).label("on_time"))
-        .group_by(done.c.m))}
+def _months(found: dict, period: Period) -> list[Month]:
     months = []
     for month in period.months():
         row = found.get(f"{month:%Y-%m}")
-        months.append(Month(month, row.done, row.on_time) if row else Month(month))
+        months.append(Month(month, row["done"], row["on_time"]) if row else Month(month))
     return months
 
 
@@ -275,10 +294,12 @@ def _subjects(actor, group_by: GroupBy, keys: set) -> list:
                                    .order_by(RequestType.category, RequestType.name)))
 
 
-def _figures(subject, key, *parts: dict) -> Figures:
+def _figures(subject, *parts: dict) -> Figures:
     values: dict = {}
     for part in parts:
-        values.update({k: v for k, v in part.get(key, {}).items() if k != "g" and v is not None})
+        values.update({k: v for k, v in part.items() if v is not None})
+    values.pop("m", None)
+    values.pop("g", None)
     return Figures(subject=subject, **{k: int(v) if k != "satisfaction" else v
                                        for k, v in values.items()})
 
@@ -288,14 +309,17 @@ def service_report(actor, period: Period, group_by: GroupBy, *, now: datetime,
     """The service figures of the period, one row per organization or request type the
     actor may see, and their total."""
     policy.require(actor, "report.service")
-    grouped = [_work_now(actor, group_by, now, calendar), _finished(actor, group_by, period),
-               _satisfaction(actor, group_by, period)]
-    if group_by == GroupBy.REQUEST_TYPE:
-        grouped.append(_desk(actor, group_by, period))
+    work = _work_now(actor, group_by, now, calendar)
+    finished, finished_total, months = _finished(actor, group_by, period)
+    answers, answers_total = _satisfaction(actor, group_by, period)
+    desk, desk_total = _desk(actor, group_by, period)
+    grouped = [work, finished, answers, desk]
     keys = set().union(*grouped)
-    rows = [_figures(subject, subject.id, *grouped)
+    rows = [_figures(subject, *(part.get(subject.id, {}) for part in grouped))
             for subject in _subjects(actor, group_by, keys)]
-    totals = [_work_now(actor, None, now, calendar), _finished(actor, None, period),
-              _satisfaction(actor, None, period), _desk(actor, None, period)]
+    work_total = {k: sum(values[k] for values in work.values())
+                  for k in ("open", "due_soon", "overdue")}
     return ServiceReport(period=period, group_by=group_by, rows=rows,
-                         total=_figures(None, 0, *totals), months=_months(actor, period))
+                         total=_figures(None, work_total, finished_total, answers_total,
+                                        desk_total),
+                         months=_months(months, period))

@@ -36,8 +36,10 @@ class AgencyTask(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
-    # The service report reads the tasks done in a period.
-    __table_args__ = (Index("ix_agency_tasks_status_finished_at", "status", "finished_at"),)
+    # The service report reads the tasks done in a period, and those done on answered cases.
+    __table_args__ = (Index("ix_agency_tasks_status_finished_at", "status", "finished_at"),
+                      Index("ix_agency_tasks_case_status_org", "case_id", "status",
+                            "organization_id"))
 
     case = relationship("Case", back_populates="tasks")
     organization = relationship("Organization")

@@ -76,6 +76,8 @@ def test_only_the_firms_own_members_answer(world, who, error):
 
 
 def test_the_resolved_message_asks_the_firm_and_links_to_the_question(world):
+    for user in (world.firm_a_user, world.union_staff):
+        user.locale = "en"  # the messages are read in English here
     case = resolved(world)
     rows = db.session.scalars(select(Notification).where(
         Notification.case_id == case.id, Notification.kind == "case_resolved")).all()

@@ -162,4 +162,4 @@ def test_the_number_of_statements_does_not_grow_with_the_data(world, group_by):
     service_data.build(world)
     service_data.build(world)
     many = _statements(run)
-    assert few == many <= 12
+    assert few == many <= 7
