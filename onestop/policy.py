@@ -10,6 +10,7 @@ from onestop.errors import NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.notifications.models import Notification
+from onestop.orgs.models import Organization, OrgKind
 from onestop.tasks.models import AgencyTask
 
 
@@ -109,6 +110,9 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "task.assign": lambda u, t: _staff(u) or _leads_task(u, t),
     "task.override_due": lambda u, t: _staff(u),
     "task.see_internal": _sees_task_internals,
+    "case.rate": _own_firm_case,
+    "case.see_rating": lambda u, c: _staff(u) or _own_firm_case(u, c),
+    "report.service": lambda u, o=None: _staff(u) or _partner(u),
     "firm.view": _sees_firm,
     "notification.read": _reads_notification,
     "firm.onboard": _staff,
@@ -170,6 +174,18 @@ def visible_firms(user) -> ColumnElement[bool]:
         return true()
     if _firm_member(user):
         return Firm.id == user.firm_id
+    return false()
+
+
+def visible_service_orgs(user) -> ColumnElement[bool]:
+    """WHERE clause for the partner organizations whose service figures this user may see:
+    the desk sees every partner, a partner only itself. The figures themselves are scoped by
+    visible_tasks() and visible_cases()."""
+    partner_org = Organization.kind != OrgKind.CITY_DESK
+    if _staff(user):
+        return partner_org
+    if _partner(user):
+        return and_(partner_org, Organization.id == user.organization_id)
     return false()
 
 

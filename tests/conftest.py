@@ -87,14 +87,10 @@ class Browser:
 
     def _isolated(self, method, url, **kwargs):
         # Each request gets its own app context (and so its own g and db session), as in a
-        # real server, even though the test itself holds one open. A streamed body (a
-        # download) is read inside that context too, as the server would send it.
-        def send():
-            response = getattr(self.client, method)(url, **kwargs)
-            response.get_data()
-            return response
-
-        return contextvars.Context().run(send)
+        # real server, even though the test itself holds one open. Buffered: a streamed
+        # body (a download) is read inside that context, as the server would send it.
+        return contextvars.Context().run(getattr(self.client, method), url, buffered=True,
+                                         **kwargs)
 
     def get(self, url, **kwargs):
         response = self._isolated("get", url, **kwargs)

@@ -30,9 +30,11 @@ from onestop.cases.forms import (
     CommentForm,
     ReasonForm,
     RouteForm,
+    SatisfactionForm,
     VersionedForm,
 )
 from onestop.cases.models import Attachment, Case, Comment, Event
+from onestop.cases.satisfaction import answer_of, answer_satisfaction
 from onestop.catalog.fields import display_value, field_label
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.catalog.models import Category, RequestType
@@ -187,6 +189,7 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
             i for i, item in enumerate(case.checklist) if item["done"]]),
         "route": _route_form(case, tasks, seen),
         "comment": comment_form(case, formdata=None),
+        "satisfaction": SatisfactionForm(formdata=None),
     }
     changes = changes_since(events, form, status)
     form = refused_form_again(form, status, version=case.version, seen=seen)
@@ -210,6 +213,8 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
                                      policy.visible_attachments(current_user))
             .options(selectinload(Attachment.uploaded_by)).order_by(Attachment.id)).all(),
         form_fields=_form_fields(case),
+        satisfaction=answer_of(case) if policy.can(current_user, "case.see_rating", case)
+        else None,
     ), status
 
 
@@ -314,6 +319,18 @@ def route(case_id: int):
         form, route_to_chosen, again=_again(case, "route", form), landing=_case_url(case),
         done=lambda tasks: _("Routed to %(names)s. Their clocks run from now.", names=", ".join(
             t.organization.display_name(str(get_locale())) for t in tasks)))
+
+
+@bp.post("/<int:case_id>/satisfaction")
+@login_required
+def satisfaction(case_id: int):
+    case = load(Case, case_id, "case.rate")
+    form = SatisfactionForm()
+    return answer_form(
+        form, lambda: answer_satisfaction(current_user, case, int(form.score.data),
+                                          form.comment.data or "", now=utcnow()),
+        again=_again(case, "satisfaction", form), landing=_case_url(case, "satisfaction"),
+        done=_l("Thank you for answering. The one-stop desk reads every answer."))
 
 
 @bp.post("/<int:case_id>/comments")

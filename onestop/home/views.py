@@ -14,11 +14,11 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
 from onestop.extensions import db
 from onestop.pages import work_calendar_for_request
+from onestop.tasks.due import is_due_soon, is_overdue
 from onestop.tasks.models import AgencyTask
 from onestop.workflow import (
     ACTIVE_TASK,
     OPEN_CASE,
-    RUNNING_TASK,
     CaseStatus,
     TaskStatus,
     decline_pending,
@@ -53,12 +53,9 @@ def _tasks(*conditions):
 def index():
     now = utcnow()
     if policy.can(current_user, "case.queue"):
-        soon = work_calendar_for_request().end_of_business_day(now, 3)
         new = (Case.status == CaseStatus.SUBMITTED,)
-        # A task waiting on the firm has its clock stopped: neither late nor due soon.
-        overdue = (AgencyTask.status.in_(RUNNING_TASK), AgencyTask.due_at < now)
-        due_soon = (AgencyTask.status.in_(RUNNING_TASK), AgencyTask.due_at >= now,
-                    AgencyTask.due_at <= soon)
+        overdue = (is_overdue(now),)
+        due_soon = (is_due_soon(now, work_calendar_for_request()),)
         return render_template(
             "home/desk.html",
             new_cases=_cases(*new, order=Case.submitted_at),

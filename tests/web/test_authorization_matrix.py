@@ -24,7 +24,7 @@ from onestop.accounts.models import RecoveryCode, SiteSetting, User
 from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
-from onestop.cases.models import Case, Comment
+from onestop.cases.models import Case, Comment, SatisfactionAnswer
 from onestop.commitments.models import ImportRun
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
@@ -336,6 +336,17 @@ ROUTES = [
     ("cases.download", "GET", lambda s, t: {"case_id": s.case[t].id,
                                             "attachment_id": s.attachment[t].id}, None,
      visible_then(lambda t: SEES[t]), None),
+    # Only the firm's own members answer how satisfied they are with a resolved request.
+    ("cases.satisfaction", "POST", lambda s, t: {"case_id": s.resolved[t].id},
+     lambda s, t: {"score": "4", "comment": "matrix"},
+     seen_by(lambda t: SEES_OWN_ROUTED[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: count(SatisfactionAnswer,
+                              SatisfactionAnswer.case_id == s.resolved[t].id) == 1),
+    # The service figures: the desk sees every partner, a partner its own (tested in
+    # tests/web/test_service_report.py), a firm none.
+    ("reports.service", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS), None),
+    *[("reports.service_download", "GET", lambda s, t, f=fmt: {"fmt": f}, None,
+       ok(*STAFF, *PARTNERS), None) for fmt in ("csv", "xlsx")],
     # The file on a desk-only note exists for the desk alone.
     ("cases.download", "GET", lambda s, t: {"case_id": s.case["A"].id,
                                             "attachment_id": s.desk_file.id}, None,
@@ -533,12 +544,8 @@ def _request(app, scenario, role, method, url, data):
             data = {**data, "csrf_token": generate_csrf()}
     call = client.get if method == "GET" else client.post
 
-    def answer():
-        response = call(url, data=data)
-        response.get_data()  # a streamed download is read while its context is alive
-        return response
-
-    return contextvars.Context().run(answer)
+    # Buffered: a streamed download is read inside the request's own context.
+    return contextvars.Context().run(call, url, data=data, buffered=True)
 
 
 def readable(response) -> str:

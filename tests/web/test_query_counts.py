@@ -15,6 +15,9 @@ PAGES = [
     ("desk@test.example", "/firms/"), ("admin@test.example", "/admin/users"),
     ("staff@union.test", "/"), ("staff@union.test", "/tasks/"), ("staff@union.test", "/cases/"),
     ("ceo@alpha.test", "/"), ("ceo@alpha.test", "/cases/"),
+    ("desk@test.example", "/reports/service"),
+    ("desk@test.example", "/reports/service?group=request_type"),
+    ("staff@union.test", "/reports/service"),
 ]
 
 
