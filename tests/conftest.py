@@ -89,8 +89,8 @@ class Browser:
         # Each request gets its own app context (and so its own g and db session), as in a
         # real server, even though the test itself holds one open. Buffered: a streamed
         # body (a download) is read inside that context, as the server would send it.
-        return contextvars.Context().run(getattr(self.client, method), url, buffered=True,
-                                         **kwargs)
+        kwargs.setdefault("buffered", True)
+        return contextvars.Context().run(getattr(self.client, method), url, **kwargs)
 
     def get(self, url, **kwargs):
         response = self._isolated("get", url, **kwargs)

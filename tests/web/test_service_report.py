@@ -100,7 +100,7 @@ def test_a_download_holds_exactly_the_rows_the_page_shows(signed_in, figures, em
     text = b.get(f"/reports/service?{query}").get_data(as_text=True)
     shown = [[w[0]] + [number(cell) for cell in w[1:] + t[1:]]
              for w, t in zip(table(text, "work"), table(text, "time"), strict=True)]
-    response = b.get(f"/reports/service/download.{fmt}?{query}", buffered=True)
+    response = b.get(f"/reports/service/download.{fmt}?{query}")
     assert response.status_code == 200
     header, *rows = downloaded(response, fmt)
     assert len(header) == len(shown[0])
@@ -111,17 +111,16 @@ def test_a_partner_sees_and_downloads_its_own_organization_only(signed_in, figur
     b = signed_in("staff@univ.test")
     text = b.get(f"/reports/service?{PERIOD}").get_data(as_text=True)
     assert [row[0] for row in table(text, "work")] == ["University foundation", "All partners"]
-    body = b.get(f"/reports/service/download.csv?{PERIOD}", buffered=True).get_data().decode()
+    body = b.get(f"/reports/service/download.csv?{PERIOD}").get_data().decode()
     assert "University foundation" in body
     assert "Labor union council" not in body and "Building permits" not in body
-    months = b.get(f"/reports/service/download.csv?{PERIOD}&table=months",
-                   buffered=True).get_data().decode()
+    months = b.get(f"/reports/service/download.csv?{PERIOD}&table=months").get_data().decode()
     assert months.splitlines()[1:] == ["2026-09,1,0,0.0", "2026-10,1,1,100.0", "2026-11,0,0,"]
 
 
 def test_the_months_download_is_the_trend(signed_in, figures):
     body = signed_in("desk@test.example").get(
-        f"/reports/service/download.xlsx?{PERIOD}&table=months", buffered=True)
+        f"/reports/service/download.xlsx?{PERIOD}&table=months")
     assert [[m] + [number(v) for v in rest] for m, *rest in downloaded(body, "xlsx")[1:]] == [
         ["2026-09", 2, 1, 50.0], ["2026-10", 3, 2, 66.7], ["2026-11", 12, 9, 75.0]]
 
@@ -129,7 +128,7 @@ def test_the_months_download_is_the_trend(signed_in, figures):
 @pytest.mark.parametrize("url", ["/reports/service", "/reports/service/download.csv",
                                  "/reports/service/download.xlsx"])
 def test_firms_are_refused(signed_in, figures, url):
-    assert signed_in("ceo@alpha.test").get(url, buffered=True).status_code == 403
+    assert signed_in("ceo@alpha.test").get(url).status_code == 403
 
 
 def test_the_page_opens_on_the_last_six_months(signed_in, figures):
@@ -151,7 +150,7 @@ def test_a_bad_period_is_explained(signed_in, figures, query, message):
     b = signed_in("desk@test.example")
     page = b.get(f"/reports/service?{query}")
     assert page.status_code == 422 and message in page.get_data(as_text=True)
-    assert b.get(f"/reports/service/download.csv?{query}", buffered=True).status_code == 400
+    assert b.get(f"/reports/service/download.csv?{query}").status_code == 400
 
 
 def resolved_case(world):
@@ -220,7 +219,7 @@ def count_statements(b, url) -> int:
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        assert b.get(url, buffered=True).status_code == 200
+        assert b.get(url).status_code == 200
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     return len(statements)
