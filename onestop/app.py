@@ -126,9 +126,10 @@ def register_blueprints(app: Flask) -> None:
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
+    from onestop.reports.zone_views import bp as zone
     from onestop.tasks.views import bp as tasks
 
-    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications):
+    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, zone):
         app.register_blueprint(bp)
 
 

@@ -114,6 +114,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "firm.onboard": _staff,
     "firm.invite": lambda u, f: _staff(u),
     "deadline.calculate": lambda u, o=None: _staff(u) or _partner(u),
+    "zone.view": _staff,
     "admin.manage": _admin,
 }
 
@@ -169,6 +170,11 @@ def visible_firms(user) -> ColumnElement[bool]:
     if _firm_member(user):
         return Firm.id == user.firm_id
     return false()
+
+
+def named_publicly(firm) -> bool:
+    """May the public zone page (no sign-in) name this firm? Only if the firm agreed."""
+    return bool(firm.is_named_publicly)
 
 
 def note_audiences(user, case: Case) -> list[str]:
