@@ -113,9 +113,12 @@ def _member(firm: Firm, member: tuple[str, str] | None, password_hash: str) -> U
         return db.session.scalars(select(User).where(User.firm_id == firm.id)
                                   .order_by(User.id)).first()
     slug, person = member
-    user = User(email=f"ceo@{slug}.example", name=f"{firm.name.removesuffix('(주)')} 대표 {person}",
-                role=Role.FIRM, password_hash=password_hash, firm=firm)
-    db.session.add(user)
+    email = f"ceo@{slug}.example"
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, name=f"{firm.name.removesuffix('(주)')} 대표 {person}",
+                    role=Role.FIRM, password_hash=password_hash, firm=firm)
+        db.session.add(user)
     return user
 
 
