@@ -14,6 +14,7 @@ from onestop.commitments.models import Measure
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.exports import download
+from onestop.firms.models import PHASES
 from onestop.reports import numbers
 from onestop.reports.zone import Tally, ZoneFigures, zone_figures
 
@@ -40,7 +41,8 @@ def view():
     figures = zone_figures(policy.visible_firms(current_user), today=today)
     return render_template("reports/zone.html", figures=figures, today=today,
                            firm_chart=[(firm.name, firm.measures)
-                                       for firm in figures.firms[:CHART_FIRMS]])
+                                       for firm in figures.firms[:CHART_FIRMS]],
+                           phase_names={phase: _("Phase %(n)d", n=phase) for phase in PHASES})
 
 
 def _tally_cells(tally: Tally, *, shortfall: int | None = None) -> list[int]:
