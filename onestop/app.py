@@ -128,9 +128,10 @@ def register_blueprints(app: Flask) -> None:
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
     from onestop.reports.service_views import bp as reports
+    from onestop.reports.zone_views import bp as zone
     from onestop.tasks.views import bp as tasks
 
-    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports):
+    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone):
         app.register_blueprint(bp)
 
 

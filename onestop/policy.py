@@ -118,6 +118,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "firm.onboard": _staff,
     "firm.invite": lambda u, f: _staff(u),
     "deadline.calculate": lambda u, o=None: _staff(u) or _partner(u),
+    "zone.view": _staff,
     "admin.manage": _admin,
     # Uploading the agreement annex rewrites many firms' agreements at once: admins only.
     "commitment.import": _admin,
@@ -187,6 +188,11 @@ def visible_service_orgs(user) -> ColumnElement[bool]:
     if _partner(user):
         return and_(partner_org, Organization.id == user.organization_id)
     return false()
+
+
+def named_publicly(firm) -> bool:
+    """May the public zone page (no sign-in) name this firm? Only if the firm agreed."""
+    return bool(firm.is_named_publicly)
 
 
 def note_audiences(user, case: Case) -> list[str]:

@@ -15,13 +15,13 @@ CALCULATION = f"/deadlines?start={working_day_ahead(1, weekday=THURSDAY).isoform
 
 # role -> (account, pages); "first:<list path>" opens the first item linked from that list.
 ROLES = {
-    "anonymous": (None, ["/login", "/password/forgot"]),
+    "anonymous": (None, ["/login", "/password/forgot", "/zone"]),
     "firm": ("ceo@carbonfiber.example", [
         "/", "/cases/", "/cases/new", "first-type:/cases/new", "first:/cases/", "/notifications",
         "/notifications/preferences", "/account"]),
     "desk": ("desk@city.example", [
         "/", "/cases/", "first:/cases/", "/tasks/", "first:/tasks/", "/firms/", "/firms/new",
-        "first:/firms/", CALCULATION, "/notifications"]),
+        "first:/firms/", CALCULATION, "/notifications", "/reports/zone"]),
     "partner-lead": ("lead@union.example", ["/", "/tasks/", "first:/tasks/", "/deadlines"]),
     "partner": ("staff@univ.example", ["/", "/tasks/", "first:/tasks/", "/cases/",
                                        "/notifications/preferences"]),

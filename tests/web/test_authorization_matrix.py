@@ -11,7 +11,7 @@ import io
 import time
 import zipfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyotp
@@ -25,7 +25,7 @@ from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Comment, SatisfactionAnswer
-from onestop.commitments.models import ImportRun
+from onestop.commitments.models import Agreement, ImportRun, Target
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.exports import XLSX_TYPE
@@ -64,6 +64,7 @@ AUDIENCE = {
     "CANARY-DESKNOTE-A-9f20": STAFF,                          # a desk-only note
     "CANARY-DESKFILE-A-c5e2": STAFF,                          # the file on that note
     "CANARY-PARTNERNOTE-A-6d17": STAFF | {"permits"},         # written after the union left
+    "CANARY-ZONEFIRM-3e8b": STAFF,                            # a firm not named publicly
 }
 
 
@@ -148,6 +149,10 @@ class Scenario:
         invited_a.password_hash = None
         db.session.flush()
         invitees = {"A": (invited_a, reissue_invitation(invited_a)), "B": (invited, token)}
+        zone_firm = Firm(name="CANARY-ZONEFIRM-3e8b", brn="3148120452", industry="x", site="y",
+                         phase=1, account_officer=w.desk)
+        db.session.add(Agreement(firm=zone_firm, signed_on=date(2025, 1, 1), targets=[
+            Target(measure="jobs", phase=1, year=2025, amount=10, report_due_on=date(2026, 1, 31))]))
         sees = {"firm_a": a, "firm_b": b, "desk": a, "admin": a, "permits": a,
                 "union_lead": a, "univ": b}
         notes = {}
@@ -194,6 +199,10 @@ class Scenario:
 
 def ok(*roles):
     return lambda role, tenant: "ok" if role in roles else "403"
+
+
+def everyone(role, tenant):
+    return "ok"
 
 
 def seen_by(audience, allowed):
@@ -465,11 +474,16 @@ ROUTES = [
      ok("admin"), None),
     ("admin.import_errors", "GET", lambda s, t: {"run_id": s.import_run.id, "fmt": "csv"},
      None, ok("admin"), None),
+    ("zone.view", "GET", lambda s, t: {}, None, ok(*STAFF), None),
+    ("zone.export", "GET", lambda s, t: {"table": "firms", "fmt": "csv"}, None, ok(*STAFF), None),
+    ("zone.export", "GET", lambda s, t: {"table": "phases", "fmt": "xlsx"}, None, ok(*STAFF),
+     None),
+    ("zone.public", "GET", lambda s, t: {}, None, everyone, None),
 ]
 # Routes every visitor may use, signed in or not; tested in test_security.py.
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.logout",
           "accounts.accept_invitation", "accounts.set_language", "accounts.forgot_password",
-          "accounts.reset_password", "accounts.confirm_email"}
+          "accounts.reset_password", "accounts.confirm_email", "zone.public"}
 
 
 # The secret a matrix session is setting up two-step sign-in with (or has set it up with).
@@ -578,7 +592,8 @@ def test_route_answers_each_role_as_designed(ctx, route):
             data = data_for(scenario, tenant) if data_for else None
             before = snapshot() if method == "POST" else None
             response = _request(app, scenario, role, method, url, data)
-            wanted = "login" if role == "anon" else expect(role, tenant)
+            wanted = ("login" if role == "anon" and endpoint not in PUBLIC
+                      else expect(role, tenant))
             got = response.status_code
             if wanted == "login":
                 good = got in (302, 303) and "/login" in response.headers.get("Location", "")
@@ -612,6 +627,11 @@ def test_each_canary_is_really_on_the_pages_of_its_audience(ctx, app):
             for canary in [*CANARY.values(), *AUDIENCE]:
                 if canary in response.get_data(as_text=True):
                     shown.setdefault(canary, set()).add(role)
+    for role in ROLES[1:]:
+        for url in ("/reports/zone", "/reports/zone/firms.csv"):
+            body = _request(app, scenario, role, "GET", url, None).get_data(as_text=True)
+            if "CANARY-ZONEFIRM-3e8b" in body:
+                shown.setdefault("CANARY-ZONEFIRM-3e8b", set()).add(role)
     download = _request(app, scenario, "desk", "GET", f"/cases/{scenario.case['A'].id}/"
                         f"attachments/{scenario.desk_file.id}", None)
     assert b"CANARY-DESKFILE-A-c5e2" in download.get_data()
