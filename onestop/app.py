@@ -127,11 +127,13 @@ def register_blueprints(app: Flask) -> None:
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
+    from onestop.reports.council import bp as council
     from onestop.reports.service_views import bp as reports
     from onestop.reports.zone_views import bp as zone
     from onestop.tasks.views import bp as tasks
 
-    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone):
+    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone,
+               council):
         app.register_blueprint(bp)
 
 

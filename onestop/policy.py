@@ -120,6 +120,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "deadline.calculate": lambda u, o=None: _staff(u) or _partner(u),
     "zone.view": _staff,
     "admin.manage": _admin,
+    "report.council": _staff,
     # Uploading the agreement annex rewrites many firms' agreements at once: admins only.
     "commitment.import": _admin,
 }

@@ -104,7 +104,7 @@ def _report() -> tuple[ServiceReportForm, ServiceReport | None]:
                                 calendar=work_calendar_for_request())
 
 
-def _on_time_bars(report: ServiceReport) -> list[dict]:
+def on_time_bars(report: ServiceReport) -> list[dict]:
     bars = []
     for figures in report.rows:
         share, label = figures.on_time_share, row_label(report, figures)
@@ -115,7 +115,7 @@ def _on_time_bars(report: ServiceReport) -> list[dict]:
     return bars
 
 
-def _monthly_points(report: ServiceReport) -> list[dict]:
+def monthly_points(report: ServiceReport) -> list[dict]:
     points = []
     for m in report.months:
         points.append({
@@ -133,13 +133,13 @@ def service():
     form, report = _report()
     if report is None:
         return render_template("reports/service.html", form=form, report=None), 422
-    bars = _on_time_bars(report)
+    bars = on_time_bars(report)
     return render_template(
         "reports/service.html", form=form, report=report, work_columns=WORK_COLUMNS,
         time_columns=time_columns(report.group_by), shown=shown,
         label=lambda f: row_label(report, f), group_label=GROUP_LABELS[report.group_by],
         bars=bars, bars_summary="; ".join(f"{b['label']}: {b['text']}" for b in bars),
-        points=_monthly_points(report), month_headers=month_headers(),
+        points=monthly_points(report), month_headers=month_headers(),
         line_name=_("On time (%)"),
         bar_headers=[GROUP_LABELS[report.group_by], _("On-time share (%)"), _("Done on time"),
                      _("Done in the period")])

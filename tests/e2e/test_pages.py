@@ -21,7 +21,8 @@ ROLES = {
         "/notifications/preferences", "/account"]),
     "desk": ("desk@city.example", [
         "/", "/cases/", "first:/cases/", "/tasks/", "first:/tasks/", "/firms/", "/firms/new",
-        "first:/firms/", CALCULATION, "/notifications", "/reports/zone"]),
+        "first:/firms/", CALCULATION, "/notifications", "/reports/zone", "/reports/service",
+        "/reports/council"]),
     "partner-lead": ("lead@union.example", ["/", "/tasks/", "first:/tasks/", "/deadlines"]),
     "partner": ("staff@univ.example", ["/", "/tasks/", "first:/tasks/", "/cases/",
                                        "/notifications/preferences"]),
