@@ -191,6 +191,12 @@ def visible_service_orgs(user) -> ColumnElement[bool]:
     return false()
 
 
+def public_tasks() -> ColumnElement[bool]:
+    """The tasks the public zone page counts: all of them, only ever as zone-wide totals
+    (numbers of requests and tasks, the on-time share), never a row or a name."""
+    return true()
+
+
 def named_publicly(firm) -> bool:
     """May the public zone page (no sign-in) name this firm? Only if the firm agreed."""
     return bool(firm.is_named_publicly)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    distinct,
     func,
     literal_column,
     null,
@@ -323,3 +324,24 @@ def service_report(actor, period: Period, group_by: GroupBy, *, now: datetime,
                          total=_figures(None, work_total, finished_total, answers_total,
                                         desk_total),
                          months=_months(months, period))
+
+
+@dataclass
+class PublicService:
+    """What the public zone page says of the service: zone-wide counts, no names."""
+
+    cases: int = 0     # requests with a partner's task done in the period
+    done: int = 0
+    on_time: int = 0
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.done if self.done else None
+
+
+def public_service(period: Period) -> PublicService:
+    """One statement over the done tasks of the period (the index on status, finished_at)."""
+    row = db.session.execute(select(
+        func.count(distinct(AgencyTask.case_id)), func.count(), func.sum(ON_TIME))
+        .where(_done_in(period), policy.public_tasks())).one()
+    return PublicService(cases=row[0], done=row[1], on_time=int(row[2] or 0))

@@ -1,7 +1,7 @@
 """The zone's progress against the firms' promises: the desk's view with its downloads, and the
 public page anyone may read without signing in."""
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, make_response, render_template, request
 from flask_babel import force_locale, get_locale
@@ -16,6 +16,7 @@ from onestop.deadlines import SEOUL
 from onestop.exports import download
 from onestop.firms.models import PHASES
 from onestop.reports import numbers
+from onestop.reports.service import Period, public_service
 from onestop.reports.zone import Tally, ZoneFigures, zone_figures
 
 bp = Blueprint("zone", __name__)
@@ -108,7 +109,8 @@ def public():
     with force_locale(language):
         html = render_template("reports/zone_public.html", today=today, total=figures.total,
                                by_phase=figures.by_phase, firm_count=len(figures.firms),
-                               named=named, language=language)
+                               named=named, language=language,
+                               service=public_service(Period(today - timedelta(days=364), today)))
     response = make_response(html)
     response.headers["Content-Language"] = language
     if not signed_in:  # a signed-in page carries the reader's name: never stored (pages.py)

@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from onestop.errors import NotAllowed
 from onestop.extensions import db
-from onestop.reports.service import GroupBy, Period, service_report
+from onestop.reports.service import GroupBy, Period, public_service, service_report
 from onestop.workdays.services import work_calendar
 from tests import service_data
 from tests.factories import NOW
@@ -163,3 +163,13 @@ def test_the_number_of_statements_does_not_grow_with_the_data(world, group_by):
     service_data.build(world)
     many = _statements(run)
     assert few == many <= 7
+
+
+def test_the_public_page_counts_the_same_done_tasks(world, cases):
+    """Zone-wide and nameless, the same 17 tasks done and 12 on time as the desk's total."""
+    public = public_service(PERIOD)
+    assert (public.done, public.on_time) == (TOTAL["done"], TOTAL["on_time"]) == (17, 12)
+    distinct_cases = {t.case_id for c in cases.values() for t in c.tasks
+                      if t.status == "done" and PERIOD.start <= t.finished_at < PERIOD.end}
+    assert public.cases == len(distinct_cases) > 0
+    assert public_service(Period(date(2025, 1, 1), date(2025, 1, 31))).on_time_share is None
