@@ -3,7 +3,16 @@ incentives at stake, and the firm's history of all three."""
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import utcnow
@@ -86,7 +95,12 @@ class ActualReport(db.Model):
 
     __tablename__ = "actual_reports"
     __table_args__ = (Index("ix_actual_reports_firm_status", "firm_id", "status"),
-                      Index("ix_actual_reports_status_submitted", "status", "submitted_at"))
+                      Index("ix_actual_reports_status_submitted", "status", "submitted_at"),
+                      # One report in play per firm, measure and year: a second submit of the
+                      # same year (two tabs, two colleagues) cannot count twice.
+                      Index("uq_actual_reports_live", "firm_id", "measure", "year", unique=True,
+                            postgresql_where=text("status IN ('submitted', 'verified')"),
+                            sqlite_where=text("status IN ('submitted', 'verified')")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))

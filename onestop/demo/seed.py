@@ -8,6 +8,7 @@ from onestop.accounts.services import hash_password
 from onestop.cases import services as cases
 from onestop.catalog.models import RequestType
 from onestop.db import utcnow
+from onestop.demo.commitments import seed_commitments
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.orgs.models import Organization, OrgKind
@@ -111,6 +112,7 @@ def seed(now: datetime | None = None) -> bool:
             users[email].firm = firms[where]
     db.session.flush()
     _cases(users, types, orgs, now)
+    seed_commitments(firms, users, now)
     db.session.commit()
     return True
 

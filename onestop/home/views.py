@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.cases.models import Case
+from onestop.commitments.pages import progress_of
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
 from onestop.extensions import db
@@ -74,7 +75,7 @@ def index():
         return render_template("home/partner.html",
                                tasks=_tasks(AgencyTask.status.in_(ACTIVE_TASK)))
     return render_template(
-        "home/firm.html",
+        "home/firm.html", progress=progress_of(current_user.firm),
         waiting=_cases(Case.status == CaseStatus.WAITING_ON_FIRM),
         resolved=_cases(Case.status == CaseStatus.RESOLVED),
         open_cases=_cases(Case.status.in_(OPEN_CASE)),
