@@ -88,7 +88,12 @@ class Browser:
     def _isolated(self, method, url, **kwargs):
         # Each request gets its own app context (and so its own g and db session), as in a
         # real server, even though the test itself holds one open.
-        return contextvars.Context().run(getattr(self.client, method), url, **kwargs)
+        def answered():
+            response = getattr(self.client, method)(url, **kwargs)
+            response.get_data()  # a streamed download is read within its request's context
+            return response
+
+        return contextvars.Context().run(answered)
 
     def get(self, url, **kwargs):
         response = self._isolated("get", url, **kwargs)

@@ -69,6 +69,8 @@ def report():
     if form.validate_on_submit():
         target = next((t for t in (firm.agreement.targets if firm.agreement else [])
                        if t.id == form.target.data), None)
+        if target is None and form.target.data is not None:
+            raise NotFound("not found")  # another firm's target, or none at all
         outcome = perform(
             services.report_actual, current_user, firm,
             measure=target.measure if target else "", year=target.year if target else 0,
