@@ -26,7 +26,7 @@ def measure_label(measure: str) -> str:
 
 def amount_text(measure: str, amount: int | None) -> str:
     """1,200,000,000 KRW / 35 people (원 and 명 in Korean)."""
-    unit = UNITS.get(measure, _l("%(n)s"))
+    unit = UNITS.get(measure, "%(n)s")
     return str(unit) % {"n": format_decimal(amount or 0, "#,##0")}
 
 

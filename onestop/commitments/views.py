@@ -113,7 +113,8 @@ def to_verify():
             (r.submitted_at, r.firm.name, r.firm.brn_display, measure_label(r.measure), r.year,
              r.phase, r.amount, r.submitted_by.name, len(r.files), r.note)
             for r in db.session.scalars(reports_to_verify())))
-    pagination = db.paginate(reports_to_verify(), page=request.args.get("page", 1, type=int),
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    pagination = db.paginate(reports_to_verify(), page=page,
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("commitments/to_verify.html", pagination=pagination)
 
