@@ -96,7 +96,7 @@ def reports_to_verify():
             .order_by(ActualReport.submitted_at, ActualReport.id))
 
 
-EXPORT_HEADER = (_l("Submitted"), _l("Firm"), _l("Registration no."), _l("Measure"),
+EXPORT_HEADER = (_l("Reported on"), _l("Firm"), _l("Registration no."), _l("Measure"),
                  _l("Year"), _l("Phase"), _l("Amount"), _l("Reported by"), _l("Files"),
                  _l("Note"))
 

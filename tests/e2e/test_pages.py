@@ -18,10 +18,11 @@ ROLES = {
     "anonymous": (None, ["/login"]),
     "firm": ("ceo@carbonfiber.example", [
         "/", "/cases/", "/cases/new", "first-type:/cases/new", "first:/cases/", "/notifications",
-        "/account"]),
+        "/account", "/commitments/"]),
     "desk": ("desk@city.example", [
         "/", "/cases/", "first:/cases/", "/tasks/", "first:/tasks/", "/firms/", "/firms/new",
-        "first:/firms/", CALCULATION, "/notifications"]),
+        "first:/firms/", CALCULATION, "/notifications", "/commitments/to-verify",
+        "first:/commitments/to-verify"]),
     "partner-lead": ("lead@union.example", ["/", "/tasks/", "first:/tasks/", "/deadlines"]),
     "partner": ("staff@univ.example", ["/", "/tasks/", "first:/tasks/", "/cases/"]),
     "admin": ("admin@city.example", [

@@ -26,6 +26,8 @@ TEN_DAYS_BEFORE = at(2026, 3, 17, 9, 5)
 
 @pytest.fixture
 def signed(world):
+    for user in (world.firm_a_user, world.firm_a_user2, world.firm_b_user, world.desk):
+        user.locale = "en"  # the emails below are read in English
     reminders.ensure_default_rules()
     made = agreements(world)
     db.session.commit()

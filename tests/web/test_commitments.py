@@ -161,3 +161,27 @@ def test_the_bell_opens_the_report_a_notification_is_about(browser, world, signe
     row_id = db.session.scalar(select(func.max(Notification.id)))
     answer = desk.post(f"/notifications/{row_id}/open", {})
     assert answer.headers["Location"].endswith(f"/commitments/reports/{r.id}")
+
+
+def test_commitment_pages_read_as_many_statements_for_many_reports(browser, world, signed):
+    from onestop.commitments import services
+    from tests.web.test_query_counts import count_queries
+
+    def add_reports(n):
+        for _ in range(n):  # each returned, then reported again: reports, files, history grow
+            r = report(world.firm_a_user, world.firm_a, measure="jobs", year=2025, amount=3)
+            services.return_report(world.desk, r, "again", now=r.submitted_at)
+        db.session.commit()
+
+    pages = [("ceo@alpha.test", "/commitments/"), ("ceo@alpha.test", "/"),
+             ("desk@test.example", "/commitments/to-verify"),
+             ("desk@test.example", f"/firms/{world.firm_a.id}")]
+    add_reports(2)
+    report(world.firm_a_user, world.firm_a)  # one waiting, in the officer's list
+    db.session.commit()
+    few = [count_queries(browser, email, url) for email, url in pages]
+    add_reports(15)
+    report(world.firm_b_user, world.firm_b)
+    db.session.commit()
+    many = [count_queries(browser, email, url) for email, url in pages]
+    assert few == many, list(zip(pages, few, many, strict=True))
