@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     import onestop.accounts.mail_views  # noqa: F401
     import onestop.accounts.twofactor_views  # noqa: F401
     import onestop.cases.filing  # noqa: F401
+    import onestop.commitments.import_views  # noqa: F401
     from onestop.accounts.views import bp as accounts
     from onestop.admin.views import bp as admin
     from onestop.audit.views import bp as audit
@@ -127,9 +128,13 @@ def register_blueprints(app: Flask) -> None:
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
+    from onestop.reports.council import bp as council
+    from onestop.reports.service_views import bp as reports
+    from onestop.reports.zone_views import bp as zone
     from onestop.tasks.views import bp as tasks
 
-    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, commitments):
+    for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone,
+               council, commitments):
         app.register_blueprint(bp)
 
 

@@ -94,6 +94,10 @@ class Config:
     NOTIFY_REQUEUE_AFTER_SECONDS = float(os.environ.get("NOTIFY_REQUEUE_AFTER_SECONDS", 120))
     NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_SECONDS", 60))
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 8))
+    # An agreement import holds its run this long, renewed while its worker lives; a run
+    # whose worker died is queued again by the sweep, and given up after this many workers.
+    IMPORT_LEASE_SECONDS = float(os.environ.get("IMPORT_LEASE_SECONDS", 60))
+    IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", 3))
 
     # Email: SMTP_URL like smtp://user:pass@host:587?starttls=1 or smtps://host:465;
     # without it, messages are written as .eml files to OUTBOX_DIR.

@@ -183,6 +183,19 @@ class WorkCalendar:
                     total += overlap
         return total
 
+    def time_split(self, start: datetime, end: datetime, waited: timedelta,
+                   waiting_since: datetime | None = None) -> tuple[timedelta, ...]:
+        """A finished task's wall-clock time from start to end in three parts: the agency's
+        own working time; the working time it waited on the firm (`waited`, plus the wait
+        still running since `waiting_since`, in whole minutes as due dates move); and the
+        paused time the law's clock does not count (nights, weekends, holidays)."""
+        if waiting_since is not None:
+            running = self.working_time_between(waiting_since, end)
+            waited += running // timedelta(minutes=1) * timedelta(minutes=1)
+        wall = max(_seoul(end) - _seoul(start), timedelta(0))
+        agency = max(self.working_time_between(start, end) - waited, timedelta(0))
+        return agency, waited, max(wall - agency - waited, timedelta(0))
+
     def end_of_business_day(self, moment: datetime, n: int) -> datetime:
         """18:00 of the n-th working day after moment's day ("due within n business days")."""
         day = _seoul(moment).date()

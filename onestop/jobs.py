@@ -7,6 +7,7 @@ SWEEP = "onestop.sweep"
 CANARY = "onestop.canary"
 HOUSEKEEPING = "onestop.housekeeping"
 PROCESS_REPLY = "onestop.process_reply"
+IMPORT_AGREEMENTS = "onestop.import_agreements"
 # A "forgot password" request: the worker looks the address up, so the page does the same
 # work whether or not it has an account.
 PASSWORD_RESET = "onestop.password_reset"
@@ -40,6 +41,12 @@ def enqueue_replies(inbound_ids: list[int]) -> int:
     """Queue the processing of stored inbound messages; as with deliveries, those the broker
     did not take wait for the next sweep."""
     return _enqueue_each(PROCESS_REPLY, inbound_ids, "inbound messages")
+
+
+def enqueue_imports(run_ids: list[int]) -> int:
+    """Queue agreement imports; a run the broker did not take is queued again by the sweep
+    once its lease_until has passed."""
+    return _enqueue_each(IMPORT_AGREEMENTS, run_ids, "imports")
 
 
 def _enqueue_each(task_name: str, ids: list[int], what: str) -> int:

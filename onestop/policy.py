@@ -11,6 +11,7 @@ from onestop.errors import NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.notifications.models import Notification
+from onestop.orgs.models import Organization, OrgKind
 from onestop.tasks.models import AgencyTask
 
 
@@ -127,23 +128,30 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "task.assign": lambda u, t: _staff(u) or _leads_task(u, t),
     "task.override_due": lambda u, t: _staff(u),
     "task.see_internal": _sees_task_internals,
+    "case.rate": _own_firm_case,
+    "case.see_rating": lambda u, c: _staff(u) or _own_firm_case(u, c),
+    "report.service": lambda u, o=None: _staff(u) or _partner(u),
     "firm.view": _sees_firm,
     "commitments.view": lambda u, f: _sees_firm_commitments(u, f.id),
     "commitments.report": _reports_for,
     "commitments.own": lambda u, o=None: _firm_member(u),
-    "report.view": lambda u, r: _sees_firm_commitments(u, r.firm_id),
-    "report.review": _reviews_report,
-    "report.queue": _staff,
+    "actuals.view": lambda u, r: _sees_firm_commitments(u, r.firm_id),
+    "actuals.review": _reviews_report,
+    "actuals.queue": _staff,
     "notification.read": _reads_notification,
     "firm.onboard": _staff,
     "firm.invite": lambda u, f: _staff(u),
     "deadline.calculate": lambda u, o=None: _staff(u) or _partner(u),
+    "zone.view": _staff,
     "admin.manage": _admin,
+    "report.council": _staff,
+    # Uploading the agreement annex rewrites many firms' agreements at once: admins only.
+    "commitment.import": _admin,
 }
 
 # The rule that decides whether an object exists for the user at all.
 VISIBILITY = {Case: "case.view", AgencyTask: "task.view", Firm: "firm.view",
-              Notification: "notification.read", ActualReport: "report.view"}
+              Notification: "notification.read", ActualReport: "actuals.view"}
 
 
 def can(user, action: str, obj: Any = None) -> bool:
@@ -226,6 +234,29 @@ def visible_commitment_files(user) -> ColumnElement[bool]:
 def visible_firm_events(user) -> ColumnElement[bool]:
     """WHERE clause for the entries of firms' histories this user may read."""
     return _commitments_of(user, FirmEvent.firm_id)
+
+
+def visible_service_orgs(user) -> ColumnElement[bool]:
+    """WHERE clause for the partner organizations whose service figures this user may see:
+    the desk sees every partner, a partner only itself. The figures themselves are scoped by
+    visible_tasks() and visible_cases()."""
+    partner_org = Organization.kind != OrgKind.CITY_DESK
+    if _staff(user):
+        return partner_org
+    if _partner(user):
+        return and_(partner_org, Organization.id == user.organization_id)
+    return false()
+
+
+def public_tasks() -> ColumnElement[bool]:
+    """The tasks the public zone page counts: all of them, only ever as zone-wide totals
+    (numbers of requests and tasks, the on-time share), never a row or a name."""
+    return true()
+
+
+def named_publicly(firm) -> bool:
+    """May the public zone page (no sign-in) name this firm? Only if the firm agreed."""
+    return bool(firm.is_named_publicly)
 
 
 def note_audiences(user, case: Case) -> list[str]:

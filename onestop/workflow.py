@@ -9,6 +9,7 @@ from onestop.cases.models import Case, Event
 from onestop.errors import InvalidTransition, NotAllowed
 from onestop.extensions import db
 from onestop.tasks.models import AgencyTask
+from onestop.workdays.services import work_calendar
 
 
 class CaseStatus(StrEnum):
@@ -132,12 +133,25 @@ def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str
     obj.status = target
     if kind == "task" and target in FINISHED_TASK:
         obj.finished_at = now  # the policy reads "on the case at that moment" from it
+        keep_time_split(obj, now)
     case = obj if kind == "case" else obj.case
     db.session.add(Event(
         case=case, task=obj if kind == "task" else None, actor=actor,
         action=f"{kind}.{action}", from_status=before, to_status=target,
         detail=detail, is_internal=is_internal, created_at=now,
     ))
+
+
+def keep_time_split(task: AgencyTask, now: datetime) -> None:
+    """Keep a finishing task's time apart (the agency's own, waiting on the firm, paused), so
+    that reports add columns instead of walking calendars. A task finished while waiting on
+    the firm stops waiting now."""
+    agency, waited, paused = work_calendar().time_split(task.routed_at, now, task.waited,
+                                                        waiting_since=task.paused_at)
+    task.agency_seconds = int(agency.total_seconds())
+    task.waited_seconds = int(waited.total_seconds())
+    task.paused_seconds = int(paused.total_seconds())
+    task.paused_at = None
 
 
 def open_case(actor, case: Case, *, now: datetime) -> None:

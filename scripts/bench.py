@@ -2,8 +2,10 @@
 
 Measures, on a throwaway database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set):
 deadline arithmetic, one reminder sweep over N open tasks, in-process delivery to the outbox,
-emailed replies stored and processed, and the desk's queue page. Figures, not assertions:
-these machines are shared and noisy (each inbound line says the load it ran under).
+emailed replies stored and processed, the desk's queue page, the zone view over a few hundred
+firms' agreements beside 100k cases (`bench.py zone` runs only that), and on PostgreSQL the
+service report over SERVICE_CASES (100k) bulk-loaded cases (`bench.py service`). Figures, not
+assertions: these machines are shared and noisy (the slow lines say the load they ran under).
 """
 import os
 import statistics
@@ -17,20 +19,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event as sa_event  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, insert, select, text, true  # noqa: E402
 
 from onestop import create_app  # noqa: E402
 from onestop.cases import services as cases  # noqa: E402
 from onestop.cases.models import Case  # noqa: E402
+from onestop.commitments.models import (  # noqa: E402
+    ActualReport,
+    Agreement,
+    Incentive,
+    Target,
+)
 from onestop.db import utcnow  # noqa: E402
 from onestop.deadlines import SEOUL, WorkCalendar, parse_period  # noqa: E402
 from onestop.extensions import db  # noqa: E402
+from onestop.firms.models import Firm  # noqa: E402
 from onestop.notifications import delivery, inbound, reminders  # noqa: E402
 from onestop.notifications.models import EventKind, Notification  # noqa: E402
+from onestop.reports.service import GroupBy, Period, service_report  # noqa: E402
+from onestop.reports.zone import zone_figures  # noqa: E402
+from onestop.workdays.services import work_calendar  # noqa: E402
 from tests.databases import throwaway_postgres  # noqa: E402
 from tests.factories import World  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+# `bench.py service` or `bench.py zone` runs only that part; `bench.py 5000` sizes the rest.
+ONLY = sys.argv[1] if sys.argv[1:2] in (["service"], ["zone"]) else None
+N = int(sys.argv[1]) if len(sys.argv) > 1 and not ONLY else 1000
+SERVICE_CASES = int(os.environ.get("BENCH_SERVICE_CASES", 100_000))
 NOW = datetime(2026, 11, 10, 10, 0, tzinfo=SEOUL)
 
 
@@ -148,11 +163,177 @@ def inbound_figures(name, world, count=200):
           f"in one process ({load})")
 
 
+# Two years of cases, a fifth still open; one or two tasks each, spread over the partners;
+# most done, some late, a third of the resolved cases answered by the firm.
+SERVICE_ROWS = [
+    """INSERT INTO cases (firm_id, request_type_id, title, description, priority, status,
+         created_by_id, checklist, form_data, rejection_reason, submitted_at, accepted_at,
+         desk_seconds, due_at, updated_at, version)
+       SELECT :firm, CASE WHEN i % 2 = 0 THEN :hiring ELSE :permit END, 'Case ' || i, '',
+         'normal', CASE WHEN i % 5 = 0 THEN 'in_progress' ELSE 'resolved' END, :user, '[]',
+         '{}', '', :now - make_interval(hours => i % 17520),
+         :now - make_interval(hours => i % 17520) + make_interval(secs => 3600 * (i % 9)),
+         3600 * (i % 9), :now + make_interval(days => 10 - i % 17520 / 24), :now, 1
+       FROM generate_series(1, :n) AS i""",
+    """INSERT INTO agency_tasks (case_id, organization_id, status, period, due_at,
+         due_override_reason, instructions, resolution_note, decline_reason, routed_at,
+         waited_seconds, finished_at, agency_seconds, paused_seconds, version)
+       SELECT c.id, o.org, CASE WHEN c.status = 'resolved' THEN 'done'
+                                WHEN c.id % 3 = 0 THEN 'accepted' ELSE 'open' END,
+         '10d', c.accepted_at + interval '14 days', '', '', '', '', c.accepted_at,
+         3600 * (c.id % 5),
+         CASE WHEN c.status = 'resolved' THEN c.accepted_at + make_interval(days => c.id % 18) END,
+         CASE WHEN c.status = 'resolved' THEN 3600 * (c.id % 80) END,
+         CASE WHEN c.status = 'resolved' THEN 86400 * (c.id % 18) END, 1
+       FROM cases c JOIN LATERAL (SELECT :union AS org UNION ALL
+                                  SELECT :univ WHERE c.id % 2 = 0 UNION ALL
+                                  SELECT :permits WHERE c.id % 7 = 0) o ON true""",
+    """INSERT INTO satisfaction_answers (case_id, score, comment, answered_by_id, answered_at)
+       SELECT id, 1 + id % 5, '', :user, accepted_at + interval '20 days'
+       FROM cases WHERE status = 'resolved' AND id % 3 = 0""",
+]
+
+
+def service_figures(url, folder):
+    """The service report over SERVICE_CASES cases, loaded in bulk (the services would take
+    hours), grouped both ways, as the desk and as a partner, and its page."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=f"{folder}/uploads",
+                     OUTBOX_DIR=f"{folder}/outbox", SMTP_URL="",
+                     CELERY_BROKER_URL=f"sqla+sqlite:///{folder}/broker.sqlite")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        world = World.build()
+        db.session.commit()
+        start = time.perf_counter()
+        values = {"firm": world.firm_a.id, "hiring": world.hiring_type.id,
+                  "permit": world.permit_type.id, "user": world.firm_a_user.id,
+                  "union": world.union.id, "univ": world.univ.id, "permits": world.permits.id,
+                  "now": utcnow(), "n": SERVICE_CASES}
+        for statement in SERVICE_ROWS:
+            db.session.execute(text(statement), values)
+        db.session.commit()
+        # As autovacuum leaves a table: statistics, and the visibility map index-only scans use.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+            tasks = conn.execute(text("SELECT count(*) FROM agency_tasks")).scalar()
+        print(f"[postgresql] service report: loaded {SERVICE_CASES:,} cases and {tasks:,} "
+              f"tasks in {time.perf_counter() - start:.1f}s")
+        today = utcnow().astimezone(SEOUL).date()
+        period = Period(today.replace(day=1) - timedelta(days=150), today)
+        calendar = work_calendar()
+        for who, user in (("desk", world.desk), ("partner", world.univ_staff)):
+            for group_by in GroupBy:
+                _, seconds = timed(lambda u=user, g=group_by: service_report(
+                    u, period, g, now=utcnow(), calendar=calendar), repeat=7)
+                print(f"[postgresql] service report, {who}, by {group_by}, six months of "
+                      f"{SERVICE_CASES:,} cases: {seconds * 1000:.0f} ms median ({_load()})")
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = world.desk.get_id()
+            session["signed_in_at"] = session["seen_at"] = session["auth_at"] = time.time()
+        assert client.get("/reports/service").status_code == 200
+        _, seconds = timed(lambda: client.get("/reports/service"), repeat=7)
+        print(f"[postgresql] service report page (desk): {seconds * 1000:.0f} ms median "
+              f"({_load()})")
+        db.session.remove()
+        db.engine.dispose()
+
+
+ZONE_FIRMS, ZONE_CASES = 300, 100_000
+
+
+def _zone_data(world):
+    """ZONE_FIRMS firms, each with targets for five years, three incentives and six reports,
+    and ZONE_CASES cases spread over them, inserted in bulk (the services would take hours)."""
+    firms = [Firm(name=f"Zone firm {i:03d}", brn=f"8{i:09d}", industry="x", site="y",
+                  phase=1 + i % 3, account_officer=world.desk) for i in range(ZONE_FIRMS)]
+    db.session.add_all(firms)
+    for i, firm in enumerate(firms):
+        db.session.add(Agreement(
+            firm=firm, signed_on=datetime(2024, 1, 1).date(),
+            clawback_rule="all_or_nothing" if i % 7 == 0 else "proportional",
+            targets=[Target(measure=m, phase=min(3, 1 + (year - 2024) // 2), year=year,
+                            amount=amount, report_due_on=datetime(year + 1, 1, 31).date())
+                     for m, amount in (("investment", 2_000_000_000), ("jobs", 8))
+                     for year in range(2024, 2029)],
+            incentives=[Incentive(name=n, measure=m, amount=a, recoverable_percent=p)
+                        for n, m, a, p in (("subsidy", "investment", 400_000_000, 100),
+                                           ("tax", "investment", 100_000_000, 50),
+                                           ("jobs", "jobs", 50_000_000, 100))]))
+        for year, share in ((2024, 100), (2025, 60 + i % 60)):
+            for measure, amount in (("investment", 2_000_000_000), ("jobs", 8)):
+                db.session.add(ActualReport(firm=firm, measure=measure, year=year,
+                                            phase=1, amount=amount * share // 100,
+                                            status="verified", submitted_by=world.desk))
+        db.session.add(ActualReport(firm=firm, measure="jobs", year=2026, phase=2, amount=3,
+                                    status="submitted" if i % 2 else "returned",
+                                    submitted_by=world.desk))
+    db.session.flush()
+    for start in range(0, ZONE_CASES, 5000):
+        db.session.execute(insert(Case), [
+            {"firm_id": firms[n % ZONE_FIRMS].id, "request_type_id": world.hiring_type.id,
+             "title": f"Case {n}", "description": "d", "priority": "normal",
+             "status": "closed" if n % 3 else "in_progress", "created_by_id": world.desk.id,
+             "checklist": [], "form_data": {}, "rejection_reason": "", "submitted_at": NOW,
+             "updated_at": NOW, "version": 1}
+            for n in range(start, min(start + 5000, ZONE_CASES))])
+    db.session.commit()
+
+
+def zone_view_figures(url, folder):
+    """The desk's zone view (figures and page), the public page and the firms' download."""
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=f"{folder}/uploads",
+                     OUTBOX_DIR=f"{folder}/outbox", SMTP_URL="",
+                     CELERY_BROKER_URL=f"sqla+sqlite:///{folder}/broker.sqlite")
+    name = url.split(":")[0]
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        world = World.build()
+        _, seconds = timed(lambda: _zone_data(world))
+        print(f"[{name}] zone: {ZONE_FIRMS} firms with agreements and {ZONE_CASES:,} cases "
+              f"inserted in {seconds:.1f}s")
+        today = NOW.date()
+        figures, seconds = timed(lambda: zone_figures(true(), today=today), repeat=10)
+        load = _load()
+        print(f"[{name}] zone figures ({len(figures.firms)} firms, "
+              f"{len(figures.firms_behind)} behind): {seconds * 1000:.0f} ms median ({load})")
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = world.desk.get_id()
+            session["signed_in_at"] = session["seen_at"] = time.time() + 3600
+        for path, label in (("/reports/zone", "desk's zone view page"),
+                            ("/reports/zone/firms.csv", "zone firms download (CSV)")):
+            assert client.get(path).status_code == 200
+            _, seconds = timed(lambda p=path: client.get(p).get_data(), repeat=10)
+            load = _load()
+            print(f"[{name}] {label}: {seconds * 1000:.0f} ms median ({load})")
+        public = app.test_client()
+        _, seconds = timed(lambda: public.get("/zone").get_data(), repeat=10)
+        print(f"[{name}] public zone page (no cache in front): {seconds * 1000:.0f} ms median")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
 if __name__ == "__main__":
-    deadline_figures()
+    server = os.environ.get("TEST_DATABASE_URL")
     with tempfile.TemporaryDirectory() as folder:
-        database_figures(f"sqlite:///{folder}/bench.sqlite", folder)
-        server = os.environ.get("TEST_DATABASE_URL")
-        if server:
+        if not ONLY:
+            deadline_figures()
+            database_figures(f"sqlite:///{folder}/bench.sqlite", folder)
+            if server:
+                with throwaway_postgres(server, "onestop_bench") as url:
+                    database_figures(url, folder)
+        if ONLY in (None, "zone"):
+            zone_view_figures(f"sqlite:///{folder}/zone.sqlite", folder)
+            if server:
+                with throwaway_postgres(server, "onestop_bench") as url:
+                    zone_view_figures(url, folder)
+        if server and ONLY in (None, "service"):
             with throwaway_postgres(server, "onestop_bench") as url:
-                database_figures(url, folder)
+                service_figures(url, folder)

@@ -2,16 +2,19 @@
 import socket
 
 from onestop.accounts import resets
+from onestop.commitments import imports
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.jobs import (
     CANARY,
     DELIVER,
     HOUSEKEEPING,
+    IMPORT_AGREEMENTS,
     PASSWORD_RESET,
     PROCESS_REPLY,
     SWEEP,
     enqueue_deliveries,
+    enqueue_imports,
     enqueue_replies,
 )
 from onestop.mail import longest_send
@@ -24,10 +27,12 @@ def sweep_reminders() -> int:
     now = utcnow()
     written, requeued = services.sweep_and_requeue(now)
     replies = inbound.requeue_replies(now)
+    stalled = imports.requeue_stalled(now)
     db.session.commit()  # queues the written rows
     enqueue_deliveries(requeued)
     enqueue_replies(replies)
-    return len(written) + len(requeued) + len(replies)
+    enqueue_imports(stalled)
+    return len(written) + len(requeued) + len(replies) + len(stalled)
 
 
 # The lease is kept alive while a send is under way (notifications/lease.py), so the time
@@ -43,6 +48,13 @@ def deliver_notification(notification_id) -> str:
 @celery_app.task(name=PROCESS_REPLY)
 def process_reply(inbound_id) -> str:
     return inbound.handle_reply(int(inbound_id), utcnow())
+
+
+# A redelivered message finds its run taken (claimed) and does nothing; a worker that dies
+# mid-import leaves an open transaction that dies with it, and the sweep queues the run again.
+@celery_app.task(name=IMPORT_AGREEMENTS)
+def import_agreements(run_id) -> str:
+    return imports.run_import(int(run_id), utcnow())
 
 
 # Idempotent: the request's own key admits one email, so a message given back is harmless.

@@ -1,5 +1,5 @@
-"""commitment reports: notifications about a firm's commitments, one report in play per firm,
-measure and year, the default reminders of reports falling due
+"""commitment reports: notifications about a firm's commitments, the default reminders of
+reports falling due
 
 Revision ID: e7b3d91c4a28
 Revises: c69a1c5c6c50
@@ -16,16 +16,12 @@ down_revision = 'c69a1c5c6c50'
 branch_labels = None
 depends_on = None
 
-LIVE = "status IN ('submitted', 'verified')"
-
 
 def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('firm_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_notifications_firm_id_firms'),
                                     'firms', ['firm_id'], ['id'])
-    op.create_index('uq_actual_reports_live', 'actual_reports', ['firm_id', 'measure', 'year'],
-                    unique=True, postgresql_where=sa.text(LIVE), sqlite_where=sa.text(LIVE))
     op.bulk_insert(sa.table('reminder_rules', sa.column('kind'), sa.column('offset_days'),
                             sa.column('audience'), sa.column('is_active')), [
         {'kind': kind, 'offset_days': days, 'audience': audience, 'is_active': True}
@@ -36,7 +32,6 @@ def upgrade():
 
 def downgrade():
     op.execute("DELETE FROM reminder_rules WHERE kind IN ('report_due', 'report_overdue')")
-    op.drop_index('uq_actual_reports_live', table_name='actual_reports')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_notifications_firm_id_firms'),
                                  type_='foreignkey')

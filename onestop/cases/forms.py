@@ -12,10 +12,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from onestop.cases.models import PRIORITIES, NoteAudience
+from onestop.cases.satisfaction import CHOOSE_A_SCORE, SCORES
 from onestop.forms import BaseForm, OnceForm, record_id
 
 PRIORITY_LABELS = {"normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
@@ -98,3 +99,19 @@ class CaseFilterForm(BaseForm):
                                             ("-submitted", _l("Newest first"))],
                        validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
+
+
+SCORE_LABELS = {1: _l("1 · Very dissatisfied"), 2: _l("2 · Dissatisfied"),
+                3: _l("3 · Neither satisfied nor dissatisfied"), 4: _l("4 · Satisfied"),
+                5: _l("5 · Very satisfied")}
+
+
+class SatisfactionForm(OnceForm):
+    # Checked here rather than by the field's choices, for one clear message on any bad value.
+    score = RadioField(_l("How satisfied is your firm with how this request was handled?"),
+                       choices=[(str(n), SCORE_LABELS[n]) for n in SCORES],
+                       validate_choice=False,
+                       validators=[InputRequired(message=CHOOSE_A_SCORE),
+                                   AnyOf([str(n) for n in SCORES], message=CHOOSE_A_SCORE)])
+    comment = TextAreaField(_l("Anything to add? (optional)"),
+                            validators=[Optional(), Length(max=2000)])

@@ -38,7 +38,7 @@ class Case(db.Model):
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    accepted_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None] = mapped_column(index=True)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     # Set while the case waits on the firm: the clock is stopped from this moment.
     paused_at: Mapped[datetime | None]

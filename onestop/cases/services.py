@@ -108,8 +108,10 @@ def accept_case(actor, case: Case, *, now: datetime, version) -> None:
         raise Invalid(_l("Required documents are missing. Ask the firm for them or reject "
                          "the request with a reason."))
     workflow.apply_case(actor, case, "accept", now=now)
+    calendar = work_calendar()
     case.accepted_at = now
-    case.due_at = work_calendar().due_at(now, parse_period(case.request_type.period))
+    case.desk_seconds = int(calendar.working_time_between(case.submitted_at, now).total_seconds())
+    case.due_at = calendar.due_at(now, parse_period(case.request_type.period))
 
 
 def reject_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:

@@ -20,18 +20,21 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from onestop import policy
+from onestop import exports, policy
 from onestop.cases import services
 from onestop.cases.forms import (
     AUDIENCE_LABELS,
+    PRIORITY_LABELS,
     CaseFilterForm,
     ChecklistForm,
     CommentForm,
     ReasonForm,
     RouteForm,
+    SatisfactionForm,
     VersionedForm,
 )
 from onestop.cases.models import Attachment, Case, Comment, Event
+from onestop.cases.satisfaction import answer_of, answer_satisfaction
 from onestop.catalog.fields import display_value, field_label
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.catalog.models import Category, RequestType
@@ -115,18 +118,43 @@ def _int(value: str) -> int:
     return number
 
 
-@bp.get("/")
-@login_required
-def index():
+def _filter_form() -> CaseFilterForm:
     # The desk's queue opens on what is still open; a firm sees all of its requests.
     form = CaseFilterForm(request.args, status="open" if policy.can(current_user, "case.queue")
                           else "")
     _filter_choices(form)
     if request.args and not form.validate():
         abort(400)
+    return form
+
+
+@bp.get("/")
+@login_required
+def index():
+    form = _filter_form()
     pagination = db.paginate(case_query(form, utcnow()), page=form.page.data or 1,
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("cases/index.html", form=form, pagination=pagination)
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str):
+    """Every case the list shows under the same filters (all pages), as a file."""
+    query = case_query(_filter_form(), utcnow())
+    locale = str(get_locale())
+    header = [_("Reference"), _("Title"), _("Firm"), _("Type"), _("Status"), _("Priority"),
+              _("Submitted"), _("Accepted"), _("Due"), _("Partners")]
+
+    def rows():
+        for case in db.session.scalars(query.execution_options(yield_per=500)):
+            yield [case.reference, case.title, case.firm.name,
+                   case.request_type.display_name(locale), str(STATUS_LABELS[case.status]),
+                   str(PRIORITY_LABELS.get(case.priority, case.priority)), case.submitted_at,
+                   case.accepted_at, case.due_at,
+                   ", ".join(t.organization.display_name(locale) for t in case.tasks)]
+
+    return exports.download(fmt, f"cases-{utcnow().astimezone(SEOUL):%Y%m%d}", header, rows)
 
 
 
@@ -161,6 +189,7 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
             i for i, item in enumerate(case.checklist) if item["done"]]),
         "route": _route_form(case, tasks, seen),
         "comment": comment_form(case, formdata=None),
+        "satisfaction": SatisfactionForm(formdata=None),
     }
     changes = changes_since(events, form, status)
     form = refused_form_again(form, status, version=case.version, seen=seen)
@@ -184,6 +213,8 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
                                      policy.visible_attachments(current_user))
             .options(selectinload(Attachment.uploaded_by)).order_by(Attachment.id)).all(),
         form_fields=_form_fields(case),
+        satisfaction=answer_of(case) if policy.can(current_user, "case.see_rating", case)
+        else None,
     ), status
 
 
@@ -288,6 +319,18 @@ def route(case_id: int):
         form, route_to_chosen, again=_again(case, "route", form), landing=_case_url(case),
         done=lambda tasks: _("Routed to %(names)s. Their clocks run from now.", names=", ".join(
             t.organization.display_name(str(get_locale())) for t in tasks)))
+
+
+@bp.post("/<int:case_id>/satisfaction")
+@login_required
+def satisfaction(case_id: int):
+    case = load(Case, case_id, "case.rate")
+    form = SatisfactionForm()
+    return answer_form(
+        form, lambda: answer_satisfaction(current_user, case, int(form.score.data),
+                                          form.comment.data or "", now=utcnow()),
+        again=_again(case, "satisfaction", form), landing=_case_url(case, "satisfaction"),
+        done=_l("Thank you for answering. The one-stop desk reads every answer."))
 
 
 @bp.post("/<int:case_id>/comments")

@@ -4,10 +4,11 @@ from flask_babel import lazy_gettext as _l
 
 from onestop.commitments.models import ClawbackRule, Measure, ReportStatus
 
-MEASURE_LABELS = {Measure.INVESTMENT: _l("Investment"), Measure.JOBS: _l("New jobs")}
-UNITS = {Measure.INVESTMENT: _l("%(n)s KRW"), Measure.JOBS: _l("%(n)s people")}
-REPORT_STATUS_LABELS = {ReportStatus.SUBMITTED: _l("Waiting for verification"),
-                        ReportStatus.VERIFIED: _l("Verified"),
+# The zone's own words for the measures (templates/commitments/_progress_charts.html).
+MEASURE_LABELS = {Measure.INVESTMENT: _l("Investment"), Measure.JOBS: _l("Jobs")}
+UNITS = {Measure.INVESTMENT: _l("%(n)s KRW"), Measure.JOBS: _l("%(n)s jobs")}
+REPORT_STATUS_LABELS = {ReportStatus.SUBMITTED: _l("Awaiting verification"),
+                        ReportStatus.VERIFIED: _l("Verified by the officer"),
                         ReportStatus.RETURNED: _l("Returned")}
 CLAWBACK_LABELS = {
     ClawbackRule.PROPORTIONAL: _l("In proportion to the unmet share of the target"),

@@ -3,16 +3,7 @@ incentives at stake, and the firm's history of all three."""
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    ForeignKey,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    text,
-)
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import utcnow
@@ -95,12 +86,7 @@ class ActualReport(db.Model):
 
     __tablename__ = "actual_reports"
     __table_args__ = (Index("ix_actual_reports_firm_status", "firm_id", "status"),
-                      Index("ix_actual_reports_status_submitted", "status", "submitted_at"),
-                      # One report in play per firm, measure and year: a second submit of the
-                      # same year (two tabs, two colleagues) cannot count twice.
-                      Index("uq_actual_reports_live", "firm_id", "measure", "year", unique=True,
-                            postgresql_where=text("status IN ('submitted', 'verified')"),
-                            sqlite_where=text("status IN ('submitted', 'verified')")))
+                      Index("ix_actual_reports_status_submitted", "status", "submitted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"))
@@ -164,21 +150,41 @@ class FirmEvent(db.Model):
     report = relationship("ActualReport")
 
 
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    CHECKING = "checking"    # a worker reads and checks every row
+    WRITING = "writing"      # every row passed; the worker writes them in one transaction
+    DONE = "done"
+    INVALID = "invalid"      # some rows are wrong: nothing was imported, errors lists them
+    FAILED = "failed"        # the file could not be read or the worker kept stopping
+
+
+RUNNING = (RunStatus.CHECKING, RunStatus.WRITING)
+
+
 class ImportRun(db.Model):
     """One upload of the agreement annex, imported by a worker all or nothing."""
 
     __tablename__ = "import_runs"
+    __table_args__ = (Index("ix_import_runs_status_lease", "status", "lease_until"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     filename: Mapped[str] = mapped_column(String(255))
     storage_key: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[str] = mapped_column(String(12), default=RunStatus.QUEUED)
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_done: Mapped[int] = mapped_column(default=0)
+    # {"sheet", "row", "column", "cell", "code", "params"}: shown in the reader's language.
     errors: Mapped[list] = mapped_column(JSON, default=list)
+    # How many workers have taken the run; a run whose workers keep dying is given up.
+    attempts: Mapped[int] = mapped_column(default=0)
+    # Queued: by when a worker should have taken it. Running: renewed while its worker lives.
+    # Either way, once past, the sweep queues the run again (or gives it up).
+    lease_until: Mapped[datetime | None]
+    # What the import did: firms and agreements created, updated, unchanged.
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
     created_by = relationship("User")
-

@@ -43,18 +43,11 @@ def target_for(firm: Firm, measure: str, year: int) -> Target | None:
         Agreement.firm_id == firm.id, Target.measure == measure, Target.year == year))
 
 
-def _report_in(firm: Firm, measure: str, year: int) -> ActualReport | None:
-    return db.session.scalar(select(ActualReport).where(
-        ActualReport.firm_id == firm.id, ActualReport.measure == measure,
-        ActualReport.year == year,
-        ActualReport.status.in_((ReportStatus.SUBMITTED, ReportStatus.VERIFIED))))
-
-
 def report_actual(actor, firm: Firm, *, measure: str, year: int, phase: int, amount: int,
                   note: str, files: list[tuple[str, bytes]], now: datetime) -> ActualReport:
-    """A member of the firm reports what it invested or hired in one year of its agreement,
-    with evidence. One report per measure and year is in play at a time; a returned one may
-    be reported again."""
+    """A member of the firm reports what it invested or hired in one year of its agreement
+    (the whole year, or a part: a year's verified reports add up), with evidence. A returned
+    report is reported again as a new one."""
     policy.require(actor, "commitments.report", firm)
     if measure not in set(Measure):
         raise Invalid(_l("Choose what you report."), field="target")
@@ -70,13 +63,6 @@ def report_actual(actor, firm: Firm, *, measure: str, year: int, phase: int, amo
     limit = current_app.config["MAX_FILES_PER_SUBMIT"]
     if len(files) > limit:
         raise Invalid(_l("Attach at most %(n)d files at a time.", n=limit), field="files")
-    existing = _report_in(firm, measure, year)
-    if existing is not None:
-        raise Invalid(_l("The report of %(measure)s for %(year)d is already in (%(status)s). "
-                         "A returned report can be sent again.",
-                         measure=measure_label(measure), year=year,
-                         status=_l("verified") if existing.status == ReportStatus.VERIFIED
-                         else _l("waiting for verification")), field="target")
     report = ActualReport(firm=firm, measure=measure, year=year, phase=phase, amount=amount,
                           note=note.strip(), status=ReportStatus.SUBMITTED,
                           submitted_by=actor, submitted_at=now)
@@ -96,7 +82,7 @@ def _facts(report: ActualReport) -> dict:
 
 
 def _review(actor, report: ActualReport, version) -> None:
-    policy.require(actor, "report.review", report)
+    policy.require(actor, "actuals.review", report)
     check_version(report, version)
     if report.status != ReportStatus.SUBMITTED:
         raise InvalidTransition(_l("This report was verified or returned already."))

@@ -104,7 +104,7 @@ EXPORT_HEADER = (_l("Reported on"), _l("Firm"), _l("Registration no."), _l("Meas
 @bp.get("/to-verify")
 @login_required
 def to_verify():
-    policy.require(current_user, "report.queue")
+    policy.require(current_user, "actuals.queue")
     fmt = request.args.get("format")
     if fmt:
         if fmt not in FORMATS:

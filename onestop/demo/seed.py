@@ -1,4 +1,5 @@
-"""Demo data: the city desk, five partners, the catalog, two firms with cases in every state."""
+"""Demo data: the city desk, five partners, the catalog, two firms with cases in every state,
+and the zone's agreements (demo/zone.py)."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -8,7 +9,8 @@ from onestop.accounts.services import hash_password
 from onestop.cases import services as cases
 from onestop.catalog.models import RequestType
 from onestop.db import utcnow
-from onestop.demo.commitments import seed_commitments
+from onestop.demo.history import add_history
+from onestop.demo.zone import seed_zone
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.orgs.models import Organization, OrgKind
@@ -81,10 +83,21 @@ FIRMS = {
 
 
 def seed(now: datetime | None = None) -> bool:
-    """Load everything once; returns False when the demo data is there already."""
-    if db.session.scalar(select(User.id).where(User.email == "admin@city.example")):
-        return False
+    """Load everything once; returns False when the demo data is there already. The zone's
+    agreements are added to a demo loaded before they existed."""
     now = now or utcnow()
+    password = hash_password(DEMO_PASSWORD)
+    created = False
+    if not db.session.scalar(select(User.id).where(User.email == "admin@city.example")):
+        _base(password, now)
+        created = True
+    desk = db.session.scalar(select(User).where(User.email == "desk@city.example"))
+    created = seed_zone(desk, password, now) or created
+    db.session.commit()
+    return created
+
+
+def _base(password: str, now: datetime) -> None:
     orgs = {key: Organization(name=ko, name_en=en, kind=kind)
             for key, ko, en, kind in ORGANIZATIONS}
     db.session.add_all(orgs.values())
@@ -96,7 +109,6 @@ def seed(now: datetime | None = None) -> bool:
             checklist=[{"ko": k, "en": e} for k, e in checklist],
             form_fields=fields)
     db.session.add_all(types.values())
-    password = hash_password(DEMO_PASSWORD)
     users = {}
     for email, name, role, where in ACCOUNTS:
         users[email] = User(email=email, name=name, role=role, password_hash=password,
@@ -112,9 +124,7 @@ def seed(now: datetime | None = None) -> bool:
             users[email].firm = firms[where]
     db.session.flush()
     _cases(users, types, orgs, now)
-    seed_commitments(firms, users, now)
-    db.session.commit()
-    return True
+    add_history(users, types, orgs, now, _file)
 
 
 def _file(actor, request_type, title, at, *, description="", complete=True, fields=None):

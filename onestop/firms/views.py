@@ -5,12 +5,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from onestop import policy
+from onestop import exports, policy
 from onestop.accounts.models import STAFF_ROLES, Role, User
 from onestop.accounts.services import invite_user, reinvite_user
 from onestop.cases.models import Case
 from onestop.commitments.pages import commitments_of
 from onestop.db import utcnow
+from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.forms import FirmForm, InviteMemberForm, ResendInvitationForm
@@ -28,18 +29,36 @@ def staff_choices() -> list[tuple[int, str]]:
     return [(0, _("— none —"))] + [(u.id, u.name) for u in staff]
 
 
-@bp.get("/")
-@login_required
-def index():
+def _firms_with_open_counts():
     policy.require(current_user, "firm.onboard")
     open_counts = (select(Case.firm_id, func.count().label("n"))
                    .where(Case.status.in_(OPEN_CASE)).group_by(Case.firm_id).subquery())
-    rows = db.session.execute(
-        select(Firm, func.coalesce(open_counts.c.n, 0))
-        .outerjoin(open_counts, open_counts.c.firm_id == Firm.id)
-        .where(policy.visible_firms(current_user))
-        .options(selectinload(Firm.account_officer)).order_by(Firm.name)).all()
-    return render_template("firms/index.html", rows=rows)
+    return (select(Firm, func.coalesce(open_counts.c.n, 0))
+            .outerjoin(open_counts, open_counts.c.firm_id == Firm.id)
+            .where(policy.visible_firms(current_user))
+            .options(selectinload(Firm.account_officer)).order_by(Firm.name))
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template("firms/index.html",
+                           rows=db.session.execute(_firms_with_open_counts()).all())
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str):
+    query = _firms_with_open_counts()
+    header = [_("Firm"), _("Registration no."), _("Industry"), _("Site"), _("Phase"),
+              _("Account officer"), _("Open requests")]
+
+    def rows():
+        for firm, open_count in db.session.execute(query):
+            yield [firm.name, firm.brn_display, firm.industry, firm.site, firm.phase,
+                   firm.account_officer.name if firm.account_officer else "", open_count]
+
+    return exports.download(fmt, f"firms-{utcnow().astimezone(SEOUL):%Y%m%d}", header, rows)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -14,12 +14,14 @@ from onestop.commitments.pages import progress_of
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
 from onestop.extensions import db
+from onestop.orgs.models import Organization
 from onestop.pages import work_calendar_for_request
+from onestop.reports.zone import zone_figures
+from onestop.tasks.due import is_due_soon, is_overdue
 from onestop.tasks.models import AgencyTask
 from onestop.workflow import (
     ACTIVE_TASK,
     OPEN_CASE,
-    RUNNING_TASK,
     CaseStatus,
     TaskStatus,
     decline_pending,
@@ -49,19 +51,28 @@ def _tasks(*conditions):
         .order_by(AgencyTask.due_at, AgencyTask.id).limit(HOME_LIMIT)).all()
 
 
+def _overdue_by_partner(now: datetime) -> list[tuple[Organization, int]]:
+    """Each partner with overdue tasks and how many, most first: who to call today."""
+    late = func.count(AgencyTask.id)
+    return db.session.execute(
+        select(Organization, late).join(AgencyTask, AgencyTask.organization_id == Organization.id)
+        .where(policy.visible_tasks(current_user), is_overdue(now))
+        .group_by(Organization.id).order_by(late.desc(), Organization.name)).all()
+
+
 @bp.get("/")
 @login_required
 def index():
     now = utcnow()
     if policy.can(current_user, "case.queue"):
-        soon = work_calendar_for_request().end_of_business_day(now, 3)
         new = (Case.status == CaseStatus.SUBMITTED,)
-        # A task waiting on the firm has its clock stopped: neither late nor due soon.
-        overdue = (AgencyTask.status.in_(RUNNING_TASK), AgencyTask.due_at < now)
-        due_soon = (AgencyTask.status.in_(RUNNING_TASK), AgencyTask.due_at >= now,
-                    AgencyTask.due_at <= soon)
+        overdue = (is_overdue(now),)
+        due_soon = (is_due_soon(now, work_calendar_for_request()),)
         return render_template(
             "home/desk.html",
+            overdue_by_partner=_overdue_by_partner(now),
+            firms_behind=zone_figures(policy.visible_firms(current_user),
+                                      today=now.astimezone(SEOUL).date()).firms_behind[:5],
             new_cases=_cases(*new, order=Case.submitted_at),
             overdue_tasks=_tasks(*overdue), soon_tasks=_tasks(*due_soon),
             counts={"new": _count(Case, policy.visible_cases(current_user), *new),

@@ -164,6 +164,8 @@ def _path(ev: Event, user: User, kind: str) -> str:
         return f"/tasks/{ev.task_id}"
     if kind == E.INFO_REQUESTED:
         return f"/cases/{ev.case_id}#answer"
+    if kind == E.CASE_RESOLVED and user.role == Role.FIRM:
+        return f"/cases/{ev.case_id}#satisfaction"  # the one question the firm is asked
     if ev.comment_id:
         return f"/cases/{ev.case_id}#comment-{ev.comment_id}"
     return f"/cases/{ev.case_id}"
@@ -237,6 +239,8 @@ SENTENCES = {
     E.COMMENT: _l("%(author)s wrote on the request."),
     E.NOTE: _l("%(author)s wrote an internal note."),
 }
+RESOLVED_ASK = _l("The request was resolved. How did it go? Answer one question on the "
+                  "request's page.")
 UNASSIGNED = _l("A task of %(org)s no longer has an assignee.")
 DUE_FACT = _l("A due date on your request changed. It is now %(due)s.")
 QUOTE_LABELS = {
@@ -263,6 +267,8 @@ def message_context(row) -> dict:
         sentence = DUE_FACT
     elif row.kind == E.TASK_ASSIGNED and not names["assignee"]:
         sentence = UNASSIGNED
+    elif row.kind == E.CASE_RESOLVED and row.user.role == Role.FIRM:
+        sentence = RESOLVED_ASK
     else:
         sentence = SENTENCES[row.kind]
     quote = ""

@@ -61,7 +61,7 @@ def announce(events: list[FirmEvent]) -> list[int]:
             continue
         kind, audience = WHO_HEARS[ev.action]
         for user in audience(ev):
-            if user.id == ev.actor_id or not policy.can(user, "report.view", ev.report):
+            if user.id == ev.actor_id or not policy.can(user, "actuals.view", ev.report):
                 continue
             if calendar is None:
                 calendar, defaults = work_calendar(), role_defaults()

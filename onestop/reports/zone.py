@@ -165,11 +165,13 @@ def zone_figures(scope: ColumnElement[bool], *, today: date,
     by_year: dict[int, dict[str, Tally]] = defaultdict(_tallies)
     targets, reports, incentives = _grouped(firms, today) if firms else ([], [], [])
     for firm_id, measure, phase, year, promised, due in targets:
-        part = Tally(promised=promised or 0, due=due or 0)
+        # PostgreSQL sums BIGINT as NUMERIC: the figures stay plain integers here.
+        part = Tally(promised=int(promised or 0), due=int(due or 0))
         for tally in (firms[firm_id].measures[measure], total[measure],
                       by_phase[phase][measure], by_year[year][measure]):
             tally.add(part)
     for firm_id, measure, phase, year, status, amount in reports:
+        amount = int(amount or 0)
         part = Tally(verified=amount if status == ReportStatus.VERIFIED else 0,
                      pending=amount if status == ReportStatus.SUBMITTED else 0)
         for tally in (firms[firm_id].measures[measure], total[measure],
@@ -177,7 +179,7 @@ def zone_figures(scope: ColumnElement[bool], *, today: date,
             tally.add(part)
     for firm_id, measure, percent_amount in incentives:
         tally = firms[firm_id].measures[measure]
-        firms[firm_id].incentive_at_risk += at_risk(rules[firm_id], percent_amount or 0,
+        firms[firm_id].incentive_at_risk += at_risk(rules[firm_id], int(percent_amount or 0),
                                                     tally.due, tally.shortfall)
     ordered = sorted(firms.values(),
                      key=lambda f: (not f.is_behind, -f.incentive_at_risk, f.name, f.firm_id))

@@ -2,12 +2,16 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_
 
 from onestop.cases.models import Event
 from onestop.deadlines import SEOUL, WorkCalendar, parse_period
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.tasks.models import AgencyTask
+from onestop.workflow import RUNNING_TASK
+
+DUE_SOON_BUSINESS_DAYS = 3
 
 
 def legal_due_at(task: AgencyTask, calendar: WorkCalendar) -> datetime:
@@ -15,6 +19,19 @@ def legal_due_at(task: AgencyTask, calendar: WorkCalendar) -> datetime:
     time it waited on the firm."""
     due = calendar.due_at(task.routed_at, parse_period(task.period))
     return calendar.add_working_time(due, task.waited)
+
+
+def is_overdue(now: datetime) -> ColumnElement[bool]:
+    """WHERE clause for tasks past their due date. A task waiting on the firm has its clock
+    stopped: neither late nor due soon."""
+    return and_(AgencyTask.status.in_(RUNNING_TASK), AgencyTask.due_at < now)
+
+
+def is_due_soon(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    """WHERE clause for running tasks due by the end of the third business day from now."""
+    soon = calendar.end_of_business_day(now, DUE_SOON_BUSINESS_DAYS)
+    return and_(AgencyTask.status.in_(RUNNING_TASK), AgencyTask.due_at >= now,
+                AgencyTask.due_at <= soon)
 
 
 def set_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now: datetime,

@@ -1,7 +1,7 @@
 """AgencyTask: one partner organization's piece of a case."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import utcnow
@@ -36,6 +36,10 @@ class AgencyTask(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    # The service report reads the tasks done in a period, and those done on answered cases.
+    __table_args__ = (Index("ix_agency_tasks_status_finished_at", "status", "finished_at"),
+                      Index("ix_agency_tasks_case_status_org", "case_id", "status",
+                            "organization_id"))
 
     case = relationship("Case", back_populates="tasks")
     organization = relationship("Organization")

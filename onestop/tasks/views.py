@@ -1,12 +1,13 @@
 """A partner's task queue and the task page with its actions."""
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from onestop import policy
+from onestop import exports, policy
 from onestop.accounts.models import PARTNER_ROLES, User
 from onestop.cases.forms import VersionedForm
 from onestop.cases.models import Case, Comment, Event
@@ -29,9 +30,8 @@ from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, STATUS_LABELS, TaskStatu
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
-@bp.get("/")
-@login_required
-def index():
+def _task_query():
+    """The tasks the user may see, narrowed by the filter form, and the form."""
     policy.require(current_user, "task.queue")
     form = TaskFilterForm(request.args)
     form.status.choices = [("", _("Open and waiting"))] + [
@@ -52,9 +52,36 @@ def index():
         selectinload(AgencyTask.case).selectinload(Case.firm),
         selectinload(AgencyTask.case).selectinload(Case.request_type),
         selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
+    return stmt, form
+
+
+@bp.get("/")
+@login_required
+def index():
+    stmt, form = _task_query()
     pagination = db.paginate(stmt, page=form.page.data or 1,
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("tasks/index.html", form=form, pagination=pagination)
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str):
+    """Every task the queue shows under the same filters (all pages), as a file."""
+    stmt, _form = _task_query()
+    locale = str(get_locale())
+    header = [_("Reference"), _("Request"), _("Firm"), _("Type"), _("Partner"), _("Assignee"),
+              _("Status"), _("Routed"), _("Due"), _("Finished")]
+
+    def rows():
+        for task in db.session.scalars(stmt.execution_options(yield_per=500)):
+            yield [task.case.reference, task.case.title, task.case.firm.name,
+                   task.case.request_type.display_name(locale),
+                   task.organization.display_name(locale),
+                   task.assignee.name if task.assignee else "", str(STATUS_LABELS[task.status]),
+                   task.routed_at, task.due_at, task.finished_at]
+
+    return exports.download(fmt, f"tasks-{utcnow().astimezone(SEOUL):%Y%m%d}", header, rows)
 
 
 def _members(task: AgencyTask) -> list[User]:

@@ -12,12 +12,12 @@ PDF = ROOT / "tests" / "e2e" / "files" / "plan.pdf"
 
 WORDS = {
     # Each language reports another year (the server is shared): not reported in the demo.
-    "ko": {"what": "보고 항목", "target": "신규 고용 · 2025", "amount": "실적",
+    "ko": {"what": "보고 항목", "target": "고용 · 2027", "amount": "실적",
            "files": "첨부파일", "send": "보고 보내기", "verify": "확인",
            "waiting": "확인 대기", "verified": "확인 완료", "reports": "확인할 실적 보고"},
-    "en": {"what": "What you report", "target": "Investment · 2026", "amount": "Actual amount",
+    "en": {"what": "What you report", "target": "Investment · 2027", "amount": "Actual amount",
            "files": "Attachments", "send": "Send the report", "verify": "Verify",
-           "waiting": "Waiting for verification", "verified": "Verified",
+           "waiting": "Awaiting verification", "verified": "Verified by the officer",
            "reports": "Reports to verify"},
 }
 

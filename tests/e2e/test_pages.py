@@ -15,20 +15,22 @@ CALCULATION = f"/deadlines?start={working_day_ahead(1, weekday=THURSDAY).isoform
 
 # role -> (account, pages); "first:<list path>" opens the first item linked from that list.
 ROLES = {
-    "anonymous": (None, ["/login"]),
+    "anonymous": (None, ["/login", "/password/forgot", "/zone"]),
     "firm": ("ceo@carbonfiber.example", [
         "/", "/cases/", "/cases/new", "first-type:/cases/new", "first:/cases/", "/notifications",
-        "/account", "/commitments/"]),
+        "/notifications/preferences", "/account", "/commitments/"]),
     "desk": ("desk@city.example", [
         "/", "/cases/", "first:/cases/", "/tasks/", "first:/tasks/", "/firms/", "/firms/new",
-        "first:/firms/", CALCULATION, "/notifications", "/commitments/to-verify",
-        "first:/commitments/to-verify"]),
+        "first:/firms/", CALCULATION, "/notifications", "/reports/zone", "/reports/service",
+        "/reports/council", "/commitments/to-verify", "first:/commitments/to-verify"]),
     "partner-lead": ("lead@union.example", ["/", "/tasks/", "first:/tasks/", "/deadlines"]),
-    "partner": ("staff@univ.example", ["/", "/tasks/", "first:/tasks/", "/cases/"]),
+    "partner": ("staff@univ.example", ["/", "/tasks/", "first:/tasks/", "/cases/",
+                                       "/notifications/preferences"]),
     "admin": ("admin@city.example", [
         "/admin/users", "/admin/users/new", "/admin/organizations", "/admin/request-types",
         "first:/admin/request-types", "/admin/holidays", "/admin/reminder-rules",
-        "/admin/notifications", "/admin/outbox", "/admin/security", "/admin/audit-log"]),
+        "/admin/notifications", "/admin/outbox", "/admin/security", "/admin/audit-log",
+        "/admin/notification-defaults/partner"]),
 }
 
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from onestop.accounts.models import Role
 from onestop.commitments import services
@@ -92,26 +91,16 @@ def test_return_needs_a_reason_the_firm_reads_and_the_year_can_be_reported_again
     assert detail == "Attach the bank statement"
 
 
-def test_a_year_in_play_cannot_be_reported_twice(world, signed):
-    r = report(world.firm_a_user, world.firm_a)
-    with pytest.raises(Invalid, match="already in"):
-        report(world.firm_a_user2, world.firm_a)
-    services.verify_report(world.desk, r, now=NOW)
-    with pytest.raises(Invalid, match="already in"):
-        report(world.firm_a_user2, world.firm_a)
-    # The other measure of the same year is another report.
-    report(world.firm_a_user, world.firm_a, measure="jobs", amount=12)
-
-
-def test_the_database_refuses_a_second_live_report_of_the_same_year(world, signed):
-    """Two submits racing past the service's check: the partial unique index holds."""
-    report(world.firm_a_user, world.firm_a)
+def test_a_year_may_be_reported_in_parts_that_add_up_once_verified(world, signed):
+    first = report(world.firm_a_user, world.firm_a, amount=30 * BILLION)
+    second = report(world.firm_a_user2, world.firm_a, amount=25 * BILLION)
+    jobs = report(world.firm_a_user, world.firm_a, measure="jobs", amount=12)
+    for r in (first, second, jobs):
+        services.verify_report(world.desk, r, now=NOW)
     db.session.commit()
-    db.session.add(ActualReport(firm_id=world.firm_a.id, measure="investment", year=2025,
-                                phase=1, amount=1, submitted_by_id=world.firm_a_user.id))
-    with pytest.raises(IntegrityError):
-        db.session.flush()
-    db.session.rollback()
+    (progress,) = firm_progress(world.firm_a_user, [world.firm_a.id],
+                                today=NOW.date().replace(year=2026, month=4, day=1))
+    assert (progress.investment.verified, progress.jobs.verified) == (55 * BILLION, 12)
 
 
 @pytest.mark.parametrize("change,field", [

@@ -82,6 +82,14 @@ def test_zone_totals_by_phase_and_year(world, zone):
                                                         2027: (0, 0, 0)}
 
 
+def test_the_figures_are_plain_integers_on_every_database(world, zone):
+    figures = zone_figures(true(), today=TODAY)
+    values = [getattr(tally, name) for firm in figures.firms for tally in firm.measures.values()
+              for name in ("promised", "due", "verified", "pending")]
+    values += [firm.incentive_at_risk for firm in figures.firms]
+    assert {type(value) for value in values} == {int}
+
+
 def test_nothing_is_due_before_the_first_report_date(world, zone):
     figures = zone_figures(true(), today=date(2026, 1, 30))
     assert not figures.firms_behind and figures.incentive_at_risk == 0

@@ -106,3 +106,9 @@ def test_the_audit_page_lists_newest_first_and_filters(browser, world):
     assert "first" not in nobody
     assert admin.get("/admin/audit-log?action=drop-tables").status_code == 400
     assert admin.get("/admin/audit-log?actor=x").status_code == 400
+    # The download holds the same rows, newest first, with the same filter.
+    download = admin.get("/admin/audit-log/export.csv?action=holiday.add").data.decode("utf-8-sig")
+    lines = download.splitlines()
+    assert len(lines) == 3 and "second" in lines[1] and "first" in lines[2]
+    assert "바뀐 이름" not in download
+    assert admin.get("/admin/audit-log/export.csv?action=drop-tables").status_code == 400

@@ -9,8 +9,9 @@ decline reason or due-date reason, a note outside its audience.
 import contextvars
 import io
 import time
+import zipfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyotp
@@ -23,10 +24,11 @@ from onestop.accounts.models import RecoveryCode, SiteSetting, User
 from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
-from onestop.cases.models import Case, Comment
-from onestop.commitments.models import ActualReport
+from onestop.cases.models import Case, Comment, SatisfactionAnswer
+from onestop.commitments.models import ActualReport, Agreement, ImportRun, Target
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
+from onestop.exports import XLSX_TYPE
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.notifications import delivery
@@ -37,6 +39,7 @@ from onestop.orgs.models import Organization
 from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
+from tests.annex import zone
 from tests.commitments_world import agreements
 from tests.commitments_world import report as commitments_report
 from tests.conftest import _empty_all_tables
@@ -68,6 +71,7 @@ AUDIENCE = {
     "CANARY-REPORT-B-93d0": STAFF | {"firm_b"},
     "CANARY-EVIDENCE-A-b81c": STAFF | {"firm_a"},
     "CANARY-EVIDENCE-B-2f6d": STAFF | {"firm_b"},
+    "CANARY-ZONEFIRM-3e8b": STAFF,                            # a firm not named publicly
 }
 REPORT_CANARY = {"A": "CANARY-REPORT-A-4e7a", "B": "CANARY-REPORT-B-93d0"}
 EVIDENCE_CANARY = {"A": "CANARY-EVIDENCE-A-b81c", "B": "CANARY-EVIDENCE-B-2f6d"}
@@ -96,6 +100,7 @@ class Scenario:
     email_token: str      # the link confirming a change of firm B's member's address
     notification: dict
     rule: ReminderRule
+    import_run: ImportRun  # an admin's upload whose rows were refused
     report: dict          # each tenant's report of actuals waiting for verification
     evidence: dict        # its evidence file
 
@@ -155,6 +160,10 @@ class Scenario:
         invited_a.password_hash = None
         db.session.flush()
         invitees = {"A": (invited_a, reissue_invitation(invited_a)), "B": (invited, token)}
+        zone_firm = Firm(name="CANARY-ZONEFIRM-3e8b", brn="3148120452", industry="x", site="y",
+                         phase=1, account_officer=w.desk)
+        db.session.add(Agreement(firm=zone_firm, signed_on=date(2025, 1, 1), targets=[
+            Target(measure="jobs", phase=1, year=2025, amount=10, report_due_on=date(2026, 1, 31))]))
         sees = {"firm_a": a, "firm_b": b, "desk": a, "admin": a, "permits": a,
                 "union_lead": a, "univ": b}
         notes = {}
@@ -163,6 +172,11 @@ class Scenario:
             notes[role] = Notification(key=f"matrix-{role}", user=user, kind="info_request",
                                        case=case, status="failed", attempts=8)
         db.session.add_all(notes.values())
+        import_run = ImportRun(created_by=w.admin, filename="annex.xlsx", storage_key="0" * 32,
+                               status="invalid", rows_total=1, rows_done=1, errors=[{
+                                   "sheet": "agreements", "row": 2, "column": "brn",
+                                   "cell": "B2", "code": "brn_check", "params": {}}])
+        db.session.add(import_run)
         ensure_default_rules()
         agreements(w)
         reports = {t: commitments_report(users[t], users[t].firm, amount=5, note=REPORT_CANARY[t],
@@ -187,7 +201,8 @@ class Scenario:
                    email_token=email_link.rsplit("/", 1)[1],
                    notification={"A": notes["firm_a"], "B": notes["firm_b"], **notes},
                    rule=db.session.scalars(select(ReminderRule)).first(),
-                   report=reports, evidence={t: r.files[0] for t, r in reports.items()})
+                   import_run=import_run, report=reports,
+                   evidence={t: r.files[0] for t, r in reports.items()})
 
     @staticmethod
     def user_of(w: World, role: str):
@@ -201,6 +216,10 @@ class Scenario:
 
 def ok(*roles):
     return lambda role, tenant: "ok" if role in roles else "403"
+
+
+def everyone(role, tenant):
+    return "ok"
 
 
 def seen_by(audience, allowed):
@@ -291,6 +310,8 @@ ROUTES = [
      lambda s, t, role: addresses.pending_address(fresh(User, s.user(role).id))
      == "moved@elsewhere.example"),
     ("firms.index", "GET", lambda s, t: {}, None, ok(*STAFF), None),
+    ("firms.export", "GET", lambda s, t: {"fmt": "csv"}, None, ok(*STAFF), None),
+    ("firms.export", "GET", lambda s, t: {"fmt": "xlsx"}, None, ok(*STAFF), None),
     ("firms.new", "GET", lambda s, t: {}, None, ok(*STAFF), None),
     ("firms.new", "POST", lambda s, t: {}, lambda s, t: {
         "name": "New firm", "brn": "1208147521", "industry": "x",
@@ -309,6 +330,8 @@ ROUTES = [
      lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
      lambda s, t, role: invitation_dead(s.invitees[t][1])),
     ("cases.index", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("cases.export", "GET", lambda s, t: {"fmt": "csv", "status": ""}, None, ok(*ALL), None),
+    ("cases.export", "GET", lambda s, t: {"fmt": "xlsx", "status": ""}, None, ok(*ALL), None),
     ("cases.choose_type", "GET", lambda s, t: {}, None, ok(*FIRMS), None),
     ("cases.new", "GET", lambda s, t: {"type_id": s.world.permit_type.id}, None, ok(*FIRMS),
      None),
@@ -339,11 +362,25 @@ ROUTES = [
     ("cases.download", "GET", lambda s, t: {"case_id": s.case[t].id,
                                             "attachment_id": s.attachment[t].id}, None,
      visible_then(lambda t: SEES[t]), None),
+    # Only the firm's own members answer how satisfied they are with a resolved request.
+    ("cases.satisfaction", "POST", lambda s, t: {"case_id": s.resolved[t].id},
+     lambda s, t: {"score": "4", "comment": "matrix"},
+     seen_by(lambda t: SEES_OWN_ROUTED[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: count(SatisfactionAnswer,
+                              SatisfactionAnswer.case_id == s.resolved[t].id) == 1),
+    # The service figures: the desk sees every partner, a partner its own (tested in
+    # tests/web/test_service_report.py), a firm none.
+    ("reports.service", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS), None),
+    *[("reports.service_download", "GET", lambda s, t, f=fmt: {"fmt": f}, None,
+       ok(*STAFF, *PARTNERS), None) for fmt in ("csv", "xlsx")],
     # The file on a desk-only note exists for the desk alone.
     ("cases.download", "GET", lambda s, t: {"case_id": s.case["A"].id,
                                             "attachment_id": s.desk_file.id}, None,
      lambda role, t: "ok" if role in STAFF else "404", None),
     ("tasks.index", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS), None),
+    ("tasks.export", "GET", lambda s, t: {"fmt": "csv", "status": "declined"}, None,
+     ok(*STAFF, *PARTNERS), None),
+    ("tasks.export", "GET", lambda s, t: {"fmt": "xlsx"}, None, ok(*STAFF, *PARTNERS), None),
     ("tasks.show", "GET", lambda s, t: {"task_id": s.task[t].id}, None,
      lambda role, t: "ok" if role in STAFF | OWN_ORG[t] else "403" if role in OWN_FIRM[t]
      else "404", None),
@@ -443,6 +480,26 @@ ROUTES = [
     ("admin.security", "POST", lambda s, t: {}, lambda s, t: {"staff_two_factor": "y"},
      ok("admin"), lambda s, t, role: staff_must_use_two_factor()),
     ("audit.index", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("audit.export", "GET", lambda s, t: {"fmt": "csv"}, None, ok("admin"), None),
+    ("audit.export", "GET", lambda s, t: {"fmt": "xlsx"}, None, ok("admin"), None),
+    ("council.page", "GET", lambda s, t: {"month": "2026-11"}, None, ok(*STAFF), None),
+    ("council.pdf", "GET", lambda s, t: {"month": "2026-11"}, None, ok(*STAFF), None),
+    ("admin.imports_page", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("admin.imports_page", "POST", lambda s, t: {},
+     lambda s, t: {"file": (io.BytesIO(zone(1, "desk@test.example")), "annex.xlsx")},
+     ok("admin"), lambda s, t, role: count(ImportRun) == 2),
+    ("admin.import_template", "GET", lambda s, t: {}, None, ok("admin"), None),
+    ("admin.import_run", "GET", lambda s, t: {"run_id": s.import_run.id}, None, ok("admin"),
+     None),
+    ("admin.import_status", "GET", lambda s, t: {"run_id": s.import_run.id}, None,
+     ok("admin"), None),
+    ("admin.import_errors", "GET", lambda s, t: {"run_id": s.import_run.id, "fmt": "csv"},
+     None, ok("admin"), None),
+    ("zone.view", "GET", lambda s, t: {}, None, ok(*STAFF), None),
+    ("zone.export", "GET", lambda s, t: {"table": "firms", "fmt": "csv"}, None, ok(*STAFF), None),
+    ("zone.export", "GET", lambda s, t: {"table": "phases", "fmt": "xlsx"}, None, ok(*STAFF),
+     None),
+    ("zone.public", "GET", lambda s, t: {}, None, everyone, None),
     # Commitments: the firm reports for itself; its account officer (the desk here) or an
     # admin judges; the desk reads every firm's; partners see nothing of them.
     ("commitments.mine", "GET", lambda s, t: {}, None, ok(*FIRMS), None),
@@ -469,10 +526,12 @@ ROUTES = [
 def target_id(s, t, measure, year) -> int:
     firm = s.user("firm_a" if t == "A" else "firm_b").firm
     return next(x.id for x in firm.agreement.targets if (x.measure, x.year) == (measure, year))
+
+
 # Routes every visitor may use, signed in or not; tested in test_security.py.
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.logout",
           "accounts.accept_invitation", "accounts.set_language", "accounts.forgot_password",
-          "accounts.reset_password", "accounts.confirm_email"}
+          "accounts.reset_password", "accounts.confirm_email", "zone.public"}
 
 
 # The secret a matrix session is setting up two-step sign-in with (or has set it up with).
@@ -547,12 +606,17 @@ def _request(app, scenario, role, method, url, data):
             data = {**data, "csrf_token": generate_csrf()}
     call = client.get if method == "GET" else client.post
 
-    def answered():
-        response = call(url, data=data)
-        response.get_data()  # a streamed download is read within its request's context
-        return response
+    # Buffered: a streamed download is read inside the request's own context.
+    return contextvars.Context().run(call, url, data=data, buffered=True)
 
-    return contextvars.Context().run(answered)
+
+def readable(response) -> str:
+    """The response's text; an XLSX download's sheets unzipped, so canaries show in it too."""
+    data = response.get_data()
+    if response.mimetype == XLSX_TYPE:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            return "".join(book.read(name).decode() for name in book.namelist())
+    return data.decode("utf-8", "replace")
 
 
 def leaks(role, body: str) -> list[str]:
@@ -576,7 +640,8 @@ def test_route_answers_each_role_as_designed(ctx, route):
             data = data_for(scenario, tenant) if data_for else None
             before = snapshot() if method == "POST" else None
             response = _request(app, scenario, role, method, url, data)
-            wanted = "login" if role == "anon" else expect(role, tenant)
+            wanted = ("login" if role == "anon" and endpoint not in PUBLIC
+                      else expect(role, tenant))
             got = response.status_code
             if wanted == "login":
                 good = got in (302, 303) and "/login" in response.headers.get("Location", "")
@@ -586,8 +651,7 @@ def test_route_answers_each_role_as_designed(ctx, route):
                 good = got == int(wanted)
             if not good:
                 failures.append(f"{role}/{tenant}: wanted {wanted}, got {got}")
-            body = response.get_data().decode("utf-8", "replace")
-            failures += [f"{role}/{tenant}: {leak}" for leak in leaks(role, body)]
+            failures += [f"{role}/{tenant}: {leak}" for leak in leaks(role, readable(response))]
             if method == "POST":
                 after = snapshot()
                 if wanted != "ok" and after != before:
@@ -620,6 +684,11 @@ def test_each_canary_is_really_on_the_pages_of_its_audience(ctx, app):
                 for canary in (REPORT_CANARY[tenant], EVIDENCE_CANARY[tenant]):
                     if canary in body:
                         shown.setdefault(canary, set()).add(role)
+    for role in ROLES[1:]:
+        for url in ("/reports/zone", "/reports/zone/firms.csv"):
+            body = _request(app, scenario, role, "GET", url, None).get_data(as_text=True)
+            if "CANARY-ZONEFIRM-3e8b" in body:
+                shown.setdefault("CANARY-ZONEFIRM-3e8b", set()).add(role)
     download = _request(app, scenario, "desk", "GET", f"/cases/{scenario.case['A'].id}/"
                         f"attachments/{scenario.desk_file.id}", None)
     assert b"CANARY-DESKFILE-A-c5e2" in download.get_data()

@@ -106,7 +106,8 @@ def send(app, user_id, token, method, url, query=None, form=None):
             session["signed_in_at"] = session["seen_at"] = session["auth_at"] = time.time()
     data = {**(form or {}), "csrf_token": token} if method == "POST" else None
     call = client.get if method == "GET" else client.post
-    return contextvars.Context().run(call, url, query_string=query, data=data)
+    # Buffered: a streamed download is read where it was answered.
+    return contextvars.Context().run(call, url, query_string=query, data=data, buffered=True)
 
 
 def routes(app):

@@ -61,7 +61,7 @@ def test_the_firm_reports_from_its_page_and_the_officer_verifies(browser, world,
     assert answer.status_code == 303
     assert reports()[0].status == "verified"
     mine = firm.get("/commitments/").get_data(as_text=True)
-    assert "Verified" in mine and "verified the report" in mine
+    assert "Verified by the officer" in mine and "verified the report" in mine
     home = firm.get("/").get_data(as_text=True)
     assert "desk@test.example" in home and "1,200,000,000" in home
 

@@ -1,9 +1,12 @@
 """List pages issue the same number of SQL queries for 5 rows as for 50 (no N+1)."""
+from datetime import date
+
 import pytest
 from sqlalchemy import event
 
 from onestop.accounts.models import Role
 from onestop.cases import services as cases
+from onestop.commitments.models import ActualReport, Agreement, Incentive, Target
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.tasks import services as tasks
@@ -15,6 +18,9 @@ PAGES = [
     ("desk@test.example", "/firms/"), ("admin@test.example", "/admin/users"),
     ("staff@union.test", "/"), ("staff@union.test", "/tasks/"), ("staff@union.test", "/cases/"),
     ("ceo@alpha.test", "/"), ("ceo@alpha.test", "/cases/"),
+    ("desk@test.example", "/reports/service"),
+    ("desk@test.example", "/reports/service?group=request_type"),
+    ("staff@union.test", "/reports/service"),
 ]
 
 
@@ -42,7 +48,7 @@ def count_queries(browser_for, email, url):
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        response = b.get(url)
+        response = b.get(url, buffered=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
@@ -56,3 +62,29 @@ def test_list_page_query_count_does_not_grow_with_rows(browser, world, email, ur
     add_cases(world, 5, 50)
     many = count_queries(browser, email, url)
     assert few == many, f"{url}: {few} queries for 5 rows, {many} for 50"
+
+
+def add_agreements(world, start, stop):
+    """Firms with a year of targets, an incentive and reports (one verified, one pending)."""
+    for i in range(start, stop):
+        firm = Firm(name=f"Zone firm {i}", brn=f"9{i:09d}", industry="x", site="y", phase=1)
+        agreement = Agreement(firm=firm, signed_on=date(2025, 1, 1), targets=[
+            Target(measure=m, phase=1, year=2025, amount=100, report_due_on=date(2026, 1, 31))
+            for m in ("investment", "jobs")],
+            incentives=[Incentive(name="x", measure="jobs", amount=1000)])
+        db.session.add(agreement)
+        for status in ("verified", "submitted"):
+            db.session.add(ActualReport(firm=firm, measure="jobs", year=2025, phase=1, amount=40,
+                                        status=status, submitted_by=world.desk))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("email,url", [
+    ("desk@test.example", "/reports/zone"), ("admin@test.example", "/reports/zone/firms.csv"),
+    ("desk@test.example", "/reports/zone/years.xlsx"), (None, "/zone")])
+def test_zone_pages_query_count_does_not_grow_with_firms(browser, world, email, url):
+    add_agreements(world, 0, 5)
+    few = count_queries(browser, email, url)
+    add_agreements(world, 5, 50)
+    many = count_queries(browser, email, url)
+    assert few == many, f"{url}: {few} queries for 5 firms, {many} for 50"
