@@ -2,7 +2,7 @@
 reports falling due
 
 Revision ID: e7b3d91c4a28
-Revises: c69a1c5c6c50
+Revises: e5a2d9c47b18
 Create Date: 2026-12-05 00:10:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e7b3d91c4a28'
-down_revision = 'c69a1c5c6c50'
+down_revision = 'e5a2d9c47b18'
 branch_labels = None
 depends_on = None
 
