@@ -30,6 +30,16 @@ def today() -> date:
     return utcnow().astimezone(SEOUL).date()
 
 
+def reports_to_verify(user):
+    """The reports waiting for this user's verdict, oldest first (the list, its download and
+    the desk's home page)."""
+    return (select(ActualReport)
+            .where(ActualReport.status == ReportStatus.SUBMITTED, policy.reviewable_reports(user))
+            .options(selectinload(ActualReport.firm), selectinload(ActualReport.submitted_by),
+                     selectinload(ActualReport.files))
+            .order_by(ActualReport.submitted_at, ActualReport.id))
+
+
 def progress_of(firm):
     """The firm's FirmProgress (None without an agreement), computed by reports/zone.py."""
     found = firm_progress(current_user, [firm.id], today=today())

@@ -13,8 +13,8 @@ from onestop.cases.views import content_disposition
 from onestop.commitments import services
 from onestop.commitments.forms import ReportForm, ReturnForm, parse_amount
 from onestop.commitments.labels import amount_text, measure_label, template_helpers
-from onestop.commitments.models import ActualReport, CommitmentFile, FirmEvent, ReportStatus
-from onestop.commitments.pages import commitments_of, report_choices
+from onestop.commitments.models import ActualReport, CommitmentFile, FirmEvent
+from onestop.commitments.pages import commitments_of, report_choices, reports_to_verify
 from onestop.db import utcnow
 from onestop.errors import NotAllowed, NotFound
 from onestop.exports import FORMATS, download
@@ -86,16 +86,6 @@ def report():
     return _mine_page(firm, form, status=status, kept=files.kept)
 
 
-def reports_to_verify():
-    """The reports waiting for this user's verdict, oldest first (page and download)."""
-    return (select(ActualReport)
-            .where(ActualReport.status == ReportStatus.SUBMITTED,
-                   policy.reviewable_reports(current_user))
-            .options(selectinload(ActualReport.firm), selectinload(ActualReport.submitted_by),
-                     selectinload(ActualReport.files))
-            .order_by(ActualReport.submitted_at, ActualReport.id))
-
-
 EXPORT_HEADER = (_l("Reported on"), _l("Firm"), _l("Registration no."), _l("Measure"),
                  _l("Year"), _l("Phase"), _l("Amount"), _l("Reported by"), _l("Files"),
                  _l("Note"))
@@ -112,9 +102,9 @@ def to_verify():
         return download(fmt, "reports-to-verify", [str(h) for h in EXPORT_HEADER], lambda: (
             (r.submitted_at, r.firm.name, r.firm.brn_display, measure_label(r.measure), r.year,
              r.phase, r.amount, r.submitted_by.name, len(r.files), r.note)
-            for r in db.session.scalars(reports_to_verify())))
+            for r in db.session.scalars(reports_to_verify(current_user))))
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
-    pagination = db.paginate(reports_to_verify(), page=page,
+    pagination = db.paginate(reports_to_verify(current_user), page=page,
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("commitments/to_verify.html", pagination=pagination)
 

@@ -48,6 +48,7 @@ def test_the_firm_reports_from_its_page_and_the_officer_verifies(browser, world,
     (r,) = reports()
     assert (r.amount, r.year, r.measure, r.phase) == (1_200_000_000, 2026, "investment", 2)
     desk = browser("desk@test.example")
+    assert f"/commitments/reports/{r.id}" in desk.get("/").get_data(as_text=True)
     queue = desk.get("/commitments/to-verify").get_data(as_text=True)
     assert f"/commitments/reports/{r.id}" in queue
     csv = desk.get("/commitments/to-verify?format=csv").get_data(as_text=True)
