@@ -87,7 +87,7 @@ def report():
 
 
 EXPORT_HEADER = (_l("Reported on"), _l("Firm"), _l("Registration no."), _l("Measure"),
-                 _l("Year"), _l("Phase"), _l("Amount"), _l("Reported by"), _l("Files"),
+                 _l("Year"), _l("Phase"), _l("Reported"), _l("Reported by"), _l("Files"),
                  _l("Note"))
 
 
