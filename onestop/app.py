@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from onestop.admin.views import bp as admin
     from onestop.audit.views import bp as audit
     from onestop.cases.views import bp as cases
+    from onestop.commitments.views import bp as commitments
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
@@ -133,7 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from onestop.tasks.views import bp as tasks
 
     for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone,
-               council):
+               council, commitments):
         app.register_blueprint(bp)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true, u
 
 from onestop.accounts.models import PARTNER_ROLES, STAFF_ROLES, Role
 from onestop.cases.models import Attachment, Case, Comment, Event, NoteAudience
+from onestop.commitments.models import ActualReport, CommitmentFile, FirmEvent
 from onestop.errors import NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
@@ -68,11 +69,28 @@ def _leads_task(user, task: AgencyTask) -> bool:
 
 
 def _reads_notification(user, row: Notification) -> bool:
-    return row.user_id == user.id and (row.case is None or _sees_case(user, row.case))
+    return (row.user_id == user.id and (row.case is None or _sees_case(user, row.case))
+            and (row.firm_id is None or _sees_firm_commitments(user, row.firm_id)))
 
 
 def _sees_firm(user, firm: Firm) -> bool:
     return _staff(user) or (_firm_member(user) and user.firm_id == firm.id)
+
+
+def _sees_firm_commitments(user, firm_id: int) -> bool:
+    """A firm's agreement, reports, evidence and history: the desk and the firm itself; no
+    partner."""
+    return _staff(user) or (_firm_member(user) and user.firm_id == firm_id)
+
+
+def _reports_for(user, firm: Firm) -> bool:
+    return _firm_member(user) and user.firm_id == firm.id
+
+
+def _reviews_report(user, report: ActualReport) -> bool:
+    """The firm's account officer verifies its reports; an admin may stand in (no officer
+    named, or the officer away). Other caseworkers read them but do not judge them."""
+    return _admin(user) or (_staff(user) and report.firm.account_officer_id == user.id)
 
 
 def _writes_note(user, case: Case) -> bool:
@@ -114,6 +132,12 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "case.see_rating": lambda u, c: _staff(u) or _own_firm_case(u, c),
     "report.service": lambda u, o=None: _staff(u) or _partner(u),
     "firm.view": _sees_firm,
+    "commitments.view": lambda u, f: _sees_firm_commitments(u, f.id),
+    "commitments.report": _reports_for,
+    "commitments.own": lambda u, o=None: _firm_member(u),
+    "actuals.view": lambda u, r: _sees_firm_commitments(u, r.firm_id),
+    "actuals.review": _reviews_report,
+    "actuals.queue": _staff,
     "notification.read": _reads_notification,
     "firm.onboard": _staff,
     "firm.invite": lambda u, f: _staff(u),
@@ -127,7 +151,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
 
 # The rule that decides whether an object exists for the user at all.
 VISIBILITY = {Case: "case.view", AgencyTask: "task.view", Firm: "firm.view",
-              Notification: "notification.read"}
+              Notification: "notification.read", ActualReport: "actuals.view"}
 
 
 def can(user, action: str, obj: Any = None) -> bool:
@@ -177,6 +201,39 @@ def visible_firms(user) -> ColumnElement[bool]:
     if _firm_member(user):
         return Firm.id == user.firm_id
     return false()
+
+
+def _commitments_of(user, firm_id) -> ColumnElement[bool]:
+    if _staff(user):
+        return true()
+    if _firm_member(user):
+        return firm_id == user.firm_id
+    return false()
+
+
+def visible_reports(user) -> ColumnElement[bool]:
+    """WHERE clause for the reports of actuals this user may read."""
+    return _commitments_of(user, ActualReport.firm_id)
+
+
+def reviewable_reports(user) -> ColumnElement[bool]:
+    """WHERE clause for the reports this user may verify or return (see _reviews_report)."""
+    if _admin(user):
+        return true()
+    if _staff(user):
+        return ActualReport.firm_id.in_(select(Firm.id).where(
+            Firm.account_officer_id == user.id))
+    return false()
+
+
+def visible_commitment_files(user) -> ColumnElement[bool]:
+    """WHERE clause for the agreement documents and evidence files this user may download."""
+    return _commitments_of(user, CommitmentFile.firm_id)
+
+
+def visible_firm_events(user) -> ColumnElement[bool]:
+    """WHERE clause for the entries of firms' histories this user may read."""
+    return _commitments_of(user, FirmEvent.firm_id)
 
 
 def visible_service_orgs(user) -> ColumnElement[bool]:
@@ -270,11 +327,13 @@ def visible_attachments(user) -> ColumnElement[bool]:
 
 
 def visible_notifications(user) -> ColumnElement[bool]:
-    """WHERE clause for the notifications this user may read: their own, about requests they
-    still see, and their account alerts (which concern no request)."""
+    """WHERE clause for the notifications this user may read: their own, about requests (or
+    firms' commitments) they still see, and their account alerts (which concern neither)."""
     return and_(Notification.user_id == user.id,
-                or_(Notification.case_id.is_(None),
-                    Notification.case.has(visible_cases(user))))
+                or_(and_(Notification.case_id.is_(None), Notification.firm_id.is_(None)),
+                    Notification.case.has(visible_cases(user)),
+                    and_(Notification.firm_id.is_not(None),
+                         _commitments_of(user, Notification.firm_id))))
 
 
 def who_may_read(users, obj: Event | Case) -> set[int]:

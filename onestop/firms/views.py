@@ -9,6 +9,7 @@ from onestop import exports, policy
 from onestop.accounts.models import STAFF_ROLES, Role, User
 from onestop.accounts.services import invite_user, reinvite_user
 from onestop.cases.models import Case
+from onestop.commitments.pages import commitments_of
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
@@ -134,4 +135,5 @@ def _firm_page(firm: Firm, form: InviteMemberForm, link: str | None, status: int
     resend_forms = {m.id: ResendInvitationForm(formdata=None)
                     for m in members if not m.password_hash}
     return render_template("firms/show.html", firm=firm, members=members, invite_form=form,
-                           invitation_link=link, resend_forms=resend_forms), status
+                           invitation_link=link, resend_forms=resend_forms,
+                           **commitments_of(firm)), status

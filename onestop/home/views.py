@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.cases.models import Case
+from onestop.commitments.pages import progress_of, reports_to_verify
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
 from onestop.extensions import db
@@ -72,11 +73,14 @@ def index():
             overdue_by_partner=_overdue_by_partner(now),
             firms_behind=zone_figures(policy.visible_firms(current_user),
                                       today=now.astimezone(SEOUL).date()).firms_behind[:5],
+            to_verify=db.session.scalars(reports_to_verify(current_user).limit(5)).all(),
             new_cases=_cases(*new, order=Case.submitted_at),
             overdue_tasks=_tasks(*overdue), soon_tasks=_tasks(*due_soon),
             counts={"new": _count(Case, policy.visible_cases(current_user), *new),
                     "overdue": _count(AgencyTask, policy.visible_tasks(current_user), *overdue),
-                    "soon": _count(AgencyTask, policy.visible_tasks(current_user), *due_soon)},
+                    "soon": _count(AgencyTask, policy.visible_tasks(current_user), *due_soon),
+                    "to_verify": db.session.scalar(select(func.count()).select_from(
+                        reports_to_verify(current_user).subquery()))},
             declined_tasks=[t for t in _tasks(AgencyTask.status == TaskStatus.DECLINED,
                                               AgencyTask.case.has(Case.status.in_(OPEN_CASE)))
                             if decline_pending(t)],
@@ -85,7 +89,7 @@ def index():
         return render_template("home/partner.html",
                                tasks=_tasks(AgencyTask.status.in_(ACTIVE_TASK)))
     return render_template(
-        "home/firm.html",
+        "home/firm.html", progress=progress_of(current_user.firm),
         waiting=_cases(Case.status == CaseStatus.WAITING_ON_FIRM),
         resolved=_cases(Case.status == CaseStatus.RESOLVED),
         open_cases=_cases(Case.status.in_(OPEN_CASE)),

@@ -17,9 +17,11 @@ from onestop.extensions import db
 from onestop.notifications import lease
 from onestop.notifications.digests import describe, items
 from onestop.notifications.events import message_context
+from onestop.notifications.firm_events import commitment_context
 from onestop.notifications.inbound import reply_address
 from onestop.notifications.models import (
     ADDRESSED_KINDS,
+    COMMITMENT_KINDS,
     Choice,
     DigestKind,
     EventKind,
@@ -148,8 +150,10 @@ def _retry_later(row: Notification, now: datetime) -> str:
 
 def _templates(kind: str) -> tuple[str, str, str]:
     """Subject, text and HTML templates: one set for all events, one for all reminders, one
-    per other kind (digest, account messages), each named after it."""
-    name = "event" if kind in set(EventKind) else "reminder" if kind in set(RuleKind) else kind
+    for everything about a firm's commitments, one per other kind (digest, account
+    messages), each named after it."""
+    name = ("commitment" if kind in COMMITMENT_KINDS else "event" if kind in set(EventKind)
+            else "reminder" if kind in set(RuleKind) else kind)
     return f"emails/{name}_subject.txt", f"emails/{name}.txt", f"emails/{name}.html"
 
 
@@ -164,6 +168,8 @@ def _link(row: Notification) -> str:
 
 
 def extra_context(row: Notification) -> dict:
+    if row.kind in COMMITMENT_KINDS:
+        return commitment_context(row)
     if row.kind in set(EventKind):
         return message_context(row)
     if row.kind == DigestKind.DIGEST:

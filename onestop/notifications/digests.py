@@ -10,7 +10,14 @@ from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.notifications import ledger
 from onestop.notifications.events import message_context
-from onestop.notifications.models import DigestKind, EventKind, Notification, Status
+from onestop.notifications.firm_events import commitment_context
+from onestop.notifications.models import (
+    COMMITMENT_KINDS,
+    DigestKind,
+    EventKind,
+    Notification,
+    Status,
+)
 from onestop.notifications.reminders import KIND_LABELS
 from onestop.workdays.services import work_calendar
 
@@ -47,7 +54,8 @@ def items(user, *, digest_id: int | None) -> list[Notification]:
     return list(db.session.scalars(
         select(Notification).where(where, Notification.user_id == user.id,
                                    policy.visible_notifications(user))
-        .options(selectinload(Notification.case), selectinload(Notification.event))
+        .options(selectinload(Notification.case), selectinload(Notification.event),
+                 selectinload(Notification.firm))
         .order_by(Notification.created_at, Notification.id)))
 
 
@@ -55,4 +63,6 @@ def describe(row: Notification) -> str:
     """One line of what a listed row says."""
     if row.kind in set(EventKind):
         return message_context(row)["sentence"]
+    if row.kind in COMMITMENT_KINDS:
+        return commitment_context(row)["sentence"]
     return str(KIND_LABELS.get(row.kind, row.kind))

@@ -5,6 +5,7 @@ from wtforms.validators import NumberRange, Optional
 
 from onestop.forms import BaseForm, OnceForm
 from onestop.notifications.events import KIND_LABELS as EVENT_LABELS
+from onestop.notifications.firm_events import KIND_LABELS as COMMITMENT_LABELS
 from onestop.notifications.models import DigestKind, RuleKind, Status
 from onestop.notifications.preferences import CHOICE_LABELS, KINDS_BY_ROLE
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
@@ -14,7 +15,7 @@ STATUS_LABELS = {Status.QUEUED: _l("queued"), Status.SENT: _l("sent"),
                  Status.FAILED: _l("failed"), Status.SKIPPED: _l("email off"),
                  Status.UNKNOWN: _l("outcome unknown"), Status.IN_APP: _l("in the app only"),
                  Status.DIGEST: _l("waits for the digest"), Status.DIGESTED: _l("in a digest")}
-ALL_KIND_LABELS = {**KIND_LABELS, **EVENT_LABELS, **ALERT_LABELS,
+ALL_KIND_LABELS = {**KIND_LABELS, **EVENT_LABELS, **COMMITMENT_LABELS, **ALERT_LABELS,
                    DigestKind.DIGEST: _l("Daily digest")}
 
 
@@ -64,7 +65,9 @@ class ReminderRuleForm(OnceForm):
     offset_days = IntegerField(_l("Business days"), validators=[NumberRange(0, 60)],
                                description=_l("Due soon: days before the due date (0 = the day). "
                                               "Overdue: days late before it starts (repeats "
-                                              "daily). Information request: days waited."))
+                                              "daily). Information request: days waited. "
+                                              "Report due or overdue: days before or after "
+                                              "the report's due date (once)."))
     audience = SelectField(_l("Goes to"), choices=[(a.value, label)
                                                    for a, label in AUDIENCE_LABELS.items()])
     is_active = BooleanField(_l("Active"), default=True)

@@ -40,11 +40,11 @@ def write(rows: list[dict]) -> list[int]:
 
 def row(*, key: str, user_id: int, kind: str, now: datetime, params: dict | None = None,
         case_id: int | None = None, task_id: int | None = None, event_id: int | None = None,
-        rule_id: int | None = None, status: str = Status.QUEUED,
+        rule_id: int | None = None, firm_id: int | None = None, status: str = Status.QUEUED,
         next_attempt_at: datetime | None = None) -> dict:
     """One row's values, as `write` takes them."""
     return {"key": key[:200], "user_id": user_id, "kind": kind, "rule_id": rule_id,
-            "case_id": case_id, "task_id": task_id, "event_id": event_id,
+            "case_id": case_id, "task_id": task_id, "event_id": event_id, "firm_id": firm_id,
             "params": params or {}, "status": status, "attempts": 0, "last_error": "",
             "next_attempt_at": next_attempt_at,
             # A row held back (quiet hours) is handed out by the sweep once it is due.

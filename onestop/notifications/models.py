@@ -13,6 +13,9 @@ class RuleKind(StrEnum):
     TASK_DUE = "task_due"            # offset_days business days before the due date (0: the day)
     TASK_OVERDUE = "task_overdue"    # every working day once offset_days business days overdue
     INFO_REQUEST = "info_request"    # to the firm, offset_days business days after being asked
+    # A firm's yearly report of actuals (commitments.Target.report_due_on), while none is in:
+    REPORT_DUE = "report_due"        # within offset_days business days before it is due
+    REPORT_OVERDUE = "report_overdue"  # once, offset_days business days after it was due
 
 
 class EventKind(StrEnum):
@@ -34,6 +37,18 @@ class EventKind(StrEnum):
     DUE_CHANGED = "due_changed"
     COMMENT = "comment"
     NOTE = "note"
+
+
+class CommitmentKind(StrEnum):
+    """What happened to a firm's report of actuals (commitments/notices.py decides who hears)."""
+
+    REPORT_SUBMITTED = "report_submitted"
+    REPORT_VERIFIED = "report_verified"
+    REPORT_RETURNED = "report_returned"
+
+
+# Messages about a firm's commitments rather than a case: they carry firm_id, no case.
+COMMITMENT_KINDS = frozenset({*CommitmentKind, RuleKind.REPORT_DUE, RuleKind.REPORT_OVERDUE})
 
 
 class AlertKind(StrEnum):
@@ -109,6 +124,8 @@ class Notification(db.Model):
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("reminder_rules.id"))
     kind: Mapped[str] = mapped_column(String(20))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # The firm whose commitments a message of COMMITMENT_KINDS is about.
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("agency_tasks.id"))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     # The digest email that listed this row.
@@ -130,6 +147,7 @@ class Notification(db.Model):
     user = relationship("User")
     rule = relationship("ReminderRule")
     case = relationship("Case")
+    firm = relationship("Firm")
     task = relationship("AgencyTask")
     event = relationship("Event")
 

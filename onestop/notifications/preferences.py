@@ -10,9 +10,16 @@ from onestop.audit.services import record_change
 from onestop.deadlines import SEOUL, WorkCalendar
 from onestop.errors import Invalid
 from onestop.extensions import db
-from onestop.notifications.models import AlertKind, Choice, EventKind, RuleKind, Status
+from onestop.notifications.models import (
+    AlertKind,
+    Choice,
+    CommitmentKind,
+    EventKind,
+    RuleKind,
+    Status,
+)
 
-E, R = EventKind, RuleKind
+E, R, C = EventKind, RuleKind, CommitmentKind
 DEFAULTS_SETTING = "notification_defaults"
 
 # The kinds each role can receive (events.py and the reminder audiences decide when), in the
@@ -20,10 +27,11 @@ DEFAULTS_SETTING = "notification_defaults"
 KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
     Role.FIRM: (E.CASE_ACCEPTED, E.CASE_REJECTED, E.INFO_REQUESTED, R.INFO_REQUEST,
                 E.DUE_CHANGED, E.COMMENT, E.CASE_RESOLVED, E.CASE_REOPENED, E.CASE_CLOSED,
-                E.CASE_WITHDRAWN),
+                E.CASE_WITHDRAWN, R.REPORT_DUE, R.REPORT_OVERDUE, C.REPORT_VERIFIED,
+                C.REPORT_RETURNED),
     Role.CASEWORKER: (E.CASE_FILED, E.FIRM_ANSWERED, E.TASK_COMPLETED, E.TASK_DECLINED,
                       R.TASK_OVERDUE, E.COMMENT, E.NOTE, E.CASE_RESOLVED, E.CASE_REOPENED,
-                      E.CASE_CLOSED, E.CASE_WITHDRAWN),
+                      E.CASE_CLOSED, E.CASE_WITHDRAWN, C.REPORT_SUBMITTED, R.REPORT_OVERDUE),
     Role.PARTNER: (E.TASK_ROUTED, E.TASK_ASSIGNED, R.TASK_DUE, R.TASK_OVERDUE, E.DUE_CHANGED,
                    E.FIRM_ANSWERED, E.COMMENT, E.NOTE, E.CASE_RESOLVED, E.CASE_REOPENED,
                    E.CASE_CLOSED, E.CASE_WITHDRAWN),
@@ -67,7 +75,7 @@ def start_of(user: User, kind: str, now: datetime, calendar: WorkCalendar,
         return {"status": Status.IN_APP}
     if choice == Choice.DIGEST:
         return {"status": Status.DIGEST}
-    if user.has_quiet_hours and kind in set(EventKind):
+    if user.has_quiet_hours and (kind in set(EventKind) or kind in set(CommitmentKind)):
         morning = calendar.next_working_moment(now)
         if morning != now.astimezone(SEOUL):
             return {"status": Status.QUEUED, "next_attempt_at": morning}

@@ -17,6 +17,11 @@ from onestop.extensions import db
 from onestop.notifications import ledger
 from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind
 from onestop.notifications.preferences import role_defaults, start_of
+from onestop.notifications.report_reminders import (
+    REPORT_RULE_KINDS,
+    report_rows,
+    report_still_missing,
+)
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
 from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, TaskStatus
@@ -30,6 +35,10 @@ DEFAULT_RULES = [
     (RuleKind.TASK_OVERDUE, 5, Audience.ACCOUNT_OFFICER),
     (RuleKind.INFO_REQUEST, 3, Audience.FIRM),
     (RuleKind.INFO_REQUEST, 7, Audience.FIRM),
+    (RuleKind.REPORT_DUE, 10, Audience.FIRM),
+    (RuleKind.REPORT_DUE, 3, Audience.FIRM),
+    (RuleKind.REPORT_OVERDUE, 0, Audience.FIRM),
+    (RuleKind.REPORT_OVERDUE, 5, Audience.ACCOUNT_OFFICER),
 ]
 
 
@@ -37,6 +46,8 @@ KIND_LABELS = {
     RuleKind.TASK_DUE: _l("Task due soon"),
     RuleKind.TASK_OVERDUE: _l("Task overdue"),
     RuleKind.INFO_REQUEST: _l("Information request unanswered"),
+    RuleKind.REPORT_DUE: _l("Report of actuals due soon"),
+    RuleKind.REPORT_OVERDUE: _l("Report of actuals overdue"),
 }
 
 
@@ -49,10 +60,13 @@ AUDIENCE_LABELS = {
 
 
 def ensure_default_rules() -> None:
-    """The defaults of DESIGN.md, written once; after that the rules are the admin's."""
-    if db.session.scalar(select(ReminderRule.id).limit(1)) is None:
-        db.session.add_all(ReminderRule(kind=k, offset_days=d, audience=a)
-                           for k, d, a in DEFAULT_RULES)
+    """The defaults of DESIGN.md, written once for each kind that has no rule yet (a kind
+    added later gets its defaults too); after that the rules are the admin's."""
+    present = set(db.session.scalars(select(ReminderRule.kind).distinct()))
+    missing = [ReminderRule(kind=k, offset_days=d, audience=a)
+               for k, d, a in DEFAULT_RULES if k not in present]
+    if missing:
+        db.session.add_all(missing)
         db.session.flush()
 
 
@@ -99,18 +113,20 @@ def sweep(now: datetime) -> list[int]:
     if calendar.next_working_moment(now) != now.astimezone(SEOUL):
         return []
     today = now.astimezone(SEOUL).date()
-    rules = db.session.scalars(select(ReminderRule).where(ReminderRule.is_active)).all()
+    all_rules = db.session.scalars(select(ReminderRule).where(ReminderRule.is_active)).all()
+    rules = [rule for rule in all_rules if rule.kind not in REPORT_RULE_KINDS]
+    defaults = role_defaults()
+    written_at = utcnow()  # wall-clock: a sweep "as if at" another moment still queues now
+    rows = report_rows([rule for rule in all_rules if rule.kind in REPORT_RULE_KINDS],
+                       now=now, calendar=calendar, defaults=defaults, written_at=written_at)
     if not rules:
-        return []
+        return ledger.write(rows)
     tasks = db.session.scalars(
         select(AgencyTask).where(AgencyTask.status.in_(
             ACTIVE_TASK))
         .options(selectinload(AgencyTask.assignee),
                  selectinload(AgencyTask.case).selectinload(Case.firm))).all()
     recipients = _Recipients()
-    defaults = role_defaults()
-    written_at = utcnow()  # wall-clock: a sweep "as if at" another moment still queues now
-    rows = []
     for task in tasks:
         due_day = task.due_at.astimezone(SEOUL).date()
         days_left = calendar.business_days_between(today, due_day)
@@ -152,6 +168,8 @@ def _fires(rule: ReminderRule, task: AgencyTask, now, today, days_left, calendar
 def still_true(row: Notification) -> bool:
     """A reminder delayed by retries is dropped once its reason is gone (task finished,
     clock stopped or restarted, due date moved)."""
+    if row.kind in REPORT_RULE_KINDS:
+        return report_still_missing(row)
     task = row.task
     if task is None or row.kind not in set(RuleKind):  # an event's message stays true
         return True
@@ -174,7 +192,11 @@ def save_rule(actor, rule: ReminderRule | None, *, kind: str, offset_days: int, 
         raise Invalid(_l("Unknown audience."), field="audience")
     if not 0 <= offset_days <= 60:
         raise Invalid(_l("Use 0 to 60 business days."), field="offset_days")
-    if (kind == RuleKind.INFO_REQUEST) != (audience == Audience.FIRM):
+    if kind in REPORT_RULE_KINDS:
+        if audience not in (Audience.FIRM, Audience.ACCOUNT_OFFICER):
+            raise Invalid(_l("Report reminders go to the firm or its account officer."),
+                          field="audience")
+    elif (kind == RuleKind.INFO_REQUEST) != (audience == Audience.FIRM):
         raise Invalid(_l("Information-request reminders go to the firm; task reminders go to "
                          "the partner side or the account officer."), field="audience")
     if rule is None:

@@ -26,7 +26,12 @@ from onestop.notifications.forms import (
     ReminderRuleForm,
     choices_form,
 )
-from onestop.notifications.models import EventKind, Notification, ReminderRule
+from onestop.notifications.models import (
+    COMMITMENT_KINDS,
+    EventKind,
+    Notification,
+    ReminderRule,
+)
 from onestop.notifications.preferences import (
     KINDS_BY_ROLE,
     choices_for,
@@ -36,7 +41,7 @@ from onestop.notifications.preferences import (
 )
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
 from onestop.tasks.models import AgencyTask
-from onestop.web import back, load, perform, refusal_status
+from onestop.web import back, load, perform, refusal_status, safe_path
 
 bp = Blueprint("notifications", __name__)
 
@@ -49,6 +54,7 @@ def index():
     pagination = db.paginate(
         select(Notification).where(services.in_bell(current_user))
         .options(selectinload(Notification.case).selectinload(Case.firm),
+                 selectinload(Notification.firm),
                  selectinload(Notification.task), selectinload(Notification.user),
                  event.selectinload(Event.task).selectinload(AgencyTask.organization),
                  event.selectinload(Event.task).selectinload(AgencyTask.assignee),
@@ -56,7 +62,8 @@ def index():
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
         page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("notifications/index.html", pagination=pagination,
-                           kind_labels=ALL_KIND_LABELS, event_kinds=set(EventKind),
+                           kind_labels=ALL_KIND_LABELS,
+                           event_kinds=set(EventKind) | COMMITMENT_KINDS,
                            describe=describe)
 
 
@@ -65,6 +72,8 @@ def index():
 def open_item(notification_id: int):
     row = load(Notification, notification_id)
     perform(services.mark_read, current_user, row, now=utcnow())
+    if row.kind in COMMITMENT_KINDS:
+        return redirect(safe_path(row.params.get("path")) or url_for("home.index"), 303)
     if row.task_id and policy.can(current_user, "task.open", row.task):
         return redirect(url_for("tasks.show", task_id=row.task_id), 303)
     if row.case_id is None:

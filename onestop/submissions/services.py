@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from onestop.cases.models import Attachment
-from onestop.commitments.models import ImportRun
+from onestop.commitments.models import CommitmentFile, ImportRun
 from onestop.extensions import db
 from onestop.storage import (
     check_upload,
@@ -117,6 +117,7 @@ def remove_orphan_files(*, older_than: timedelta = timedelta(hours=1)) -> int:
     """Housekeeping, second step (after the first has committed): stored files that no
     committed row points to."""
     in_use = set()
-    for column in (Attachment.storage_key, PendingUpload.storage_key, ImportRun.storage_key):
+    for column in (Attachment.storage_key, PendingUpload.storage_key, ImportRun.storage_key,
+                   CommitmentFile.storage_key):
         in_use |= set(db.session.scalars(select(column)))
     return remove_orphans(in_use, older_than_seconds=older_than.total_seconds())

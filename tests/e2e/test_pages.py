@@ -18,11 +18,11 @@ ROLES = {
     "anonymous": (None, ["/login", "/password/forgot", "/zone"]),
     "firm": ("ceo@carbonfiber.example", [
         "/", "/cases/", "/cases/new", "first-type:/cases/new", "first:/cases/", "/notifications",
-        "/notifications/preferences", "/account"]),
+        "/notifications/preferences", "/account", "/commitments/"]),
     "desk": ("desk@city.example", [
         "/", "/cases/", "first:/cases/", "/tasks/", "first:/tasks/", "/firms/", "/firms/new",
         "first:/firms/", CALCULATION, "/notifications", "/reports/zone", "/reports/service",
-        "/reports/council"]),
+        "/reports/council", "/commitments/to-verify", "first:/commitments/to-verify"]),
     "partner-lead": ("lead@union.example", ["/", "/tasks/", "first:/tasks/", "/deadlines"]),
     "partner": ("staff@univ.example", ["/", "/tasks/", "first:/tasks/", "/cases/",
                                        "/notifications/preferences"]),

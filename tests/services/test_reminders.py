@@ -57,7 +57,9 @@ def test_defaults_match_the_design(rules):
     assert got == {("task_due", 3, "assignee"), ("task_due", 1, "assignee"),
                    ("task_due", 0, "assignee"), ("task_overdue", 0, "assignee"),
                    ("task_overdue", 2, "partner_lead"), ("task_overdue", 5, "account_officer"),
-                   ("info_request", 3, "firm"), ("info_request", 7, "firm")}
+                   ("info_request", 3, "firm"), ("info_request", 7, "firm"),
+                   ("report_due", 10, "firm"), ("report_due", 3, "firm"),
+                   ("report_overdue", 0, "firm"), ("report_overdue", 5, "account_officer")}
 
 
 def test_due_in_three_days_goes_to_every_member_when_nobody_is_assigned(world, rules):

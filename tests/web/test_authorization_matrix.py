@@ -25,7 +25,7 @@ from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Comment, SatisfactionAnswer
-from onestop.commitments.models import Agreement, ImportRun, Target
+from onestop.commitments.models import ActualReport, Agreement, ImportRun, Target
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.exports import XLSX_TYPE
@@ -40,6 +40,8 @@ from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
 from tests.annex import zone
+from tests.commitments_world import agreements
+from tests.commitments_world import report as commitments_report
 from tests.conftest import _empty_all_tables
 from tests.factories import PASSWORD, PDF, World, make_user
 
@@ -64,8 +66,15 @@ AUDIENCE = {
     "CANARY-DESKNOTE-A-9f20": STAFF,                          # a desk-only note
     "CANARY-DESKFILE-A-c5e2": STAFF,                          # the file on that note
     "CANARY-PARTNERNOTE-A-6d17": STAFF | {"permits"},         # written after the union left
+    # A firm's reports of actuals, their evidence and its history: the desk and the firm only.
+    "CANARY-REPORT-A-4e7a": STAFF | {"firm_a"},
+    "CANARY-REPORT-B-93d0": STAFF | {"firm_b"},
+    "CANARY-EVIDENCE-A-b81c": STAFF | {"firm_a"},
+    "CANARY-EVIDENCE-B-2f6d": STAFF | {"firm_b"},
     "CANARY-ZONEFIRM-3e8b": STAFF,                            # a firm not named publicly
 }
+REPORT_CANARY = {"A": "CANARY-REPORT-A-4e7a", "B": "CANARY-REPORT-B-93d0"}
+EVIDENCE_CANARY = {"A": "CANARY-EVIDENCE-A-b81c", "B": "CANARY-EVIDENCE-B-2f6d"}
 
 
 def future(days: int) -> str:
@@ -92,6 +101,8 @@ class Scenario:
     notification: dict
     rule: ReminderRule
     import_run: ImportRun  # an admin's upload whose rows were refused
+    report: dict          # each tenant's report of actuals waiting for verification
+    evidence: dict        # its evidence file
 
     @classmethod
     def build(cls) -> "Scenario":
@@ -167,6 +178,11 @@ class Scenario:
                                    "cell": "B2", "code": "brn_check", "params": {}}])
         db.session.add(import_run)
         ensure_default_rules()
+        agreements(w)
+        reports = {t: commitments_report(users[t], users[t].firm, amount=5, note=REPORT_CANARY[t],
+                                         files=[("evidence.txt", EVIDENCE_CANARY[t].encode())],
+                                         now=now)
+                   for t in "AB"}
         outbox = Path(current_app.config["OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
         (outbox / "sample.eml").write_bytes(b"Subject: hi\nTo: a@b.example\n\nbody\n")
@@ -185,7 +201,8 @@ class Scenario:
                    email_token=email_link.rsplit("/", 1)[1],
                    notification={"A": notes["firm_a"], "B": notes["firm_b"], **notes},
                    rule=db.session.scalars(select(ReminderRule)).first(),
-                   import_run=import_run)
+                   import_run=import_run, report=reports,
+                   evidence={t: r.files[0] for t, r in reports.items()})
 
     @staticmethod
     def user_of(w: World, role: str):
@@ -483,7 +500,34 @@ ROUTES = [
     ("zone.export", "GET", lambda s, t: {"table": "phases", "fmt": "xlsx"}, None, ok(*STAFF),
      None),
     ("zone.public", "GET", lambda s, t: {}, None, everyone, None),
+    # Commitments: the firm reports for itself; its account officer (the desk here) or an
+    # admin judges; the desk reads every firm's; partners see nothing of them.
+    ("commitments.mine", "GET", lambda s, t: {}, None, ok(*FIRMS), None),
+    ("commitments.report", "POST", lambda s, t: {}, lambda s, t: {
+        "target": str(target_id(s, t, "jobs", 2025)), "amount": "7", "note": "matrix report",
+        "files": (io.BytesIO(PDF), "matrix.pdf")},
+     lambda role, t: "ok" if role in OWN_FIRM[t] else "404" if role in FIRMS else "403",
+     lambda s, t, role: count(ActualReport, ActualReport.note == "matrix report") == 1),
+    ("commitments.to_verify", "GET", lambda s, t: {}, None, ok(*STAFF), None),
+    ("commitments.to_verify", "GET", lambda s, t: {"format": "csv"}, None, ok(*STAFF), None),
+    ("commitments.show", "GET", lambda s, t: {"report_id": s.report[t].id}, None,
+     lambda role, t: "ok" if role in STAFF | OWN_FIRM[t] else "404", None),
+    *[("commitments.review", "POST",
+       lambda s, t, a=action: {"report_id": s.report[t].id, "action": a},
+       lambda s, t: {"version": version(s.report[t]), "reason": "matrix reason"},
+       lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
+       lambda s, t, role, state=state: fresh(ActualReport, s.report[t].id).status == state)
+      for action, state in (("verify", "verified"), ("return", "returned"))],
+    ("commitments.file", "GET", lambda s, t: {"file_id": s.evidence[t].id}, None,
+     lambda role, t: "ok" if role in STAFF | OWN_FIRM[t] else "404", None),
 ]
+
+
+def target_id(s, t, measure, year) -> int:
+    firm = s.user("firm_a" if t == "A" else "firm_b").firm
+    return next(x.id for x in firm.agreement.targets if (x.measure, x.year) == (measure, year))
+
+
 # Routes every visitor may use, signed in or not; tested in test_security.py.
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.logout",
           "accounts.accept_invitation", "accounts.set_language", "accounts.forgot_password",
@@ -632,6 +676,15 @@ def test_each_canary_is_really_on_the_pages_of_its_audience(ctx, app):
                 if canary in response.get_data(as_text=True):
                     shown.setdefault(canary, set()).add(role)
     for role in ROLES[1:]:
+        for tenant in ("A", "B"):
+            for path in (f"/commitments/reports/{scenario.report[tenant].id}",
+                         f"/commitments/files/{scenario.evidence[tenant].id}", "/commitments/",
+                         f"/firms/{scenario.case[tenant].firm_id}"):
+                body = _request(app, scenario, role, "GET", path, None).get_data(as_text=True)
+                for canary in (REPORT_CANARY[tenant], EVIDENCE_CANARY[tenant]):
+                    if canary in body:
+                        shown.setdefault(canary, set()).add(role)
+    for role in ROLES[1:]:
         for url in ("/reports/zone", "/reports/zone/firms.csv"):
             body = _request(app, scenario, role, "GET", url, None).get_data(as_text=True)
             if "CANARY-ZONEFIRM-3e8b" in body:
@@ -644,6 +697,8 @@ def test_each_canary_is_really_on_the_pages_of_its_audience(ctx, app):
         assert shown.get(canary), f"{canary} is shown to nobody: the check would be vacuous"
         assert shown[canary] <= audience, f"{canary} shown to {shown[canary] - audience}"
     assert shown[INTERNAL_CANARY] == STAFF | {"permits", "union_lead"}
+    for tenant, firm_role in (("A", "firm_a"), ("B", "firm_b")):
+        assert shown[REPORT_CANARY[tenant]] == shown[EVIDENCE_CANARY[tenant]] == STAFF | {firm_role}
     assert shown["CANARY-DECLINE-UNION-77a1"] == STAFF | {"union_lead"}
     assert shown["CANARY-PARTNERNOTE-A-6d17"] == STAFF | {"permits"}
     assert shown["CANARY-DUE-UNIV-e41d"] == STAFF | {"univ"}
@@ -660,8 +715,8 @@ def test_no_notification_or_email_carries_what_its_reader_may_not_see(ctx):
     role_of.update({w.union_staff.id: "union_lead", w.firm_a_user2.id: "firm_a",
                     scenario.invited.id: "firm_b"})
     failures, emailed = [], set()
-    for row in db.session.scalars(select(Notification)
-                                  .where(Notification.event_id.is_not(None))):
+    for row in db.session.scalars(select(Notification).where(
+            (Notification.event_id.is_not(None)) | (Notification.firm_id.is_not(None)))):
         message = delivery.render_email(row)
         text = " ".join([message["Subject"], describe(row), *(
             message.get_body((part,)).get_content() for part in ("plain", "html"))])
@@ -672,4 +727,4 @@ def test_no_notification_or_email_carries_what_its_reader_may_not_see(ctx):
     # Not vacuous: the texts that travel by email reach their audience.
     assert emailed >= {*CANARY.values(), INTERNAL_CANARY, "CANARY-DECLINE-UNION-77a1",
                        "CANARY-DUE-PERMITS-0b3c", "CANARY-DUE-UNIV-e41d",
-                       "CANARY-PARTNERNOTE-A-6d17"}
+                       "CANARY-PARTNERNOTE-A-6d17", *REPORT_CANARY.values()}

@@ -43,6 +43,7 @@ def real_values(s: Scenario) -> dict:
             "user_id": s.world.desk.id, "org_id": s.world.union.id,
             "type_id": s.world.permit_type.id, "holiday_id": s.holiday.id,
             "notification_id": s.notification["A"].id, "rule_id": s.rule.id,
+            "report_id": s.report["A"].id, "file_id": s.evidence["A"].id,
             "name": "sample.eml", "token": s.invitation,
             # Each link's own kind of token, so that its handler runs deep.
             "accounts.reset_password.token": s.reset_token,
@@ -132,11 +133,15 @@ def hostile_requests(rule, method, scenario, *, signed_in: bool):
             for evil in POTENT:
                 yield {name: evil}, None
         return
-    base = next((data(scenario, "A") for endpoint, m, _values, data, *_ in MATRIX
-                 if endpoint == rule.endpoint and m == method and data), {})
-    for name in {*base, "once", "seen", "version", "kept", "audience"}:
+    spec = next((data for endpoint, m, _values, data, *_ in MATRIX
+                 if endpoint == rule.endpoint and m == method and data), None)
+
+    def base() -> dict:  # afresh each time: an uploaded file is read (and closed) once
+        return spec(scenario, "A") if spec else {}
+
+    for name in {*base(), "once", "seen", "version", "kept", "audience"}:
         for evil in POTENT:
-            yield None, {**base, name: evil}
+            yield None, {**base(), name: evil}
 
 
 @pytest.mark.parametrize("role", ROLES)
