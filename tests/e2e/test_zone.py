@@ -30,7 +30,7 @@ def _fits(page) -> list[str]:
 def test_the_desk_sees_the_firms_behind_first(people, size):
     session = people(f"desk-{size}", viewport=PHONE if size == "phone" else DESKTOP)
     page = session.login("desk@city.example")
-    page.get_by_role("link", name="산단 이행 현황").click()
+    page.get_by_role("navigation").get_by_role("link", name="산단 이행 현황").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("산단 이행 현황")
     firms = page.locator("tbody.firm")
     expect(firms.first).to_have_class(re.compile(r"\bbehind\b"))
