@@ -87,10 +87,14 @@ def _reports_for(user, firm: Firm) -> bool:
     return _firm_member(user) and user.firm_id == firm.id
 
 
+def _keeps_agreement(user, firm: Firm) -> bool:
+    """The firm's account officer judges its reports and files its agreement's documents; an
+    admin may stand in (no officer named, or the officer away). Other caseworkers read."""
+    return _admin(user) or (_staff(user) and firm.account_officer_id == user.id)
+
+
 def _reviews_report(user, report: ActualReport) -> bool:
-    """The firm's account officer verifies its reports; an admin may stand in (no officer
-    named, or the officer away). Other caseworkers read them but do not judge them."""
-    return _admin(user) or (_staff(user) and report.firm.account_officer_id == user.id)
+    return _keeps_agreement(user, report.firm)
 
 
 def _writes_note(user, case: Case) -> bool:
@@ -137,6 +141,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "commitments.own": lambda u, o=None: _firm_member(u),
     "actuals.view": lambda u, r: _sees_firm_commitments(u, r.firm_id),
     "actuals.review": _reviews_report,
+    "commitments.file_documents": _keeps_agreement,
     "actuals.queue": _staff,
     "notification.read": _reads_notification,
     "firm.onboard": _staff,

@@ -35,6 +35,10 @@ class ReportForm(FilesMixin, OnceForm):
             raise ValidationError(_l("Write a whole number, e.g. 1,200,000,000 or 35."))
 
 
+class DocumentsForm(FilesMixin, OnceForm):
+    """The agreement's documents, filed by the account officer."""
+
+
 class ReturnForm(VersionedForm):
     reason = TextAreaField(_l("Reason (the firm reads it)"),
                            validators=[DataRequired(), Length(max=4000)])

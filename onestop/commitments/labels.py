@@ -18,6 +18,7 @@ FIRM_EVENT_LABELS = {
     "report.submit": _l("reported %(measure)s for %(year)s: %(amount)s"),
     "report.verify": _l("verified the report of %(measure)s for %(year)s"),
     "report.return": _l("returned the report of %(measure)s for %(year)s"),
+    "agreement.documents": _l("filed documents of the agreement"),
 }
 
 

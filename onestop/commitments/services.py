@@ -76,6 +76,29 @@ def report_actual(actor, firm: Firm, *, measure: str, year: int, phase: int, amo
     return report
 
 
+def add_agreement_documents(actor, firm: Firm, files: list[tuple[str, bytes]], *,
+                            now: datetime) -> list[CommitmentFile]:
+    """The account officer (or an admin) files documents of the firm's agreement: the signed
+    agreement, its annexes, amendments."""
+    policy.require(actor, "commitments.file_documents", firm)
+    if firm.agreement is None:
+        raise Invalid(_l("This firm has no agreement yet: import it first."), field="files")
+    if not files:
+        raise Invalid(_l("Choose the documents to file."), field="files")
+    limit = current_app.config["MAX_FILES_PER_SUBMIT"]
+    if len(files) > limit:
+        raise Invalid(_l("Attach at most %(n)d files at a time.", n=limit), field="files")
+    documents = [CommitmentFile(firm_id=firm.id, agreement_id=firm.agreement.id,
+                                uploaded_by_id=actor.id, created_at=now,
+                                **store_upload(db.session, name, data)) for name, data in files]
+    db.session.add_all(documents)
+    record_history(actor, firm.id, "agreement.documents", now=now,
+                   detail=", ".join(d.filename for d in documents),
+                   params={"files": len(documents)})
+    db.session.flush()
+    return documents
+
+
 def _facts(report: ActualReport) -> dict:
     return {"measure": report.measure, "year": report.year, "phase": report.phase,
             "amount": report.amount}

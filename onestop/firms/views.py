@@ -9,7 +9,9 @@ from onestop import exports, policy
 from onestop.accounts.models import STAFF_ROLES, Role, User
 from onestop.accounts.services import invite_user, reinvite_user
 from onestop.cases.models import Case
+from onestop.commitments.forms import DocumentsForm
 from onestop.commitments.pages import commitments_of
+from onestop.commitments.services import add_agreement_documents
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
@@ -17,6 +19,7 @@ from onestop.extensions import db
 from onestop.firms.forms import FirmForm, InviteMemberForm, ResendInvitationForm
 from onestop.firms.models import Firm
 from onestop.firms.services import onboard_firm
+from onestop.submissions.uploads import FormFiles
 from onestop.web import load, perform, refusal_status
 from onestop.workflow import OPEN_CASE
 
@@ -129,11 +132,33 @@ def reinvite(firm_id: int, user_id: int):
                       200 if link else refusal_status())
 
 
-def _firm_page(firm: Firm, form: InviteMemberForm, link: str | None, status: int):
+@bp.post("/<int:firm_id>/agreement-documents")
+@login_required
+def add_documents(firm_id: int):
+    """The account officer files the agreement's documents; on a refusal the page comes back
+    with the chosen files kept, ticked, for the next try."""
+    firm = load(Firm, firm_id, "commitments.file_documents")
+    form = DocumentsForm()
+    files = FormFiles(form, current_user, now=utcnow())
+    landing = url_for("firms.show", firm_id=firm.id, _anchor="agreement")
+    if form.validate_on_submit():
+        if perform(add_agreement_documents, current_user, firm, files.take(), now=utcnow(),
+                   form=form, landing=landing):
+            flash(_("Filed with the agreement."), "success")
+            return redirect(landing, 303)
+    files.keep()
+    return _firm_page(firm, InviteMemberForm(formdata=None), None, refusal_status(),
+                      documents_form=form, kept=files.kept)
+
+
+def _firm_page(firm: Firm, form: InviteMemberForm, link: str | None, status: int,
+               documents_form: DocumentsForm | None = None, kept=()):
     members = db.session.scalars(select(User).where(User.firm_id == firm.id)
                                  .order_by(User.name)).all()
     resend_forms = {m.id: ResendInvitationForm(formdata=None)
                     for m in members if not m.password_hash}
     return render_template("firms/show.html", firm=firm, members=members, invite_form=form,
                            invitation_link=link, resend_forms=resend_forms,
+                           documents_form=documents_form or DocumentsForm(formdata=None),
+                           kept=kept,
                            **commitments_of(firm)), status

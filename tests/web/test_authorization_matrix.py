@@ -25,7 +25,7 @@ from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Comment, SatisfactionAnswer
-from onestop.commitments.models import ActualReport, Agreement, ImportRun, Target
+from onestop.commitments.models import ActualReport, Agreement, CommitmentFile, ImportRun, Target
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.exports import XLSX_TYPE
@@ -508,6 +508,12 @@ ROUTES = [
         "files": (io.BytesIO(PDF), "matrix.pdf")},
      lambda role, t: "ok" if role in OWN_FIRM[t] else "404" if role in FIRMS else "403",
      lambda s, t, role: count(ActualReport, ActualReport.note == "matrix report") == 1),
+    ("firms.add_documents", "POST", lambda s, t: {"firm_id": s.case[t].firm_id},
+     lambda s, t: {"files": (io.BytesIO(PDF), f"agreement-{t}.pdf")},
+     # The desk is both firms' account officer; a firm reads its agreement but files nothing.
+     lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
+     lambda s, t, role: count(CommitmentFile, CommitmentFile.filename == f"agreement-{t}.pdf")
+     == 1),
     ("commitments.to_verify", "GET", lambda s, t: {}, None, ok(*STAFF), None),
     ("commitments.to_verify", "GET", lambda s, t: {"format": "csv"}, None, ok(*STAFF), None),
     ("commitments.show", "GET", lambda s, t: {"report_id": s.report[t].id}, None,

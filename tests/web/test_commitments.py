@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from onestop.commitments.models import ActualReport
+from onestop.commitments.models import ActualReport, CommitmentFile
 from onestop.extensions import db
 from onestop.notifications.models import Notification
 from tests.commitments_world import agreements, report
@@ -186,3 +186,33 @@ def test_commitment_pages_read_as_many_statements_for_many_reports(browser, worl
     db.session.commit()
     many = [count_queries(browser, email, url) for email, url in pages]
     assert few == many, list(zip(pages, few, many, strict=True))
+
+
+def _documents_once(html: str) -> str:
+    form = re.search(r'action="/firms/\d+/agreement-documents"(.*?)</form>', html, re.S).group(1)
+    return re.search(r'name="once" type="hidden" value="([^"]+)"', form).group(1)
+
+
+def test_the_officer_files_the_agreements_documents_and_the_firm_reads_them(browser, world,
+                                                                           signed):
+    desk = browser("desk@test.example")
+    page = desk.get(f"/firms/{world.firm_a.id}").get_data(as_text=True)
+    url = f"/firms/{world.firm_a.id}/agreement-documents"
+    # Nothing chosen: the page says so, nothing is filed.
+    refused = desk.post(url, {"once": _documents_once(page)})
+    assert refused.status_code == 422
+    landed = desk.post(url, {"once": _documents_once(page),
+                             "files": upload("signed-agreement.pdf", PDF)})
+    assert landed.status_code == 303
+    # The same form sent again files nothing more.
+    desk.post(url, {"once": _documents_once(page), "files": upload("signed-agreement.pdf", PDF)})
+    db.session.expire_all()
+    files = db.session.scalars(select(CommitmentFile).where(
+        CommitmentFile.agreement_id.is_not(None))).all()
+    assert [(f.filename, f.firm_id) for f in files] == [("signed-agreement.pdf", world.firm_a.id)]
+    mine = browser("ceo@alpha.test").get("/commitments/").get_data(as_text=True)
+    assert "signed-agreement.pdf" in mine
+    assert browser("ceo@alpha.test").get(f"/commitments/files/{files[0].id}").data == PDF
+    assert browser("ceo@beta.test").get(f"/commitments/files/{files[0].id}").status_code == 404
+    history = desk.get(f"/firms/{world.firm_a.id}").get_data(as_text=True)
+    assert "signed-agreement.pdf" in history
