@@ -46,7 +46,8 @@ def imports_page():
             flash(_("The file is uploaded. Its rows are checked and imported now."), "success")
             return redirect(url_for("admin.import_run", run_id=run.id), 303)
     pagination = db.paginate(imports.visible_runs().options(selectinload(ImportRun.created_by)),
-                             page=request.args.get("page", 1, type=int), error_out=False)
+                             page=min(max(request.args.get("page", 1, type=int), 1), 100_000),
+                             error_out=False)
     return render_template("admin/imports.html", form=form, pagination=pagination,
                            progress_of=imports.progress_of), refusal_status()
 
