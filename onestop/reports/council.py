@@ -44,7 +44,7 @@ def _chosen_month() -> date:
     if not text:
         return last_full_month(utcnow().astimezone(SEOUL).date())
     match = MONTH.fullmatch(text)
-    if not match:
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
         abort(400)
     return date(int(match.group(1)), int(match.group(2)), 1)
 

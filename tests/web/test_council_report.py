@@ -35,6 +35,7 @@ def test_the_page_is_in_korean_whatever_the_reader_chose(browser, world):
     assert "2026년 11월" in html and "Alpha Carbon" in html
     assert desk.get("/reports/council?month=2026-13").status_code == 400
     assert desk.get("/reports/council?month=11-2026").status_code == 400
+    assert desk.get("/reports/council.pdf?month=0001-01").status_code == 400
 
 
 def test_the_pdf_is_a_pdf_of_the_month(browser, world):
