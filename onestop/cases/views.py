@@ -367,12 +367,17 @@ def download(case_id: int, attachment_id: int):
         policy.visible_attachments(current_user)))
     if attachment is None:
         raise NotFound("not found")
-    path = upload_dir() / attachment.storage_key
+    return send_stored(attachment)
+
+
+def send_stored(stored):
+    """A stored upload (a case attachment, a commitment file) as its download, never cached."""
+    path = upload_dir() / stored.storage_key
     if not path.is_file():
-        current_app.logger.error("attachment %s is missing on disk", attachment.id)
+        current_app.logger.error("%s %s is missing on disk", type(stored).__name__, stored.id)
         raise NotFound("not found")
-    response = send_file(path, mimetype=attachment.content_type, conditional=False)
-    response.headers["Content-Disposition"] = content_disposition(attachment)
+    response = send_file(path, mimetype=stored.content_type, conditional=False)
+    response.headers["Content-Disposition"] = content_disposition(stored)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -8,7 +8,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -19,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.cases.forms import VersionedForm
-from onestop.cases.views import content_disposition
+from onestop.cases.views import send_stored
 from onestop.commitments import services
 from onestop.commitments.forms import ReportForm, ReturnForm, parse_amount
 from onestop.commitments.labels import amount_text, measure_label, template_helpers
@@ -29,7 +28,6 @@ from onestop.db import utcnow
 from onestop.errors import NotAllowed, NotFound
 from onestop.exports import FORMATS, download
 from onestop.extensions import db
-from onestop.storage import upload_dir
 from onestop.submissions.uploads import FormFiles
 from onestop.web import answer_form, load, perform, refused_form_again
 
@@ -171,11 +169,4 @@ def file(file_id: int):
         CommitmentFile.id == file_id, policy.visible_commitment_files(current_user)))
     if stored is None:
         raise NotFound("not found")
-    path = upload_dir() / stored.storage_key
-    if not path.is_file():
-        current_app.logger.error("commitment file %s is missing on disk", stored.id)
-        raise NotFound("not found")
-    response = send_file(path, mimetype=stored.content_type, conditional=False)
-    response.headers["Content-Disposition"] = content_disposition(stored)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_stored(stored)
