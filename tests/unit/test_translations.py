@@ -5,7 +5,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 CATALOG = Path(__file__).resolve().parents[2] / "onestop/translations/ko/LC_MESSAGES/messages.po"
-PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdif]")
+# A translation may pad differently ("2026-03" against "2026년 3월"); name and type must match.
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?([sdif])")
 
 
 def test_every_message_is_translated_with_its_placeholders():
