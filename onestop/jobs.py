@@ -11,12 +11,14 @@ IMPORT_AGREEMENTS = "onestop.import_agreements"
 # A "forgot password" request: the worker looks the address up, so the page does the same
 # work whether or not it has an account.
 PASSWORD_RESET = "onestop.password_reset"
-# Sweeps, canaries and reset requests go on their own queue so that a backlog of deliveries
-# never holds them up (a busy worker must still answer `workers check`).
+# Sweeps, canaries, reset requests and imports go on their own queue so that a backlog of
+# deliveries never holds them up (a busy worker must still answer `workers check`, and an
+# admin watches the import's page).
 CONTROL_QUEUE = "onestop.control"
 DELIVERY_QUEUE = "celery"
 ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE},
           HOUSEKEEPING: {"queue": CONTROL_QUEUE}, PASSWORD_RESET: {"queue": CONTROL_QUEUE},
+          IMPORT_AGREEMENTS: {"queue": CONTROL_QUEUE},
           PROCESS_REPLY: {"queue": DELIVERY_QUEUE}}
 
 

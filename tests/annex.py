@@ -1,7 +1,10 @@
-"""Agreement annex workbooks for the import tests: the template's layout, rows as given."""
+"""Agreement annex workbooks for the import tests: the template's layout, rows as given;
+and a firm held back on PostgreSQL to stop an import part way through writing."""
 import io
+from contextlib import contextmanager
 from datetime import date
 
+import psycopg
 from openpyxl import Workbook
 
 from onestop.commitments import sheets
@@ -64,3 +67,18 @@ def zone(firms: int, officer: str, *, years=(2026, 2027, 2028)) -> bytes:
         [row for n in range(firms) for row in (
             incentive(n, "투자보조금", "investment", 500_000_000, 100),
             incentive(n, "고용보조금", "jobs", 50_000_000, 50))])
+
+
+@contextmanager
+def firm_held(database_url: str, n: int):
+    """An uncommitted firm with the n-th registration number: PostgreSQL makes an import's
+    insert of that number wait until this transaction ends, so the import (creating firms in
+    the sheet's order) stops there, its first n firms written, for as long as the test
+    needs."""
+    with psycopg.connect(database_url.replace("+psycopg", "")) as held:
+        held.execute("INSERT INTO firms (name, brn, industry, site, phase, is_named_publicly,"
+                     " created_at) VALUES ('held', %s, '', '', 1, false, now())", [brn(n)])
+        try:
+            yield
+        finally:
+            held.rollback()

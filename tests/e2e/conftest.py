@@ -10,12 +10,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from email import policy as email_policy
 from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.databases import throwaway_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -36,15 +39,14 @@ def _flask(env, *args, check=True):
                           cwd=ROOT, capture_output=True, text=True, check=check)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+@contextmanager
+def _serve(instance: Path, database_url: str):
     """The app as `make run` starts it (web, worker, beat and the inbound mail listener, on
-    the embedded SQLite database and broker), migrated from empty, demo data loaded. Emails
-    go to the outbox folder."""
-    instance = tmp_path_factory.mktemp("e2e-instance")
+    the embedded broker) over database_url, migrated from empty, demo data loaded. Emails go
+    to the outbox folder."""
     port, inbound_port = _free_port(), _free_port()
     env = {**os.environ, "ONESTOP_INSTANCE": str(instance), "ONESTOP_ENV": "development",
-           "SECRET_KEY": "e2e-secret", "DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite'}",
+           "SECRET_KEY": "e2e-secret", "DATABASE_URL": database_url,
            "CELERY_BROKER_URL": f"sqla+sqlite:///{instance / 'broker.sqlite'}",
            "PUBLIC_URL": f"http://127.0.0.1:{port}", "SMTP_URL": "", "PORT": str(port),
            "INBOUND_PORT": str(inbound_port)}
@@ -66,13 +68,37 @@ def server(tmp_path_factory):
                 raise RuntimeError("the app did not start: " + (instance / "server.log")
                                    .read_text()[-2000:]) from None
             time.sleep(0.2)
-    yield {"base": base, "env": env, "flask": lambda *a: _flask(env, *a),
-           "outbox": instance / "outbox", "inbound_port": inbound_port}
-    process.send_signal(signal.SIGINT)  # run_all stops web, worker, beat and listener
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        yield {"base": base, "env": env, "flask": lambda *a: _flask(env, *a),
+               "outbox": instance / "outbox", "inbound_port": inbound_port,
+               "database_url": database_url}
+    finally:
+        process.send_signal(signal.SIGINT)  # run_all stops web, worker, beat and listener
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app on its embedded default, SQLite, shared by the browser tests."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    with _serve(instance, f"sqlite:///{instance / 'e2e.sqlite'}") as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def server_on_postgres(tmp_path_factory):
+    """The app on a throwaway PostgreSQL database of its own, for a module whose tests
+    change what the shared server's pages count, or that need PostgreSQL's behaviour."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.fail("TEST_DATABASE_URL is not set: `make test` points it at PostgreSQL")
+    instance = tmp_path_factory.mktemp("e2e-postgres")
+    with throwaway_postgres(os.environ["TEST_DATABASE_URL"], "onestop_e2e") as url, \
+            _serve(instance, url) as started:
+        yield started
 
 
 class Outbox:

@@ -9,11 +9,12 @@ from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.jobs import enqueue_imports
-from tests.annex import zone
+from tests.annex import firm_held, zone
 from tests.factories import World
-from tests.workers.harness import wait_for
+from tests.workers.harness import route_cases, sweep_and_enqueue, wait_for
 
-FIRMS = 1000  # 9,000 rows: the import writes for a few seconds
+FIRMS = 1000  # 9,000 rows
+HELD = 500  # the import waits at this firm while the test looks and kills its worker
 
 
 def state(run_id: int) -> ImportRun:
@@ -35,17 +36,18 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_imported(shared_redis, d
     run = imports.start_import(world.admin, "annex.xlsx", zone(FIRMS, world.desk.email),
                                now=utcnow())
     db.session.commit()
-    assert enqueue_imports([run.id]) == 1
     worker = procs.worker(deployment)
+    with firm_held(deployment.database_url, HELD):
+        assert enqueue_imports([run.id]) == 1
 
-    def writing():
-        now = state(run.id)
-        return now.status == "writing" and now.rows_done > 0 and now
-    seen = wait_for(writing, timeout=60, interval=0.05, what="the worker writing",
-                    detail=worker.log)
-    assert seen.rows_done < seen.rows_total == 9 * FIRMS
-    assert committed() == before, "the progress is seen while nothing is committed yet"
-    worker.kill()
+        def writing():
+            now = state(run.id)
+            return now.status == "writing" and now.rows_done == 9 * HELD and now
+        seen = wait_for(writing, timeout=120, what="the worker writing up to the held firm",
+                        detail=worker.log)
+        assert seen.rows_total == 9 * FIRMS
+        assert committed() == before, "the progress is seen while nothing is committed yet"
+        worker.kill()
 
     stalled = state(run.id)
     assert (stalled.status, stalled.attempts) == ("writing", 1)
@@ -67,3 +69,24 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_imported(shared_redis, d
     wait_for(lambda: "'not-claimed'" in second.log(), timeout=30, what="the message refused",
              detail=second.log)
     assert committed()[1:] == (FIRMS, 6 * FIRMS, 2 * FIRMS, FIRMS)
+
+
+def test_an_import_does_not_wait_behind_a_backlog_of_deliveries(shared_redis, deploy, smtp,
+                                                                   procs):
+    """A Monday-morning backlog of 500 reminders (~0.1 s each at the mail server, at least
+    25 s for two worker processes): the admin's import is taken at once, not after it."""
+    mail = smtp(delay=0.1)
+    deployment = deploy(shared_redis, SMTP_URL=mail.url)
+    world = route_cases(125, ("union", "univ", "permits"))
+    backlog = len(sweep_and_enqueue())
+    run = imports.start_import(world.admin, "annex.xlsx", zone(10, world.desk.email),
+                               now=utcnow())
+    db.session.commit()
+    assert enqueue_imports([run.id]) == 1
+    worker = procs.worker(deployment)
+    done = wait_for(lambda: state(run.id).status == "done" and state(run.id), timeout=120,
+                    what="the import done", detail=worker.log)
+    sent = len(mail.received())
+    assert sent < backlog, (f"the import waited behind the deliveries: {sent} of {backlog} "
+                            "were sent first")
+    assert done.summary["created"] == 10
