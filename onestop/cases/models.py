@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onestop.db import utcnow
+from onestop.db import StoredFile, utcnow
 from onestop.extensions import db
 
 PRIORITIES = ("normal", "high", "urgent")
@@ -86,20 +86,12 @@ class Comment(db.Model):
         return self.audience != NoteAudience.PUBLIC
 
 
-class Attachment(db.Model):
+class Attachment(StoredFile, db.Model):
     __tablename__ = "attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    # Name of the file under UPLOAD_DIR; random, never derived from the user's filename.
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case = relationship("Case", back_populates="attachments")
     comment = relationship("Comment", back_populates="attachments")

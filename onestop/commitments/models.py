@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onestop.db import utcnow
+from onestop.db import StoredFile, utcnow
 from onestop.extensions import db
 
 
@@ -111,7 +111,7 @@ class ActualReport(db.Model):
     files = relationship("CommitmentFile", back_populates="report", order_by="CommitmentFile.id")
 
 
-class CommitmentFile(db.Model):
+class CommitmentFile(StoredFile, db.Model):
     """A document of an agreement or a piece of evidence of a report, kept in storage."""
 
     __tablename__ = "commitment_files"
@@ -120,13 +120,6 @@ class CommitmentFile(db.Model):
     firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id"), index=True)
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("actual_reports.id"), index=True)
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     report = relationship("ActualReport", back_populates="files")
 

@@ -103,7 +103,7 @@ EXPORT_HEADER = (_l("Reported on"), _l("Firm"), _l("Registration no."), _l("Meas
 @login_required
 def to_verify():
     policy.require(current_user, "actuals.queue")
-    fmt = request.args.get("format")
+    fmt = request.args.get("fmt")
     if fmt:
         if fmt not in FORMATS:
             abort(400)

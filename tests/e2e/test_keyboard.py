@@ -27,6 +27,10 @@ def test_filing_form_works_with_the_keyboard_only(people):
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator("a.bell")).to_be_visible()
+    if page.locator("html").get_attribute("lang") != "ko":  # the account kept English
+        page.locator("button[name=locale][value=ko]").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("html")).to_have_attribute("lang", "ko")
 
     session.go("/cases/new")
     link = page.locator("main a.card").filter(has_text="채용 지원")

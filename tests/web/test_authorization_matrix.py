@@ -515,7 +515,7 @@ ROUTES = [
      lambda s, t, role: count(CommitmentFile, CommitmentFile.filename == f"agreement-{t}.pdf")
      == 1),
     ("commitments.to_verify", "GET", lambda s, t: {}, None, ok(*STAFF), None),
-    ("commitments.to_verify", "GET", lambda s, t: {"format": "csv"}, None, ok(*STAFF), None),
+    ("commitments.to_verify", "GET", lambda s, t: {"fmt": "csv"}, None, ok(*STAFF), None),
     ("commitments.show", "GET", lambda s, t: {"report_id": s.report[t].id}, None,
      lambda role, t: "ok" if role in STAFF | OWN_FIRM[t] else "404", None),
     *[("commitments.review", "POST",

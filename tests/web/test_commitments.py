@@ -51,9 +51,9 @@ def test_the_firm_reports_from_its_page_and_the_officer_verifies(browser, world,
     assert f"/commitments/reports/{r.id}" in desk.get("/").get_data(as_text=True)
     queue = desk.get("/commitments/to-verify").get_data(as_text=True)
     assert f"/commitments/reports/{r.id}" in queue
-    csv = desk.get("/commitments/to-verify?format=csv").get_data(as_text=True)
+    csv = desk.get("/commitments/to-verify?fmt=csv").get_data(as_text=True)
     assert csv.startswith("\ufeff") and "1200000000" in csv and "Alpha Carbon" in csv
-    xlsx = desk.get("/commitments/to-verify?format=xlsx")
+    xlsx = desk.get("/commitments/to-verify?fmt=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     review = desk.get(f"/commitments/reports/{r.id}").get_data(as_text=True)
     assert "statement.pdf" in review

@@ -100,7 +100,11 @@ def test_a_download_holds_exactly_the_rows_the_page_shows(signed_in, figures, em
     text = b.get(f"/reports/service?{query}").get_data(as_text=True)
     shown = [[w[0]] + [number(cell) for cell in w[1:] + t[1:]]
              for w, t in zip(table(text, "work"), table(text, "time"), strict=True)]
-    response = b.get(f"/reports/service/download.{fmt}?{query}")
+    # The page's own link: the same period and grouping.
+    link = html.unescape(re.search(rf'href="(/reports/service/download\.{fmt}\?[^"]+)"',
+                                   text)[1])
+    assert f"group={group}" in link and "table=" not in link
+    response = b.get(link)
     assert response.status_code == 200
     header, *rows = downloaded(response, fmt)
     assert len(header) == len(shown[0])

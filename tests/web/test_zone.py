@@ -136,7 +136,11 @@ def _xlsx(response):
 @pytest.mark.parametrize("email", ["desk@test.example", "admin@test.example"])
 def test_downloads_hold_the_rows_of_the_page(browser, zone, email):
     staff = browser(email)
-    shown = list(firm_rows(staff.get("/reports/zone").get_data(as_text=True)))
+    page = staff.get("/reports/zone").get_data(as_text=True)
+    shown = list(firm_rows(page))
+    assert sorted(re.findall(r'href="(/reports/zone/\w+\.\w+)"', page)) == [
+        f"/reports/zone/{table}.{fmt}" for table in ("firms", "phases", "years")
+        for fmt in ("csv", "xlsx")]
     table = _csv(staff.get("/reports/zone/firms.csv", buffered=True))
     assert [row[0] for row in table[1:]] == shown == ORDER
     assert table[1][:9] == ["Alpha Carbon", "1", "desk", "300000000000", "100000000000",
