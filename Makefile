@@ -5,9 +5,12 @@ FLASK := $(VENV)/bin/flask --app onestop
 
 .PHONY: run test translations extract lint mutation
 
+# What running needs; the test tools only for `make test`.
 $(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	bash scripts/setup_run.sh $(VENV)
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
@@ -19,14 +22,12 @@ extract: $(VENV)/.installed
 	$(VENV)/bin/pybabel update -N -i onestop/translations/messages.pot -d onestop/translations
 
 run: translations
-	$(FLASK) db upgrade
-	$(FLASK) demo seed
-	$(PY) scripts/run_all.py
+	$(PY) scripts/run_all.py --prepare
 
-test: translations
+test: translations $(VENV)/.installed-test
 	bash scripts/test.sh
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check onestop workers tests
 
 # Not part of CI: mutants of workflow.py, policy.py and deadlines.py against the fast SQLite tests.

@@ -77,7 +77,8 @@ class Config:
     THROTTLE_KEEP = timedelta(days=1)
     PAGE_SIZE = 25
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", 0))
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # The address in emails and links; follows PORT (the port `make run` serves on) unless set.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
 
     # Celery: Redis in production; with no broker configured, a broker on a local SQLite
     # file, so the worker and beat run as real processes with no server installed.

@@ -2,12 +2,11 @@
 # The whole test suite, on SQLite and on PostgreSQL. Called by `make test` and by .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt.sh
 bash scripts/services.sh
 # The browser tests drive Debian's chromium; Korean fonts make the screenshots readable.
 if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
-  echo "installing chromium and fonts-noto-cjk"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  apt_install "the browser tests" chromium fonts-noto-cjk
 fi
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 .venv/bin/ruff check onestop workers tests scripts

@@ -71,7 +71,7 @@ def _serve(instance: Path, database_url: str):
     try:
         yield {"base": base, "env": env, "flask": lambda *a: _flask(env, *a),
                "outbox": instance / "outbox", "inbound_port": inbound_port,
-               "database_url": database_url}
+               "database_url": database_url, "log": instance / "server.log"}
     finally:
         process.send_signal(signal.SIGINT)  # run_all stops web, worker, beat and listener
         try:

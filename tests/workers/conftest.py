@@ -6,6 +6,8 @@ redis-server when the test kills Redis), and recording SMTP servers on loopback.
 that cannot be reached fails the test.
 """
 
+import os
+
 import psycopg
 import pytest
 import redis
@@ -23,7 +25,9 @@ from tests.workers.harness import (
 )
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-SHARED_REDIS_URL = "redis://127.0.0.1:6379/5"
+SHARED_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+# Written into the tests' Redis database: keys beside it are the tests' own to delete.
+REDIS_MARK = "onestop-tests"
 
 
 @pytest.fixture
@@ -91,11 +95,17 @@ def smtp():
 
 @pytest.fixture
 def shared_redis():
-    """The machine's Redis, db 5 only, emptied before and after."""
+    """The machine's Redis, the tests' own database only (TEST_REDIS_URL, db 5 by default),
+    emptied before and after. A database holding keys the tests did not write is refused,
+    never emptied."""
     if not ping_redis(SHARED_REDIS_URL):
         pytest.fail(f"Redis is not reachable at {SHARED_REDIS_URL}")
     client = redis.Redis.from_url(SHARED_REDIS_URL)
+    if client.dbsize() and not client.exists(REDIS_MARK):
+        pytest.fail(f"{SHARED_REDIS_URL} holds keys the tests did not write: set "
+                    "TEST_REDIS_URL to an empty Redis database")
     client.flushdb()
+    client.set(REDIS_MARK, 1)
     yield SHARED_REDIS_URL
     client.flushdb()
 
