@@ -173,8 +173,9 @@ def extra_context(row: Notification) -> dict:
     if row.kind in set(EventKind):
         return message_context(row)
     if row.kind == DigestKind.DIGEST:
-        return {"items": [(item, describe(item), _link(item))
-                          for item in items(row.user, digest_id=row.id)]}
+        listed = items(row.user, digest_id=row.id)
+        lines = describe(listed)
+        return {"items": [(item, lines[item.id], _link(item)) for item in listed]}
     return {}
 
 

@@ -10,7 +10,7 @@ from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.notifications import ledger
 from onestop.notifications.events import message_context
-from onestop.notifications.firm_events import commitment_context
+from onestop.notifications.firm_events import commitment_context, firm_events_of
 from onestop.notifications.models import (
     COMMITMENT_KINDS,
     DigestKind,
@@ -59,10 +59,15 @@ def items(user, *, digest_id: int | None) -> list[Notification]:
         .order_by(Notification.created_at, Notification.id)))
 
 
-def describe(row: Notification) -> str:
-    """One line of what a listed row says."""
-    if row.kind in set(EventKind):
-        return message_context(row)["sentence"]
-    if row.kind in COMMITMENT_KINDS:
-        return commitment_context(row)["sentence"]
-    return str(KIND_LABELS.get(row.kind, row.kind))
+def describe(rows: list[Notification]) -> dict[int, str]:
+    """One line of what each listed row says, by row id (the firm events behind the rows
+    loaded in one query)."""
+    events = firm_events_of(rows)
+
+    def line(row: Notification) -> str:
+        if row.kind in set(EventKind):
+            return message_context(row)["sentence"]
+        if row.kind in COMMITMENT_KINDS:
+            return commitment_context(row, events)["sentence"]
+        return str(KIND_LABELS.get(row.kind, row.kind))
+    return {row.id: line(row) for row in rows}

@@ -11,7 +11,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as orm_event
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from onestop import policy
 from onestop.accounts.models import Role, User
@@ -114,13 +114,24 @@ OVERDUE_OFFICER = _l("%(firm)s has not reported %(measure)s for %(year)s, due on
                      "(%(n)s business days ago).")
 
 
-def commitment_context(row) -> dict:
+def firm_events_of(rows) -> dict[int, FirmEvent]:
+    """The firm events (with their reports) behind a list's commitment rows, in one query."""
+    ids = {row.params.get("firm_event_id") for row in rows if row.kind in set(CommitmentKind)}
+    if not ids:
+        return {}
+    return {ev.id: ev for ev in db.session.scalars(
+        select(FirmEvent).where(FirmEvent.id.in_(ids)).options(selectinload(FirmEvent.report)))}
+
+
+def commitment_context(row, events: dict[int, FirmEvent] | None = None) -> dict:
     """What a message about a firm's commitments says: the sentence, the text it concerns
-    (the firm's note, the reason for a return) and the facts."""
+    (the firm's note, the reason for a return) and the facts. `events`: those of
+    firm_events_of, for a list."""
     firm = row.firm
     params = row.params
     if row.kind in set(CommitmentKind):
-        ev = db.session.get(FirmEvent, params.get("firm_event_id"))
+        event_id = params.get("firm_event_id")
+        ev = (events or {}).get(event_id) or db.session.get(FirmEvent, event_id)
         report = ev.report
         measure, year, amount = report.measure, report.year, report.amount
         sentence = SENTENCES[row.kind]

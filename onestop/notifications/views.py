@@ -64,7 +64,7 @@ def index():
     return render_template("notifications/index.html", pagination=pagination,
                            kind_labels=ALL_KIND_LABELS,
                            event_kinds=set(EventKind) | COMMITMENT_KINDS,
-                           describe=describe)
+                           lines=describe(pagination.items))
 
 
 @bp.post("/notifications/<int:notification_id>/open")
@@ -104,8 +104,9 @@ def preferences():
             flash(_("Notification settings saved."), "success")
             return redirect(url_for("notifications.preferences"), 303)
     waiting = digests.items(user, digest_id=None)
+    lines = describe(waiting)
     return render_template("notifications/preferences.html", form=form,
-                           preview=[(row, describe(row)) for row in waiting]), refusal_status()
+                           preview=[(row, lines[row.id]) for row in waiting]), refusal_status()
 
 
 @bp.route(f"/admin/notification-defaults/<any({','.join(KINDS_BY_ROLE)}):role>",

@@ -81,7 +81,7 @@ def test_return_needs_a_reason_the_firm_reads_and_the_year_can_be_reported_again
     rows = rows_for("report_returned")
     assert len(rows) == 2
     text = delivery.render_email(rows[0]).get_body(("plain",)).get_content()
-    assert "Attach the bank statement" in text and "returned" in describe(rows[0])
+    assert "Attach the bank statement" in text and "returned" in describe(rows[:1])[rows[0].id]
     again = report(world.firm_a_user2, world.firm_a, amount=61 * BILLION)
     db.session.commit()
     assert again.id != r.id and again.status == "submitted"

@@ -724,7 +724,7 @@ def test_no_notification_or_email_carries_what_its_reader_may_not_see(ctx):
     for row in db.session.scalars(select(Notification).where(
             (Notification.event_id.is_not(None)) | (Notification.firm_id.is_not(None)))):
         message = delivery.render_email(row)
-        text = " ".join([message["Subject"], describe(row), *(
+        text = " ".join([message["Subject"], describe([row])[row.id], *(
             message.get_body((part,)).get_content() for part in ("plain", "html"))])
         role = role_of[row.user_id]
         failures += [f"{row.kind} to {role}: {leak}" for leak in leaks(role, text)]

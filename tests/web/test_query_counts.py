@@ -10,6 +10,7 @@ from onestop.commitments.models import ActualReport, Agreement, Incentive, Targe
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.tasks import services as tasks
+from tests.commitments_world import BILLION, agreements, report
 from tests.factories import NOW, make_user
 
 PAGES = [
@@ -88,3 +89,19 @@ def test_zone_pages_query_count_does_not_grow_with_firms(browser, world, email, 
     add_agreements(world, 5, 50)
     many = count_queries(browser, email, url)
     assert few == many, f"{url}: {few} queries for 5 firms, {many} for 50"
+
+
+def test_the_bell_query_count_does_not_grow_with_commitment_messages(browser, world):
+    """The account officer's bell lists each report a firm sent (a FirmEvent and its report
+    behind every line)."""
+    agreements(world)
+
+    def send(n):
+        for _ in range(n):
+            report(world.firm_a_user, world.firm_a, amount=BILLION)
+        db.session.commit()
+    send(3)
+    few = count_queries(browser, "desk@test.example", "/notifications")
+    send(20)
+    many = count_queries(browser, "desk@test.example", "/notifications")
+    assert few == many, f"the bell: {few} queries for 3 reports, {many} for 23"
