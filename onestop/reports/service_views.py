@@ -120,7 +120,9 @@ def monthly_points(report: ServiceReport) -> list[dict]:
     for m in report.months:
         points.append({
             "label": format_date(m.month, "MMM"),
-            "year": format_date(m.month, "y") if not points or m.month.month == 1 else "",
+            # Under January, and under the first month unless a January follows too soon.
+            "year": format_date(m.month, "y") if m.month.month == 1 or (
+                not points and m.month.month <= 10) else "",
             "bar": m.done, "line": rounded(m.on_time_share, "share"),
             "row": [format_date(m.month, "y MMM"), m.done, m.on_time,
                     shown(m.on_time_share, "share")]})
