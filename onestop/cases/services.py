@@ -73,11 +73,18 @@ def file_case(actor, request_type: RequestType, *, title: str, description: str,
                    for i, item in enumerate(request_type.checklist)],
         created_by=actor, owner_id=actor.firm.account_officer_id, submitted_at=now,
     )
+    case.review_due_at = review_due(now)
     db.session.add(case)
     workflow.open_case(actor, case, now=now)
     attach_files(actor, case, files)
     db.session.flush()
     return case
+
+
+def review_due(filed_at: datetime) -> datetime:
+    """When the desk should have reviewed a request filed then (its intake deadline)."""
+    days = current_app.config["INTAKE_WORKING_DAYS"]
+    return work_calendar().due_at(filed_at, parse_period(f"{days}d")).astimezone(filed_at.tzinfo)
 
 
 def _ticked(items: list, checked_items: list[int]) -> set[int]:
