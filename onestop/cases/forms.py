@@ -87,15 +87,19 @@ class CaseFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    # A longer search is shortened with a message (cases.queue), not refused.
+    q = StringField(_l("Search"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     request_type = SelectField(_l("Request type"), validators=[Optional()])
     organization = SelectField(_l("Partner organization"), validators=[Optional()])
     firm = SelectField(_l("Firm"), validators=[Optional()])
+    owner = SelectField(_l("Owner"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
     sort = SelectField(_l("Sort"), choices=[("due", _l("Due date, soonest first")),
                                             ("-due", _l("Due date, latest first")),
+                                            ("priority", _l("Priority, urgent first")),
+                                            ("age", _l("Waiting longest first")),
                                             ("-submitted", _l("Newest first"))],
                        validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
