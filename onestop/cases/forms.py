@@ -105,6 +105,27 @@ class CaseFilterForm(BaseForm):
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
 
 
+class SaveViewForm(OnceForm):
+    name = StringField(_l("Name of this view"), validators=[DataRequired(), Length(max=60)])
+    # The queue's query string as the page showed it (checked again by the filter form).
+    query = HiddenField(validators=[Length(max=2000)])
+
+
+class RenameViewForm(BaseForm):
+    name = StringField(_l("New name"), validators=[DataRequired(), Length(max=60)])
+
+
+class BulkForm(OnceForm):
+    action = SelectField(_l("Do this"), choices=[("assign", _l("Make this caseworker the owner")),
+                                                 ("route", _l("Route to this partner")),
+                                                 ("close", _l("Close (resolved requests)"))])
+    owner = SelectField(_l("Owner"), validators=[Optional()], validate_choice=False)
+    organization = SelectField(_l("Partner organization"), validators=[Optional()],
+                               validate_choice=False)
+    # "id:version" of each ticked case: a case changed since the page was shown is refused.
+    cases = SelectMultipleField(validate_choice=False)
+
+
 SCORE_LABELS = {1: _l("1 · Very dissatisfied"), 2: _l("2 · Dissatisfied"),
                 3: _l("3 · Neither satisfied nor dissatisfied"), 4: _l("4 · Satisfied"),
                 5: _l("5 · Very satisfied")}

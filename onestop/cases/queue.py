@@ -1,13 +1,17 @@
 """The case list and the desk's queue: filters, search, sorting, and its export."""
+from urllib.parse import parse_qsl
+
 from flask import abort, current_app, flash, render_template, request
 from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from onestop import exports, policy
 from onestop.accounts.models import STAFF_ROLES, User
-from onestop.cases.forms import PRIORITY_LABELS, CaseFilterForm
+from onestop.cases import saved_views
+from onestop.cases.forms import PRIORITY_LABELS, BulkForm, CaseFilterForm, SaveViewForm
 from onestop.cases.queries import case_query, partners_of, shorten_search
 from onestop.cases.views import bp, category_label
 from onestop.catalog.models import Category, RequestType
@@ -59,6 +63,13 @@ def filter_form(args) -> CaseFilterForm:
     return form
 
 
+def is_valid_query(query: str) -> bool:
+    """Would the queue accept this query string as it is?"""
+    form = CaseFilterForm(MultiDict(parse_qsl(query, keep_blank_values=True)))
+    _filter_choices(form)
+    return form.validate() and shorten_search(form.q.data)[1] is False
+
+
 def filters_of(form: CaseFilterForm) -> dict:
     """The form's data as case_query takes it: ids as ints, owner "me" as this user."""
     data = dict(form.data)
@@ -86,12 +97,29 @@ def index():
                              per_page=current_app.config["PAGE_SIZE"], error_out=False)
     now = utcnow()
     return render_template(
-        "cases/index.html", form=form, pagination=pagination,
+        "cases/index.html", form=form, pagination=pagination, bulk=_bulk_form(),
+        save_form=SaveViewForm(formdata=None, query=saved_views.clean_query(
+            request.query_string.decode())) if policy.can(current_user, "case.save_view")
+        else None,
         partners=partners_of(current_user, [c.id for c in pagination.items]),
         active_filters=sum(1 for name in ("q", "category", "request_type", "organization",
                                           "firm", "owner", "overdue") if form[name].data),
         priority_label=lambda p: PRIORITY_LABELS.get(p, p),
         age=lambda moment: format_timedelta(now - moment, threshold=1))
+
+
+def _bulk_form() -> BulkForm | None:
+    if not policy.can(current_user, "case.bulk"):
+        return None
+    form = BulkForm(formdata=None)
+    locale = str(get_locale())
+    form.owner.choices = [("", _("Choose a caseworker"))] + [
+        (str(u.id), u.name) for u in caseworkers()]
+    form.organization.choices = [("", _("Choose a partner"))] + [
+        (str(o.id), o.display_name(locale)) for o in db.session.scalars(
+            select(Organization).where(Organization.kind != "city_desk", Organization.is_active)
+            .order_by(Organization.name))]
+    return form
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")

@@ -121,6 +121,24 @@ def accept_case(actor, case: Case, *, now: datetime, version) -> None:
     case.due_at = calendar.due_at(now, parse_period(case.request_type.period))
 
 
+def assign_owner(actor, case: Case, owner, *, now: datetime, version) -> None:
+    """The desk makes a caseworker the case's owner (the one who keeps it moving)."""
+    check_version(case, version)
+    policy.require(actor, "case.assign_owner", case)
+    if owner is None or not policy.can(owner, "case.queue") or not owner.is_enabled:
+        raise Invalid(_l("Choose a caseworker of the one-stop desk."), field="owner")
+    if case.status in FINISHED_CASE:
+        raise Invalid(_l("This request is finished; its owner no longer changes."))
+    if case.owner_id == owner.id:
+        raise Invalid(_l("%(name)s already owns this request.", name=owner.name))
+    previous_id = case.owner_id
+    case.owner = owner
+    case.updated_at = now
+    db.session.add(Event(case=case, actor=actor, action="case.assign_owner", detail=owner.name,
+                         is_internal=True, created_at=now,
+                         params={"owner_id": owner.id, "previous_id": previous_id}))
+
+
 def reject_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:
     check_version(case, version)
     if not reason.strip():
