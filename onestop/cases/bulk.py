@@ -2,7 +2,6 @@
 page, in its own savepoint, so one refusal leaves the others done; each refusal is told."""
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -92,7 +91,7 @@ def bulk():
     outcome = perform(run_bulk, form, ticked, utcnow(), form=form, landing=landing)
     if outcome:
         done, refused = outcome
-        flash(ngettext("%(num)d request done.", "%(num)d requests done.", done), "success")
+        flash(_("Done: %(n)d of %(total)d requests.", n=done, total=len(ticked)), "success")
         for line in refused:
             flash(line, "error")
     return redirect(landing, 303)
