@@ -112,6 +112,19 @@ def test_a_firms_search_never_reaches_another_firm_or_an_internal_note(browser, 
     assert _refs(firm_a.get("/cases/?q=giraffe").get_data(as_text=True)) == [a.reference]
 
 
+def test_a_partners_search_reaches_only_its_cases_and_the_notes_it_may_read(browser, world,
+                                                                           searchable):
+    a, b = searchable
+    cases.accept_case(world.desk, a, now=utcnow(), version=None)
+    cases.route_case(world.desk, a, [world.union], now=utcnow(), version=None)
+    db.session.commit()
+    union = browser("staff@union.test")
+    assert _refs(union.get("/cases/?status=&q=boiler").get_data(as_text=True)) == [a.reference]
+    assert _refs(union.get("/cases/?status=&q=giraffe").get_data(as_text=True)) == [a.reference]
+    assert _refs(union.get("/cases/?status=&q=zebra").get_data(as_text=True)) == [], \
+        "a desk-only note is not searched for a partner"
+
+
 def test_a_long_search_is_shortened_with_a_message(browser, world, searchable):
     desk = browser("desk@test.example")
     response = desk.get("/cases/", query_string={"status": "", "q": "boiler " + "가" * 300})
