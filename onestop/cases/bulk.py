@@ -1,6 +1,7 @@
 """Bulk actions on the queue: each ticked case goes through the same service as on its own
 page, in its own savepoint, so one refusal leaves the others done; each refusal is told."""
 from flask import flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -34,27 +35,33 @@ def _ticked(values: list[str]) -> list[tuple[int, str]]:
 
 
 def _one_case(form: BulkForm, now):
-    """The service call for one case, by the chosen action."""
+    """The service call for one case by the chosen action, and what the summary says
+    (a function of how many were done)."""
     action = form.action.data
     if action == "assign":
         owner = db.session.get(User, parse_id(form.owner.data) or 0)
         if owner is None:
             raise Invalid(_("Choose a caseworker of the one-stop desk."))
-        return lambda case, version: services.assign_owner(current_user, case, owner, now=now,
-                                                           version=version)
+        return (lambda case, version: services.assign_owner(
+            current_user, case, owner, now=now, version=version),
+            lambda n, total: _("%(name)s now owns %(n)d of the %(total)d requests.",
+                               name=owner.name, n=n, total=total))
     if action == "route":
         org = db.session.get(Organization, parse_id(form.organization.data) or 0)
         if org is None:
             raise Invalid(_("Choose a partner organization."))
-        return lambda case, version: services.route_case(current_user, case, [org], now=now,
-                                                         version=version)
-    return lambda case, version: services.close_case(current_user, case, now=now,
-                                                     version=version)
+        return (lambda case, version: services.route_case(
+            current_user, case, [org], now=now, version=version),
+            lambda n, total: _("Routed %(n)d of the %(total)d requests to %(org)s.",
+                               org=org.display_name(str(get_locale())), n=n, total=total))
+    return (lambda case, version: services.close_case(current_user, case, now=now,
+                                                      version=version),
+            lambda n, total: _("Closed %(n)d of the %(total)d requests.", n=n, total=total))
 
 
-def run_bulk(form: BulkForm, ticked: list[tuple[int, str]], now) -> tuple[int, list[str]]:
-    """Do the action to each case in a savepoint of its own: (how many done, refusals)."""
-    act = _one_case(form, now)
+def run_bulk(form: BulkForm, ticked: list[tuple[int, str]], now) -> tuple[str, list[str]]:
+    """Do the action to each case in a savepoint of its own: (what was done, refusals)."""
+    act, summary = _one_case(form, now)
     cases = {c.id: c for c in db.session.scalars(select(Case).where(
         Case.id.in_([i for i, _v in ticked]), policy.visible_cases(current_user)))}
     done, refused = 0, []
@@ -74,7 +81,7 @@ def run_bulk(form: BulkForm, ticked: list[tuple[int, str]], now) -> tuple[int, l
             refused.append(_("%(ref)s: %(why)s", ref=name, why=str(message)))
             if case is not None:
                 db.session.refresh(case)
-    return done, refused
+    return summary(done, len(ticked)), refused
 
 
 @bp.post("/bulk")
@@ -90,8 +97,8 @@ def bulk():
         return redirect(landing, 303)
     outcome = perform(run_bulk, form, ticked, utcnow(), form=form, landing=landing)
     if outcome:
-        done, refused = outcome
-        flash(_("Done: %(n)d of %(total)d requests.", n=done, total=len(ticked)), "success")
+        summary, refused = outcome
+        flash(summary, "success")
         for line in refused:
             flash(line, "error")
     return redirect(landing, 303)

@@ -64,7 +64,7 @@ def test_bulk_close_does_the_resolved_one_and_reports_the_other(people):
     rows.nth(1).locator('input[name="cases"]').check()
     page.locator("#bulk-action").select_option("close")
     page.get_by_role("button", name="선택한 요청에 적용").click()
-    expect(page.locator(".flash.success")).to_contain_text("2건 중 1건")
+    expect(page.locator(".flash.success")).to_contain_text("2건 중 1건을 종결")
     expect(page.locator(".flash.error")).to_have_count(1)
     expect(page.locator(".flash.error")).to_contain_text(open_ref)
     row = _rows(page).filter(has_text=resolved_ref)
