@@ -33,6 +33,10 @@ def test_saved_view_is_saved_found_in_the_menu_and_opened(people):
     # "My cases" is there from the start.
     expect(page.locator(".nav-views").get_by_role("link", name="내 담당 요청")).to_be_visible()
     assert not _check_page(page)
+    session.go("/cases/views")
+    expect(page.get_by_role("link", name="급한 것부터")).to_be_visible()
+    session.shot("desk-cases-views")
+    assert not _check_page(page)
 
 
 def test_search_by_two_words_in_any_order_and_percent_taken_literally(people):

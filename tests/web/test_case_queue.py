@@ -232,3 +232,13 @@ def test_the_navigation_marks_the_current_page(browser, world):
     assert html.count('aria-current="page"') == 2
     html = admin.get("/cases/").get_data(as_text=True)
     assert re.search(r'href="/cases/" aria-current="page"', html)
+
+
+def test_saved_views_page_lists_the_users_views(browser, world):
+    desk = browser("desk@test.example")
+    db.session.add(SavedView(user_id=world.desk.id, name="Mine", query="owner=me",
+                             created_at=utcnow()))
+    db.session.add(SavedView(user_id=world.admin.id, name="Not mine", query="", created_at=utcnow()))
+    db.session.commit()
+    html = desk.get("/cases/views").get_data(as_text=True)
+    assert "Mine" in html and "Not mine" not in html
