@@ -118,7 +118,10 @@ def register_blueprints(app: Flask) -> None:
     # Modules whose routes join another module's blueprint.
     import onestop.accounts.mail_views  # noqa: F401
     import onestop.accounts.twofactor_views  # noqa: F401
+    import onestop.cases.bulk  # noqa: F401
     import onestop.cases.filing  # noqa: F401
+    import onestop.cases.queue  # noqa: F401
+    import onestop.cases.saved_view_pages  # noqa: F401
     import onestop.commitments.import_views  # noqa: F401
     from onestop.accounts.views import bp as accounts
     from onestop.admin.views import bp as admin

@@ -67,6 +67,9 @@ class Config:
     PASSWORD_RESET_MAX_AGE_SECONDS = 3600
     EMAIL_CHANGE_MAX_AGE_SECONDS = 24 * 3600
     REOPEN_WINDOW_DAYS = 14
+    # The desk's own deadline to review a new request (accept or reject it), in working
+    # days counted like any period (deadlines.WorkCalendar.due_at); set on the case when filed.
+    INTAKE_WORKING_DAYS = int(os.environ.get("INTAKE_WORKING_DAYS", 1))
     # Sign-in throttling: attempts free of delay per key, then waits growing to the last one.
     # "reset" counts "forgot password" requests per email typed, "reset_from" per address.
     THROTTLE_FREE = {"account": 5, "address": 20, "device": 5, "code": 5, "reauth": 5,

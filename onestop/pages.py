@@ -167,6 +167,7 @@ EVENT_LABELS = {
     "case.submit": _l("filed the request"),
     "case.accept": _l("accepted the request as complete; the clock started"),
     "case.reject": _l("rejected the request"),
+    "case.assign_owner": _l("gave the request a new owner"),
     "case.start": _l("work started"),
     "case.wait_on_firm": _l("the request waits on the firm; the clock stopped"),
     "case.firm_answered": _l("the firm answered; the clock restarted"),

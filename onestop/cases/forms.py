@@ -87,18 +87,43 @@ class CaseFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    # A longer search is shortened with a message (cases.queue), not refused.
+    q = StringField(_l("Search"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     request_type = SelectField(_l("Request type"), validators=[Optional()])
     organization = SelectField(_l("Partner organization"), validators=[Optional()])
     firm = SelectField(_l("Firm"), validators=[Optional()])
+    owner = SelectField(_l("Owner"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
     sort = SelectField(_l("Sort"), choices=[("due", _l("Due date, soonest first")),
                                             ("-due", _l("Due date, latest first")),
+                                            ("priority", _l("Priority, urgent first")),
+                                            ("age", _l("Waiting longest first")),
                                             ("-submitted", _l("Newest first"))],
                        validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
+
+
+class SaveViewForm(OnceForm):
+    name = StringField(_l("Name of this view"), validators=[DataRequired(), Length(max=60)])
+    # The queue's query string as the page showed it (checked again by the filter form).
+    query = HiddenField(validators=[Length(max=2000)])
+
+
+class RenameViewForm(BaseForm):
+    name = StringField(_l("New name"), validators=[DataRequired(), Length(max=60)])
+
+
+class BulkForm(OnceForm):
+    action = SelectField(_l("Do this"), choices=[("assign", _l("Make this caseworker the owner")),
+                                                 ("route", _l("Route to this partner")),
+                                                 ("close", _l("Close (resolved requests)"))])
+    owner = SelectField(_l("Owner"), validators=[Optional()], validate_choice=False)
+    organization = SelectField(_l("Partner organization"), validators=[Optional()],
+                               validate_choice=False)
+    # "id:version" of each ticked case: a case changed since the page was shown is refused.
+    cases = SelectMultipleField(validate_choice=False)
 
 
 SCORE_LABELS = {1: _l("1 · Very dissatisfied"), 2: _l("2 · Dissatisfied"),

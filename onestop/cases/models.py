@@ -2,13 +2,14 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, Computed, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import StoredFile, utcnow
 from onestop.extensions import db
 
 PRIORITIES = ("normal", "high", "urgent")
+PRIORITY_RANK_SQL = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END"
 
 
 class NoteAudience(StrEnum):
@@ -28,8 +29,10 @@ class Case(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     priority: Mapped[str] = mapped_column(String(10), default="normal")
+    # Urgent first: what the queue's priority sort orders by (kept by the database).
+    priority_rank: Mapped[int] = mapped_column(Computed(PRIORITY_RANK_SQL, persisted=True))
     status: Mapped[str] = mapped_column(String(20), index=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # The required documents as the request type listed them when the case was filed,
     # each ticked or not: [{"ko": ..., "en": ..., "done": bool}]. Later catalog edits
@@ -37,7 +40,10 @@ class Case(db.Model):
     checklist: Mapped[list] = mapped_column(JSON, default=list)
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The desk's own intake deadline (INTAKE_WORKING_DAYS from filing), fixed when filed so
+    # the queue sorts and filters on a column instead of counting calendars per row.
+    review_due_at: Mapped[datetime | None] = mapped_column(index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(index=True)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     # Set while the case waits on the firm: the clock is stopped from this moment.
@@ -50,6 +56,7 @@ class Case(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_cases_priority_rank", "priority_rank", "id"),)
 
     firm = relationship("Firm")
     request_type = relationship("RequestType")
@@ -63,6 +70,20 @@ class Case(db.Model):
     @property
     def reference(self) -> str:
         return f"OS-{self.submitted_at:%Y}-{self.id:05d}"
+
+
+
+class SavedView(db.Model):
+    """A caseworker's named filter set of the case queue (its query string, validated)."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Comment(db.Model):

@@ -73,11 +73,18 @@ def file_case(actor, request_type: RequestType, *, title: str, description: str,
                    for i, item in enumerate(request_type.checklist)],
         created_by=actor, owner_id=actor.firm.account_officer_id, submitted_at=now,
     )
+    case.review_due_at = review_due(now)
     db.session.add(case)
     workflow.open_case(actor, case, now=now)
     attach_files(actor, case, files)
     db.session.flush()
     return case
+
+
+def review_due(filed_at: datetime) -> datetime:
+    """When the desk should have reviewed a request filed then (its intake deadline)."""
+    days = current_app.config["INTAKE_WORKING_DAYS"]
+    return work_calendar().due_at(filed_at, parse_period(f"{days}d")).astimezone(filed_at.tzinfo)
 
 
 def _ticked(items: list, checked_items: list[int]) -> set[int]:
@@ -112,6 +119,24 @@ def accept_case(actor, case: Case, *, now: datetime, version) -> None:
     case.accepted_at = now
     case.desk_seconds = int(calendar.working_time_between(case.submitted_at, now).total_seconds())
     case.due_at = calendar.due_at(now, parse_period(case.request_type.period))
+
+
+def assign_owner(actor, case: Case, owner, *, now: datetime, version) -> None:
+    """The desk makes a caseworker the case's owner (the one who keeps it moving)."""
+    check_version(case, version)
+    policy.require(actor, "case.assign_owner", case)
+    if owner is None or not policy.can(owner, "case.queue") or not owner.is_enabled:
+        raise Invalid(_l("Choose a caseworker of the one-stop desk."), field="owner")
+    if case.status in FINISHED_CASE:
+        raise Invalid(_l("This request is finished; its owner no longer changes."))
+    if case.owner_id == owner.id:
+        raise Invalid(_l("%(name)s already owns this request.", name=owner.name))
+    previous_id = case.owner_id
+    case.owner = owner
+    case.updated_at = now
+    db.session.add(Event(case=case, actor=actor, action="case.assign_owner", detail=owner.name,
+                         is_internal=True, created_at=now,
+                         params={"owner_id": owner.id, "previous_id": previous_id}))
 
 
 def reject_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:

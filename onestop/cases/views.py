@@ -1,15 +1,12 @@
-"""Case pages: the list and queue, the case page and its actions, downloads."""
-import re
+"""Case pages: the case page and its actions, downloads (the list is cases.queue)."""
 from urllib.parse import quote
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
     render_template,
-    request,
     send_file,
     url_for,
 )
@@ -17,15 +14,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from onestop import exports, policy
+from onestop import policy
 from onestop.cases import services
 from onestop.cases.forms import (
     AUDIENCE_LABELS,
-    PRIORITY_LABELS,
-    CaseFilterForm,
     ChecklistForm,
     CommentForm,
     ReasonForm,
@@ -37,125 +32,22 @@ from onestop.cases.models import Attachment, Case, Comment, Event
 from onestop.cases.satisfaction import answer_of, answer_satisfaction
 from onestop.catalog.fields import display_value, field_label
 from onestop.catalog.labels import CATEGORY_LABELS
-from onestop.catalog.models import Category, RequestType
-from onestop.db import parse_id, utcnow
+from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
 from onestop.extensions import db
-from onestop.firms.models import Firm
 from onestop.orgs.models import Organization
 from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
 from onestop.tasks.models import AgencyTask
 from onestop.web import answer_form, changes_since, load, perform, refused_form_again
-from onestop.workflow import ACTIVE_TASK, OPEN_CASE, STATUS_LABELS, CaseStatus
+from onestop.workflow import ACTIVE_TASK, CaseStatus
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
-def _filter_choices(form: CaseFilterForm) -> None:
-    any_ = [("", _("All"))]
-    locale = str(get_locale())
-    form.status.choices = any_ + [("open", _("Open requests"))] + [
-        (s.value, str(STATUS_LABELS[s])) for s in CaseStatus]
-    form.category.choices = any_ + [(c.value, str(category_label(c))) for c in Category]
-    types = db.session.scalars(select(RequestType).order_by(RequestType.name))
-    form.request_type.choices = any_ + [(str(t.id), t.display_name(locale)) for t in types]
-    orgs = db.session.scalars(select(Organization).where(Organization.kind != "city_desk")
-                              .order_by(Organization.name))
-    form.organization.choices = any_ + [(str(o.id), o.display_name(locale)) for o in orgs]
-    firms = db.session.scalars(select(Firm).where(policy.visible_firms(current_user))
-                               .order_by(Firm.name))
-    form.firm.choices = any_ + [(str(f.id), f.name) for f in firms]
-
-
 def category_label(category: str) -> str:
     return CATEGORY_LABELS.get(category, category)
-
-
-def case_query(form: CaseFilterForm, now):
-    """The cases the user may see, narrowed by the filter form."""
-    stmt = select(Case).where(policy.visible_cases(current_user))
-    data = form.data
-    if data["status"] == "open":
-        stmt = stmt.where(Case.status.in_(OPEN_CASE))
-    elif data["status"]:
-        stmt = stmt.where(Case.status == data["status"])
-    if data["category"]:
-        stmt = stmt.where(Case.request_type.has(RequestType.category == data["category"]))
-    if data["request_type"]:
-        stmt = stmt.where(Case.request_type_id == _int(data["request_type"]))
-    if data["organization"]:
-        stmt = stmt.where(Case.tasks.any(AgencyTask.organization_id == _int(data["organization"])))
-    if data["firm"]:
-        stmt = stmt.where(Case.firm_id == _int(data["firm"]))
-    if data["overdue"]:
-        stmt = stmt.where(Case.due_at < now,
-                          Case.status.in_([CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS]))
-    if data["q"]:
-        text = data["q"].strip()
-        pattern = f"%{text}%"
-        conditions = [Case.title.ilike(pattern), Case.description.ilike(pattern),
-                      Case.firm.has(Firm.name.ilike(pattern))]
-        reference = re.fullmatch(r"(?:OS-\d{4}-)?0*(\d{1,9})", text, re.IGNORECASE)
-        if reference:
-            conditions.append(Case.id == int(reference.group(1)))
-        stmt = stmt.where(or_(*conditions))
-    order = {
-        "due": (Case.due_at.asc().nulls_last(), Case.id),
-        "-due": (Case.due_at.desc().nulls_last(), Case.id.desc()),
-        "-submitted": (Case.submitted_at.desc(), Case.id.desc()),
-    }[data["sort"] or "due"]
-    return stmt.order_by(*order).options(
-        selectinload(Case.firm), selectinload(Case.request_type),
-        selectinload(Case.tasks).selectinload(AgencyTask.organization))
-
-
-def _int(value: str) -> int:
-    number = parse_id(value)
-    if number is None:
-        abort(400)
-    return number
-
-
-def _filter_form() -> CaseFilterForm:
-    # The desk's queue opens on what is still open; a firm sees all of its requests.
-    form = CaseFilterForm(request.args, status="open" if policy.can(current_user, "case.queue")
-                          else "")
-    _filter_choices(form)
-    if request.args and not form.validate():
-        abort(400)
-    return form
-
-
-@bp.get("/")
-@login_required
-def index():
-    form = _filter_form()
-    pagination = db.paginate(case_query(form, utcnow()), page=form.page.data or 1,
-                             per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("cases/index.html", form=form, pagination=pagination)
-
-
-@bp.get("/export.<any(csv, xlsx):fmt>")
-@login_required
-def export(fmt: str):
-    """Every case the list shows under the same filters (all pages), as a file."""
-    query = case_query(_filter_form(), utcnow())
-    locale = str(get_locale())
-    header = [_("Reference"), _("Title"), _("Firm"), _("Type"), _("Status"), _("Priority"),
-              _("Submitted"), _("Accepted"), _("Due"), _("Partners")]
-
-    def rows():
-        for case in db.session.scalars(query.execution_options(yield_per=500)):
-            yield [case.reference, case.title, case.firm.name,
-                   case.request_type.display_name(locale), str(STATUS_LABELS[case.status]),
-                   str(PRIORITY_LABELS.get(case.priority, case.priority)), case.submitted_at,
-                   case.accepted_at, case.due_at,
-                   ", ".join(t.organization.display_name(locale) for t in case.tasks)]
-
-    return exports.download(fmt, f"cases-{utcnow().astimezone(SEOUL):%Y%m%d}", header, rows)
-
 
 
 @bp.get("/<int:case_id>")

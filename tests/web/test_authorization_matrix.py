@@ -24,7 +24,7 @@ from onestop.accounts.models import RecoveryCode, SiteSetting, User
 from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
-from onestop.cases.models import Case, Comment, SatisfactionAnswer
+from onestop.cases.models import Case, Comment, SatisfactionAnswer, SavedView
 from onestop.commitments.models import ActualReport, Agreement, CommitmentFile, ImportRun, Target
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
@@ -214,6 +214,21 @@ class Scenario:
         return self.user_of(self.world, role)
 
 
+def desk_view(s, t):
+    """A saved view of the desk's (made on first use)."""
+    view = db.session.scalar(select(SavedView).where(SavedView.name == f"desk view {t}"))
+    if view is None:
+        view = SavedView(user_id=s.world.desk.id, name=f"desk view {t}", query="owner=me",
+                         created_at=utcnow())
+        db.session.add(view)
+        db.session.commit()
+    return view
+
+
+def own_view(role, tenant):
+    return "ok" if role == "desk" else "404" if role == "admin" else "403"
+
+
 def ok(*roles):
     return lambda role, tenant: "ok" if role in roles else "403"
 
@@ -362,6 +377,21 @@ ROUTES = [
     ("cases.download", "GET", lambda s, t: {"case_id": s.case[t].id,
                                             "attachment_id": s.attachment[t].id}, None,
      visible_then(lambda t: SEES[t]), None),
+    # Saved views: the desk's own; nobody reaches another's (404), other roles have none.
+    ("cases.views_page", "GET", lambda s, t: {}, None, ok(*STAFF), None),
+    ("cases.save_view", "POST", lambda s, t: {},
+     lambda s, t: {"name": f"matrix {t}", "query": "status=&sort=priority"}, ok(*STAFF),
+     lambda s, t, role: count(SavedView, SavedView.name == f"matrix {t}") == 1),
+    ("cases.rename_view", "POST", lambda s, t: {"view_id": desk_view(s, t).id},
+     lambda s, t: {"name": f"renamed {t}"}, own_view,
+     lambda s, t, role: count(SavedView, SavedView.name == f"renamed {t}") == 1),
+    ("cases.delete_view", "POST", lambda s, t: {"view_id": desk_view(s, t).id},
+     lambda s, t: {}, own_view,
+     lambda s, t, role: count(SavedView, SavedView.name == f"desk view {t}") == 0),
+    # Bulk actions: the desk only; each case through its own service and policy.
+    ("cases.bulk", "POST", lambda s, t: {},
+     lambda s, t: {"action": "close", "cases": [f"{s.resolved[t].id}:{s.resolved[t].version}"]},
+     ok(*STAFF), lambda s, t, role: fresh(Case, s.resolved[t].id).status == "closed"),
     # Only the firm's own members answer how satisfied they are with a resolved request.
     ("cases.satisfaction", "POST", lambda s, t: {"case_id": s.resolved[t].id},
      lambda s, t: {"score": "4", "comment": "matrix"},
