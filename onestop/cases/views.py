@@ -386,9 +386,8 @@ def download(case_id: int, attachment_id: int):
 # every fetch, frame and form shut instead (its viewer runs apart from the page's origin).
 _IMAGE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 INLINE_POLICY = {"image/png": _IMAGE_POLICY, "image/jpeg": _IMAGE_POLICY,
-                 "image/gif": _IMAGE_POLICY,
                  "application/pdf": "default-src 'none'; object-src 'self'; "
-                                    "frame-ancestors 'self'; form-action 'none'"}
+                                    "frame-ancestors 'none'; form-action 'none'"}
 PREVIEWABLE = frozenset(INLINE_POLICY)
 
 
