@@ -162,3 +162,16 @@ def test_an_image_preview_is_sandboxed_outright(browser, world):
     assert shown.headers["Content-Type"] == "image/png"
     policy = shown.headers["Content-Security-Policy"]
     assert policy.startswith("sandbox;") and "default-src 'none'" in policy
+
+
+def test_while_partners_work_routing_to_more_is_folded_after_the_conversation(browser, world):
+    _firm, desk, case = _routed(browser, world, "Busy plant")
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert re.search(r'<details class="action">\s*<summary>다른 협업기관에 추가 배정', html)
+    assert _position(html, 'id="comments"') < _position(html, 'id="actions"')
+    permits = browser("staff@permits.test")
+    task = task_for(case, world.permits)
+    permits.submit(f"/tasks/{task.id}", "decline", {"reason": "Not ours"})
+    html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert _position(html, 'id="actions"') < _position(html, 'id="tasks"'), "reroute is next"
+    assert "<h3>협업기관 배정</h3>" in html, "and not folded"
