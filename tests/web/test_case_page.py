@@ -175,3 +175,12 @@ def test_while_partners_work_routing_to_more_is_folded_after_the_conversation(br
     html = desk.get(f"/cases/{case.id}").get_data(as_text=True)
     assert _position(html, 'id="actions"') < _position(html, 'id="tasks"'), "reroute is next"
     assert "<h3>협업기관 배정</h3>" in html, "and not folded"
+
+
+def test_a_partner_with_a_move_to_make_finds_its_task_first(browser, world):
+    _firm, _desk, case = _routed(browser, world, "Partner plant")
+    permits = browser("staff@permits.test")
+    html = permits.get(f"/cases/{case.id}").get_data(as_text=True)
+    task = task_for(case, world.permits)
+    link = _position(html, f'class="button primary" href="/tasks/{task.id}"')
+    assert link < _position(html, 'id="tasks"') and "우리 기관 업무 열기: 건축허가과" in html
