@@ -25,6 +25,26 @@ def _fits_the_phone(page) -> None:
     assert width <= PHONE["width"], f"{width}px wide"
 
 
+# Every Hangul word of the main content whose letters land on two lines (a range over the word
+# gives one box a line it covers); text hidden but for screen readers is 1 px wide, left out.
+BROKEN_WORDS = """() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent.checkVisibility() || parent.closest('.visually-hidden')) continue;
+    for (const match of node.data.matchAll(/[\\uAC00-\\uD7A3]{2,}/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+}"""
+
+
 def test_the_firm_answers_the_question_from_the_top_on_a_phone(people):
     lang, words = "ko", WORDS["ko"]
     title = "E2E 보완 질문 휴대폰"
@@ -127,6 +147,8 @@ def test_case_page_for_each_reader(people, role, size, lang):
     expect(page.locator(".status-help")).not_to_be_empty()
     if size == "phone":
         _fits_the_phone(page)
+        if lang == "ko":
+            assert not page.evaluate(BROKEN_WORDS), "Korean words broken across lines"
     problems = _check_page(page)
     session.shot(f"case-{role}-{lang}-{size}")
     assert not problems, "\n".join(problems)
