@@ -225,6 +225,9 @@ def register_template_helpers(app: Flask) -> None:
             "case_actions": lambda case: workflow.case_actions(current_user, case),
             "task_actions": lambda task: workflow.task_actions(current_user, task),
             "status_label": lambda status: workflow.STATUS_LABELS.get(status, status),
+            "status_help": lambda status, kind="case": (
+                workflow.TASK_STATUS_HELP if kind == "task" else workflow.CASE_STATUS_HELP
+            ).get(status, ""),
             "routable": lambda case: case.status in workflow.ROUTABLE_CASE,
             "finished": lambda case: case.status in workflow.FINISHED_CASE,
             "active": lambda task: task.status in workflow.ACTIVE_TASK,

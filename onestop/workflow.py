@@ -104,11 +104,34 @@ STATUS_LABELS = {
     C.CLOSED: _l("Closed"),
     C.REJECTED: _l("Rejected"),
     C.WITHDRAWN: _l("Withdrawn"),
-    T.OPEN: _l("Open"),
-    T.ACCEPTED: _l("Accepted"),
+    # A task's words differ from a case's: a firm reads both on one page.
+    T.OPEN: _l("Not started"),
+    T.ACCEPTED: _l("In review"),
     T.DONE: _l("Done"),
-    T.DECLINED: _l("Declined"),
+    T.DECLINED: _l("Returned to the desk"),
     T.CANCELLED: _l("Cancelled"),
+}
+
+# One short sentence under each status where it shows (a tooltip does not reach a phone).
+CASE_STATUS_HELP = {
+    C.SUBMITTED: _l("The one-stop desk checks that the request is complete, then accepts it."),
+    C.TRIAGED: _l("The desk accepted the request and the processing clock runs; it routes "
+                  "the request to partners next."),
+    C.IN_PROGRESS: _l("Partner organizations are working on the request."),
+    C.WAITING_ON_FIRM: _l("A partner asked the firm for information. The clock is stopped "
+                          "until the firm answers."),
+    C.RESOLVED: _l("Every partner has finished. The outcome is shown first on this page."),
+    C.CLOSED: _l("The request is finished and closed."),
+    C.REJECTED: _l("The desk did not accept the request; its reason is shown."),
+    C.WITHDRAWN: _l("The firm withdrew the request; the partners' tasks were cancelled."),
+}
+TASK_STATUS_HELP = {
+    T.OPEN: _l("Sent to the partner, not started yet."),
+    T.ACCEPTED: _l("The partner is working on it."),
+    T.WAITING_ON_FIRM: _l("The partner waits for the firm's answer; its clock is stopped."),
+    T.DONE: _l("The partner has finished; its outcome is shown."),
+    T.DECLINED: _l("The partner handed it back: the desk will send it to another partner."),
+    T.CANCELLED: _l("Cancelled because the request was withdrawn."),
 }
 
 

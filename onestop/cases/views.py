@@ -7,6 +7,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -41,7 +42,7 @@ from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
 from onestop.tasks.models import AgencyTask
 from onestop.web import answer_form, changes_since, load, perform, refused_form_again
-from onestop.workflow import ACTIVE_TASK, CaseStatus
+from onestop.workflow import ACTIVE_TASK, CaseStatus, TaskStatus
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -91,23 +92,34 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         forms[refused] = form
     elif refused:  # accept, resolve, close: the plain versioned form
         forms["version"] = form
+    comments = db.session.scalars(
+        select(Comment).where(Comment.case_id == case.id, policy.visible_comments(current_user))
+        .options(selectinload(Comment.author), selectinload(Comment.attachments))
+        .order_by(Comment.created_at, Comment.id)).all()
+    attachments = db.session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id,
+                                 policy.visible_attachments(current_user))
+        .options(selectinload(Attachment.uploaded_by)).order_by(Attachment.id)).all()
     return render_template(
         "cases/show.html", case=case, events=events, tasks=tasks, forms=forms,
         refused=refused, kept=files.kept if files else [],
-        changes=changes,
-        comments=db.session.scalars(
-            select(Comment).where(Comment.case_id == case.id,
-                                  policy.visible_comments(current_user))
-            .options(selectinload(Comment.author), selectinload(Comment.attachments))
-            .order_by(Comment.created_at, Comment.id)).all(),
-        attachments=db.session.scalars(
-            select(Attachment).where(Attachment.case_id == case.id,
-                                     policy.visible_attachments(current_user))
-            .options(selectinload(Attachment.uploaded_by)).order_by(Attachment.id)).all(),
+        changes=changes, comments=comments, attachments=attachments,
+        questions=_open_questions(tasks, comments),
+        replies=[a for a in attachments if a.uploaded_by.firm_id is None],
+        previewable=previewable,
         form_fields=_form_fields(case),
         satisfaction=answer_of(case) if policy.can(current_user, "case.see_rating", case)
         else None,
     ), status
+
+
+def _open_questions(tasks, comments) -> list[tuple[AgencyTask, Comment | None]]:
+    """Each task waiting on the firm with the question its partner asked (the latest one a
+    member of that partner wrote: comments come in the order they were written)."""
+    asked = {c.author.organization_id: c for c in comments
+             if c.is_info_request and c.author.organization_id is not None}
+    return [(t, asked.get(t.organization_id)) for t in tasks
+            if t.status == TaskStatus.WAITING_ON_FIRM]
 
 
 def _form_fields(case: Case) -> list[tuple[str, str]]:
@@ -259,27 +271,48 @@ def download(case_id: int, attachment_id: int):
         policy.visible_attachments(current_user)))
     if attachment is None:
         raise NotFound("not found")
-    return send_stored(attachment)
+    return send_stored(attachment, inline=request.args.get("inline") == "1")
 
 
-def send_stored(stored):
-    """A stored upload (a case attachment, a commitment file) as its download, never cached."""
+# Shown in the browser rather than saved; anything else is always a download. An image is
+# sandboxed outright; Chromium refuses to open a PDF in a sandboxed document, so a PDF gets
+# every fetch, frame and form shut instead (its viewer runs apart from the page's origin).
+_IMAGE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+INLINE_POLICY = {"image/png": _IMAGE_POLICY, "image/jpeg": _IMAGE_POLICY,
+                 "application/pdf": "default-src 'none'; object-src 'self'; "
+                                    "frame-ancestors 'none'; form-action 'none'"}
+PREVIEWABLE = frozenset(INLINE_POLICY)
+
+
+def previewable(stored) -> bool:
+    return stored.content_type in PREVIEWABLE
+
+
+def send_stored(stored, *, inline: bool = False):
+    """A stored upload (a case attachment, a commitment file) as its download, never cached;
+    with inline, an image or PDF opens in the browser, sandboxed (no script, no requests
+    of its own, never sniffed into another type)."""
     path = upload_dir() / stored.storage_key
     if not path.is_file():
         current_app.logger.error("%s %s is missing on disk", type(stored).__name__, stored.id)
         raise NotFound("not found")
+    inline = inline and previewable(stored)
     response = send_file(path, mimetype=stored.content_type, conditional=False)
-    response.headers["Content-Disposition"] = content_disposition(stored)
+    response.headers["Content-Disposition"] = content_disposition(stored, inline=inline)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if inline:
+        response.headers["Content-Security-Policy"] = INLINE_POLICY[stored.content_type]
     return response
 
 
-def content_disposition(attachment: Attachment) -> str:
+def content_disposition(attachment: Attachment, *, inline: bool = False) -> str:
     """RFC 6266: the name as uploaded in filename*, a plain fallback for old clients. (The
     name is cleaned again: rows stored before names were cleaned may hold anything.)"""
+    kind = "inline" if inline else "attachment"
     name = clean_filename(attachment.filename)
     extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
     if name.isascii() and not any(c in name for c in '"\\'):
-        return f'attachment; filename="{name}"'
-    return (f'attachment; filename="attachment-{attachment.id}.{extension}"; '
+        return f'{kind}; filename="{name}"'
+    return (f'{kind}; filename="attachment-{attachment.id}.{extension}"; '
             f"filename*=UTF-8''{quote(name, safe='')}")

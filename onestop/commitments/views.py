@@ -169,4 +169,4 @@ def file(file_id: int):
         CommitmentFile.id == file_id, policy.visible_commitment_files(current_user)))
     if stored is None:
         raise NotFound("not found")
-    return send_stored(stored)
+    return send_stored(stored, inline=request.args.get("inline") == "1")
