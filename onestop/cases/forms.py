@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from onestop.cases.models import PRIORITIES, NoteAudience
 from onestop.cases.satisfaction import CHOOSE_A_SCORE, SCORES
+from onestop.cases.urgency import NEEDS
 from onestop.forms import BaseForm, OnceForm, record_id
 
 PRIORITY_LABELS = {"normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
@@ -94,6 +95,8 @@ class CaseFilterForm(BaseForm):
     organization = SelectField(_l("Partner organization"), validators=[Optional()])
     firm = SelectField(_l("Firm"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
+    # The home page's "see all" links (onestop/cases/urgency.py NEEDS); not shown as a field.
+    need = SelectField(choices=[("", "")] + [(n, n) for n in NEEDS], validators=[Optional()])
     sort = SelectField(_l("Sort"), choices=[("due", _l("Due date, soonest first")),
                                             ("-due", _l("Due date, latest first")),
                                             ("-submitted", _l("Newest first"))],

@@ -35,6 +35,7 @@ from onestop.cases.forms import (
 )
 from onestop.cases.models import Attachment, Case, Comment, Event
 from onestop.cases.satisfaction import answer_of, answer_satisfaction
+from onestop.cases.urgency import need_condition
 from onestop.catalog.fields import display_value, field_label
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.catalog.models import Category, RequestType
@@ -44,6 +45,7 @@ from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.orgs.models import Organization
+from onestop.pages import work_calendar_for_request
 from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
 from onestop.tasks.models import AgencyTask
@@ -92,6 +94,8 @@ def case_query(form: CaseFilterForm, now):
     if data["overdue"]:
         stmt = stmt.where(Case.due_at < now,
                           Case.status.in_([CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS]))
+    if data["need"]:  # the home page's sections (cases/urgency.py)
+        stmt = stmt.where(need_condition(data["need"], now, work_calendar_for_request()))
     if data["q"]:
         text = data["q"].strip()
         pattern = f"%{text}%"
