@@ -142,9 +142,11 @@ def add_documents(firm_id: int):
     files = FormFiles(form, current_user, now=utcnow())
     landing = url_for("firms.show", firm_id=firm.id, _anchor="agreement")
     if form.validate_on_submit():
-        if perform(add_agreement_documents, current_user, firm, files.take(), now=utcnow(),
-                   form=form, landing=landing):
-            flash(_("Filed with the agreement."), "success")
+        filed = perform(add_agreement_documents, current_user, firm, files.take(),
+                        now=utcnow(), form=form, landing=landing)
+        if filed:
+            flash(_("%(n)d documents filed with %(firm)s's agreement.", n=len(filed),
+                    firm=firm.name), "success")
             return redirect(landing, 303)
     files.keep()
     return _firm_page(firm, InviteMemberForm(formdata=None), None, refusal_status(),
