@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     import onestop.accounts.mail_views  # noqa: F401
     import onestop.accounts.twofactor_views  # noqa: F401
     import onestop.cases.filing  # noqa: F401
+    import onestop.cases.reassign  # noqa: F401
     import onestop.commitments.import_views  # noqa: F401
     from onestop.accounts.views import bp as accounts
     from onestop.admin.views import bp as admin

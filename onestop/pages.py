@@ -175,6 +175,7 @@ EVENT_LABELS = {
     "case.reopen": _l("reopened the request"),
     "case.close": _l("closed the request"),
     "case.withdraw": _l("withdrew the request"),
+    "case.reassign": _l("handed the request to another owner"),
     "case.comment": _l("commented"),
     "task.route": _l("routed to %(org)s"),
     "task.accept": _l("%(org)s accepted its task"),

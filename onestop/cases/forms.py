@@ -78,6 +78,10 @@ class RouteForm(VersionedForm):
                              validators=[Optional(), Length(max=500)])
 
 
+class ReassignForm(VersionedForm):
+    owner = SelectField(_l("New owner"), coerce=record_id, validators=[DataRequired()])
+
+
 class CommentForm(FilesMixin, OnceForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=10000)])
     # Left out, the author's default audience (policy.note_audiences) is meant.

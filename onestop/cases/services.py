@@ -270,3 +270,24 @@ def active_request_types() -> list[RequestType]:
     return list(db.session.scalars(
         select(RequestType).where(RequestType.is_active).order_by(RequestType.category,
                                                                  RequestType.name)))
+
+
+def caseworker(user) -> bool:
+    """May this user own a case or be a firm's account officer? An enabled caseworker or admin."""
+    return user is not None and user.is_staff and user.is_enabled
+
+
+def reassign_case(actor, case: Case, owner, *, now: datetime, version) -> None:
+    """Make another caseworker the case's owner; recorded for the desk, the new owner told."""
+    policy.require(actor, "case.reassign", case)
+    if not caseworker(owner):
+        raise Invalid(_l("Choose a caseworker of the one-stop desk."), field="owner")
+    check_version(case, version)
+    if owner.id == case.owner_id:
+        raise Invalid(_l("%(name)s already owns this request.", name=owner.name), field="owner")
+    before = case.owner
+    case.owner = owner
+    db.session.add(Event(
+        case=case, actor=actor, action="case.reassign", is_internal=True, created_at=now,
+        detail=f"{before.name if before else '—'} → {owner.name}",
+        params={"owner_id": owner.id, "previous_id": before.id if before else None}))

@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from onestop import confirmations, exports, policy
-from onestop.cases import services
+from onestop.cases import ownership, services
 from onestop.cases.forms import (
     AUDIENCE_LABELS,
     PRIORITY_LABELS,
@@ -194,6 +194,7 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         "route": _route_form(case, tasks, seen),
         "comment": comment_form(case, formdata=None),
         "satisfaction": SatisfactionForm(formdata=None),
+        "reassign": ownership.reassign_form(case, seen),
     }
     changes = changes_since(events, form, status)
     form = refused_form_again(form, status, version=case.version, seen=seen)
