@@ -129,13 +129,14 @@ def register_blueprints(app: Flask) -> None:
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
+    from onestop.replies.views import bp as replies
     from onestop.reports.council import bp as council
     from onestop.reports.service_views import bp as reports
     from onestop.reports.zone_views import bp as zone
     from onestop.tasks.views import bp as tasks
 
     for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone,
-               council, commitments):
+               council, commitments, replies):
         app.register_blueprint(bp)
 
 
