@@ -74,3 +74,26 @@ def test_replies_page_fits_a_phone(people, lang):
     assert width <= PHONE["width"], f"{width}px wide"
     session.shot(f"phone-partner-lead-replies-{lang}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_hand_over_forms_on_the_case_and_firm_pages(people, lang, size):
+    session = people(viewport=PHONE if size == "phone" else None)
+    page = session.login("desk@city.example", lang=lang)
+    prefix = "phone-" if size == "phone" else ""
+    problems = []
+    for kind, list_path, opener in [("case", "/cases/", "details.reassign summary"),
+                                    ("firm", "/firms/", "details.officer summary")]:
+        session.go(list_path)
+        session.go(page.locator("main tbody a").first.get_attribute("href"))
+        page.locator(opener).click()
+        expect(page.locator(opener.replace(" summary", " select"))).to_be_visible()
+        if kind == "case":
+            page.locator("#canned-replies summary").click()
+        problems += [f"{kind}: {p}" for p in _check_page(page)]
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if size == "phone" and width > PHONE["width"]:
+            problems.append(f"{kind}: {width}px wide on a phone")
+        session.shot(f"{prefix}desk-{kind}-hand-over-{lang}")
+    assert not problems, "\n".join(problems)
