@@ -1,4 +1,5 @@
-"""canned replies: short texts an organization reuses in comments
+"""canned replies: short texts an organization reuses in comments; an index for the desk's
+"reopened" section
 
 Revision ID: f3c8a61d2b90
 Revises: e7b3d91c4a28
@@ -34,8 +35,10 @@ def upgrade():
     )
     op.create_index('ix_canned_replies_organization_title', 'canned_replies',
                     ['organization_id', 'title'], unique=False)
+    op.create_index('ix_events_action_case_id', 'events', ['action', 'case_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_events_action_case_id', table_name='events')
     op.drop_index('ix_canned_replies_organization_title', table_name='canned_replies')
     op.drop_table('canned_replies')

@@ -2,7 +2,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import StoredFile, utcnow
@@ -124,6 +124,9 @@ class Event(db.Model):
     task = relationship("AgencyTask")
     comment = relationship("Comment")
     actor = relationship("User")
+
+    # The desk's "reopened" section and queue filter (cases/urgency.py) look for one action.
+    __table_args__ = (Index("ix_events_action_case_id", "action", "case_id"),)
 
 
 class SatisfactionAnswer(db.Model):
