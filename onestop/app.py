@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     import onestop.cases.bulk  # noqa: F401
     import onestop.cases.filing  # noqa: F401
     import onestop.cases.queue  # noqa: F401
+    import onestop.cases.reassign  # noqa: F401
     import onestop.cases.saved_view_pages  # noqa: F401
     import onestop.commitments.import_views  # noqa: F401
     from onestop.accounts.views import bp as accounts
@@ -131,13 +132,14 @@ def register_blueprints(app: Flask) -> None:
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
+    from onestop.replies.views import bp as replies
     from onestop.reports.council import bp as council
     from onestop.reports.service_views import bp as reports
     from onestop.reports.zone_views import bp as zone
     from onestop.tasks.views import bp as tasks
 
     for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone,
-               council, commitments):
+               council, commitments, replies):
         app.register_blueprint(bp)
 
 

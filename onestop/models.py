@@ -15,11 +15,12 @@ from onestop.commitments.models import (
 from onestop.firms.models import Firm
 from onestop.notifications.models import Notification, ReminderRule, WorkerCanary
 from onestop.orgs.models import Organization
+from onestop.replies.models import CannedReply
 from onestop.submissions.models import PendingUpload, Submission
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
 
-__all__ = ["ActualReport", "AgencyTask", "Agreement", "Attachment", "AuditEntry", "Case",
+__all__ = ["ActualReport", "AgencyTask", "Agreement", "Attachment", "AuditEntry", "CannedReply", "Case",
            "Comment", "CommitmentFile", "Event", "ExtraHoliday", "Firm", "FirmEvent", "ImportRun",
            "Incentive", "LoginThrottle", "Notification", "Organization", "PendingUpload",
            "RecoveryCode", "ReminderRule", "RequestType", "SatisfactionAnswer", "SiteSetting",

@@ -12,6 +12,7 @@ from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.notifications.models import Notification
 from onestop.orgs.models import Organization, OrgKind
+from onestop.replies.models import CannedReply
 from onestop.tasks.models import AgencyTask
 
 
@@ -101,6 +102,15 @@ def _writes_note(user, case: Case) -> bool:
     return _staff(user) or _holds_active_task(user, case)
 
 
+def _keeps_replies(user, obj=None) -> bool:
+    """The desk and the partners keep canned replies, each organization its own; firms none."""
+    return (_staff(user) or _partner(user)) and user.organization_id is not None
+
+
+def _edits_reply(user, reply: CannedReply) -> bool:
+    return _keeps_replies(user) and reply.organization_id == user.organization_id
+
+
 def _sees_task_internals(user, task: AgencyTask) -> bool:
     """Decline reasons, due-date reasons, assignments: the desk and the task's organization."""
     return _staff(user) or _works_task(user, task)
@@ -114,8 +124,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "case.reject": _staff,
     "case.route": _staff,
     "case.resolve": _staff,
+    "case.reassign": _staff,
     "case.close": _staff,
-    "case.assign_owner": _staff,
     "case.bulk": _staff,
     "case.save_view": _staff,
     "case.reopen": _own_firm_case,
@@ -149,17 +159,21 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "notification.read": _reads_notification,
     "firm.onboard": _staff,
     "firm.invite": lambda u, f: _staff(u),
+    "firm.reassign_officer": lambda u, f: _staff(u),
     "deadline.calculate": lambda u, o=None: _staff(u) or _partner(u),
     "zone.view": _staff,
     "admin.manage": _admin,
     "report.council": _staff,
     # Uploading the agreement annex rewrites many firms' agreements at once: admins only.
     "commitment.import": _admin,
+    "reply.use": _keeps_replies,
+    "reply.edit": _edits_reply,
 }
 
 # The rule that decides whether an object exists for the user at all.
 VISIBILITY = {Case: "case.view", AgencyTask: "task.view", Firm: "firm.view",
-              Notification: "notification.read", ActualReport: "actuals.view"}
+              Notification: "notification.read", ActualReport: "actuals.view",
+              CannedReply: "reply.edit"}
 
 
 def can(user, action: str, obj: Any = None) -> bool:
@@ -199,6 +213,13 @@ def visible_tasks(user) -> ColumnElement[bool]:
         return AgencyTask.case_id.in_(select(Case.id).where(Case.firm_id == user.firm_id))
     if _partner(user):
         return AgencyTask.organization_id == user.organization_id
+    return false()
+
+
+def visible_replies(user) -> ColumnElement[bool]:
+    """WHERE clause for the canned replies this user may see and use: their organization's."""
+    if _keeps_replies(user):
+        return CannedReply.organization_id == user.organization_id
     return false()
 
 

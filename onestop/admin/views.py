@@ -146,7 +146,9 @@ def security():
     if form.validate_on_submit() and reauthenticated(form):
         if perform(twofactor.set_staff_two_factor, current_user, form.staff_two_factor.data,
                    now=utcnow(), form=form):
-            flash(_("Saved."), "success")
+            flash(_("Two-step sign-in is now required of every staff account.")
+                  if form.staff_two_factor.data
+                  else _("Two-step sign-in is now each staff member's own choice."), "success")
             return redirect(url_for("admin.security"), 303)
     staff_without = db.session.scalars(select(User).where(
         User.role.in_(STAFF_ROLES), User.is_enabled, User.totp_enabled_at.is_(None))
@@ -225,7 +227,8 @@ def holidays():
     if form.validate_on_submit():
         if perform(add_extra_holiday, current_user, form.day.data, form.name.data, now=utcnow(),
                    form=form, landing=url_for("admin.holidays")):
-            flash(_("Added. Deadlines counted from now on skip this day."), "success")
+            flash(_("%(day)s (%(name)s) is added. Deadlines counted from now on skip it.",
+                    day=form.day.data.isoformat(), name=form.name.data.strip()), "success")
             return redirect(url_for("admin.holidays"), 303)
     rows = db.session.scalars(select(ExtraHoliday).order_by(ExtraHoliday.day.desc())).all()
     return render_template("admin/holidays.html", form=form, holidays=rows), refusal_status()
@@ -233,6 +236,9 @@ def holidays():
 
 @bp.post("/holidays/<int:holiday_id>/delete")
 def delete_holiday(holiday_id: int):
-    if perform(remove_extra_holiday, current_user, _get(ExtraHoliday, holiday_id), now=utcnow()):
-        flash(_("Removed. Deadlines counted from now on count that day again."), "success")
+    holiday = _get(ExtraHoliday, holiday_id)
+    day, name = holiday.day.isoformat(), holiday.name
+    if perform(remove_extra_holiday, current_user, holiday, now=utcnow()):
+        flash(_("%(day)s (%(name)s) is removed. Deadlines counted from now on count it again.",
+                day=day, name=name), "success")
     return redirect(url_for("admin.holidays"), 303)

@@ -42,7 +42,7 @@ def _one_case(form: BulkForm, now):
         owner = db.session.get(User, parse_id(form.owner.data) or 0)
         if owner is None:
             raise Invalid(_("Choose a caseworker of the one-stop desk."))
-        return (lambda case, version: services.assign_owner(
+        return (lambda case, version: services.reassign_case(
             current_user, case, owner, now=now, version=version),
             lambda n, total: _("%(name)s now owns %(n)d of the %(total)d requests.",
                                name=owner.name, n=n, total=total))

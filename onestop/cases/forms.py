@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from onestop.cases.models import PRIORITIES, NoteAudience
 from onestop.cases.satisfaction import CHOOSE_A_SCORE, SCORES
+from onestop.cases.urgency import NEEDS
 from onestop.forms import BaseForm, OnceForm, record_id
 
 PRIORITY_LABELS = {"normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
@@ -77,6 +78,10 @@ class RouteForm(VersionedForm):
                              validators=[Optional(), Length(max=500)])
 
 
+class ReassignForm(VersionedForm):
+    owner = SelectField(_l("New owner"), coerce=record_id, validators=[DataRequired()])
+
+
 class CommentForm(FilesMixin, OnceForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=10000)])
     # Left out, the author's default audience (policy.note_audiences) is meant.
@@ -96,6 +101,8 @@ class CaseFilterForm(BaseForm):
     firm = SelectField(_l("Firm"), validators=[Optional()])
     owner = SelectField(_l("Owner"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
+    # The home page's "see all" links (onestop/cases/urgency.py NEEDS); not shown as a field.
+    need = SelectField(choices=[("", "")] + [(n, n) for n in NEEDS], validators=[Optional()])
     sort = SelectField(_l("Sort"), choices=[("due", _l("Due date, soonest first")),
                                             ("-due", _l("Due date, latest first")),
                                             ("priority", _l("Priority, urgent first")),

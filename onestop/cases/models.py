@@ -146,6 +146,9 @@ class Event(db.Model):
     comment = relationship("Comment")
     actor = relationship("User")
 
+    # The desk's "reopened" section and queue filter (cases/urgency.py) look for one action.
+    __table_args__ = (Index("ix_events_action_case_id", "action", "case_id"),)
+
 
 class SatisfactionAnswer(db.Model):
     """The firm's one answer (1–5, optional comment) after its case resolved:

@@ -8,10 +8,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from onestop import policy
 from onestop.cases.models import Case, Comment
+from onestop.cases.urgency import need_condition
 from onestop.catalog.models import RequestType
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.tasks.models import AgencyTask
+from onestop.workdays.services import work_calendar
 from onestop.workflow import OPEN_CASE, CaseStatus
 
 SEARCH_MAX_CHARS = 100
@@ -89,6 +91,8 @@ def case_query(user, filters: dict, now: datetime):
         stmt = stmt.where(or_(
             and_(Case.due_at < now, Case.status.in_([CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS])),
             and_(Case.review_due_at < now, Case.status == CaseStatus.SUBMITTED)))
+    if filters.get("need"):  # the home page's sections
+        stmt = stmt.where(need_condition(filters["need"], now, work_calendar()))
     if filters.get("q"):
         stmt = stmt.where(search_condition(user, filters["q"]))
     return stmt.order_by(*SORTS[filters.get("sort") or "due"]).options(

@@ -121,24 +121,6 @@ def accept_case(actor, case: Case, *, now: datetime, version) -> None:
     case.due_at = calendar.due_at(now, parse_period(case.request_type.period))
 
 
-def assign_owner(actor, case: Case, owner, *, now: datetime, version) -> None:
-    """The desk makes a caseworker the case's owner (the one who keeps it moving)."""
-    check_version(case, version)
-    policy.require(actor, "case.assign_owner", case)
-    if owner is None or not policy.can(owner, "case.queue") or not owner.is_enabled:
-        raise Invalid(_l("Choose a caseworker of the one-stop desk."), field="owner")
-    if case.status in FINISHED_CASE:
-        raise Invalid(_l("This request is finished; its owner no longer changes."))
-    if case.owner_id == owner.id:
-        raise Invalid(_l("%(name)s already owns this request.", name=owner.name))
-    previous_id = case.owner_id
-    case.owner = owner
-    case.updated_at = now
-    db.session.add(Event(case=case, actor=actor, action="case.assign_owner", detail=owner.name,
-                         is_internal=True, created_at=now,
-                         params={"owner_id": owner.id, "previous_id": previous_id}))
-
-
 def reject_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:
     check_version(case, version)
     if not reason.strip():
@@ -295,3 +277,27 @@ def active_request_types() -> list[RequestType]:
     return list(db.session.scalars(
         select(RequestType).where(RequestType.is_active).order_by(RequestType.category,
                                                                  RequestType.name)))
+
+
+def caseworker(user) -> bool:
+    """May this user own a case or be a firm's account officer? An enabled caseworker or admin."""
+    return user is not None and user.is_staff and user.is_enabled
+
+
+def reassign_case(actor, case: Case, owner, *, now: datetime, version) -> None:
+    """Make another caseworker the case's owner; recorded for the desk, the new owner told."""
+    policy.require(actor, "case.reassign", case)
+    if not caseworker(owner):
+        raise Invalid(_l("Choose a caseworker of the one-stop desk."), field="owner")
+    check_version(case, version)
+    if case.status in FINISHED_CASE:
+        raise Invalid(_l("This request is finished; its owner no longer changes."))
+    if owner.id == case.owner_id:
+        raise Invalid(_l("%(name)s already owns this request.", name=owner.name), field="owner")
+    before = case.owner
+    case.owner = owner
+    case.updated_at = now
+    db.session.add(Event(
+        case=case, actor=actor, action="case.reassign", is_internal=True, created_at=now,
+        detail=f"{before.name if before else '—'} → {owner.name}",
+        params={"owner_id": owner.id, "previous_id": before.id if before else None}))

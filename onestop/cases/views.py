@@ -12,14 +12,13 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from onestop import policy
-from onestop.cases import services
+from onestop import confirmations, policy
+from onestop.cases import ownership, services
 from onestop.cases.forms import (
     AUDIENCE_LABELS,
     ChecklistForm,
@@ -83,6 +82,7 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         "route": _route_form(case, tasks, seen),
         "comment": comment_form(case, formdata=None),
         "satisfaction": SatisfactionForm(formdata=None),
+        "reassign": ownership.reassign_form(case, seen),
     }
     changes = changes_since(events, form, status)
     form = refused_form_again(form, status, version=case.version, seen=seen)
@@ -153,17 +153,14 @@ def comment_form(case: Case, **formdata) -> CommentForm:
     return form
 
 
-# action -> (service, whether it takes a reason, what the flash says when it is done)
+# action -> (service, whether it takes a reason); confirmations.case_done says what happened
 CASE_ACTIONS = {
-    "accept": (services.accept_case, False,
-               _l("Accepted as complete. The processing clock started; route it next.")),
-    "resolve": (services.resolve_case, False, _l("Resolved. The firm sees the outcome.")),
-    "close": (services.close_case, False, _l("Closed.")),
-    "reject": (services.reject_case, True, _l("Rejected. The firm sees your reason.")),
-    "reopen": (services.reopen_case, True,
-               _l("Reopened. The desk picks it up again with your reason.")),
-    "withdraw": (services.withdraw_case, True,
-                 _l("Withdrawn. Every partner task on it was cancelled.")),
+    "accept": (services.accept_case, False),
+    "resolve": (services.resolve_case, False),
+    "close": (services.close_case, False),
+    "reject": (services.reject_case, True),
+    "reopen": (services.reopen_case, True),
+    "withdraw": (services.withdraw_case, True),
 }
 
 
@@ -171,12 +168,13 @@ CASE_ACTIONS = {
 @login_required
 def transition(case_id: int, action: str):
     case = load(Case, case_id)
-    service, takes_reason, done = CASE_ACTIONS[action]
+    service, takes_reason = CASE_ACTIONS[action]
     form = ReasonForm() if takes_reason else VersionedForm()
     args = (form.reason.data,) if takes_reason else ()
     return answer_form(
         form, lambda: service(current_user, case, *args, now=utcnow(), version=form.version.data),
-        again=_again(case, action, form), landing=_case_url(case), done=done)
+        again=_again(case, action, form), landing=_case_url(case),
+        done=lambda _result: confirmations.case_done(action, case))
 
 
 def _again(case: Case, refused: str, form):
@@ -196,7 +194,7 @@ def checklist(case_id: int):
         form, lambda: services.update_checklist(current_user, case, form.checklist.data or [],
                                                 version=form.version.data),
         again=_again(case, "checklist", form), landing=_case_url(case),
-        done=_l("Checklist saved."))
+        done=lambda _result: confirmations.checklist_saved(case))
 
 
 @bp.post("/<int:case_id>/route")
@@ -221,8 +219,7 @@ def route(case_id: int):
 
     return answer_form(
         form, route_to_chosen, again=_again(case, "route", form), landing=_case_url(case),
-        done=lambda tasks: _("Routed to %(names)s. Their clocks run from now.", names=", ".join(
-            t.organization.display_name(str(get_locale())) for t in tasks)))
+        done=confirmations.routed)
 
 
 @bp.post("/<int:case_id>/satisfaction")
@@ -252,8 +249,7 @@ def comment(case_id: int):
                           audience=audience, now=utcnow(), files=files.take(),
                           form=form, landing=_case_url(case, "comments"))
         if outcome:
-            flash(_("Answer sent. The partners see it and the clock runs again.") if answers
-                  else _("Comment added."), "success")
+            flash(confirmations.commented(outcome, answered=answers), "success")
             return redirect(_case_url(case, "comments"), 303)
         status = outcome.status
     else:

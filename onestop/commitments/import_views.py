@@ -43,7 +43,8 @@ def imports_page():
                       landing=lambda run: url_for("admin.import_run", run_id=run.id))
         if run:
             enqueue_imports([run.id])
-            flash(_("The file is uploaded. Its rows are checked and imported now."), "success")
+            flash(_("%(file)s is uploaded. Its rows are checked and imported now.",
+                    file=run.filename), "success")
             return redirect(url_for("admin.import_run", run_id=run.id), 303)
     pagination = db.paginate(imports.visible_runs().options(selectinload(ImportRun.created_by)),
                              page=min(max(request.args.get("page", 1, type=int), 1), 100_000),

@@ -15,6 +15,7 @@ CLAWBACK_LABELS = {
     ClawbackRule.ALL_OR_NOTHING: _l("In full as soon as the target is missed"),
 }
 FIRM_EVENT_LABELS = {
+    "firm.officer_changed": _l("named another account officer"),
     "report.submit": _l("reported %(measure)s for %(year)s: %(amount)s"),
     "report.verify": _l("verified the report of %(measure)s for %(year)s"),
     "report.return": _l("returned the report of %(measure)s for %(year)s"),

@@ -86,8 +86,11 @@ def report():
             note=form.note.data or "", files=files.take(), now=utcnow(),
             form=form, landing=url_for("commitments.mine", _anchor="reports"))
         if outcome:
-            flash(_("Reported. Your account officer verifies it; you hear when it is done."),
-                  "success")
+            officer = firm.account_officer
+            flash(_("Your %(measure)s report for %(year)s is sent to %(officer)s, who verifies "
+                    "it; you hear when it is done.", measure=measure_label(target.measure),
+                    year=target.year, officer=officer.name if officer
+                    else _("the one-stop desk")), "success")
             return redirect(url_for("commitments.mine", _anchor="reports"), 303)
         status = outcome.status
     files.keep()
@@ -142,9 +145,11 @@ def render_report(report: ActualReport, *, status: int = 200, refused: str | Non
 
 ACTIONS = {
     "verify": (services.verify_report, VersionedForm, False,
-               _l("Verified. It counts towards the firm's progress; the firm is told.")),
+               _l("%(firm)s's %(measure)s report for %(year)s is verified. It counts towards "
+                  "the firm's progress; the firm is told.")),
     "return": (services.return_report, ReturnForm, True,
-               _l("Returned. The firm reads your reason and may report again.")),
+               _l("%(firm)s's %(measure)s report for %(year)s is returned. The firm reads your "
+                  "reason and may report again.")),
 }
 
 
@@ -159,7 +164,9 @@ def review(report_id: int, action: str):
         form, lambda: service(current_user, report, *args, now=utcnow(),
                               version=form.version.data),
         again=lambda status: render_report(report, status=status, refused=action, form=form),
-        landing=url_for("commitments.show", report_id=report.id), done=done)
+        landing=url_for("commitments.show", report_id=report.id),
+        done=lambda _result: str(done) % {"firm": report.firm.name, "year": report.year,
+                                          "measure": measure_label(report.measure)})
 
 
 @bp.get("/files/<int:file_id>")

@@ -1,6 +1,6 @@
 """Onboarding and invitation forms."""
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from onestop.forms import OnceForm, record_id
@@ -26,3 +26,10 @@ class InviteMemberForm(OnceForm):
 
 class ResendInvitationForm(OnceForm):
     """A new invitation for one member; its token makes a double click send one."""
+
+
+class OfficerForm(OnceForm):
+    officer = SelectField(_l("New account officer"), coerce=record_id,
+                          validators=[DataRequired()])
+    # The officer the page showed (empty for none): a change made meanwhile is not overwritten.
+    shown = HiddenField()

@@ -8,6 +8,9 @@ from sqlalchemy import select
 
 from onestop import policy
 from onestop.accounts.models import User
+from onestop.cases.services import caseworker
+from onestop.commitments.services import record_history
+from onestop.concurrency import CHANGED_MEANWHILE
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
 from onestop.firms.models import PHASES, Firm
@@ -57,3 +60,22 @@ def onboard_firm(actor, *, name: str, brn: str, industry: str, site: str, phase:
     db.session.add(firm)
     db.session.flush()
     return firm
+
+
+def reassign_officer(actor, firm: Firm, officer: User, *, expected_id: int | None,
+                     now: datetime) -> None:
+    """Name another caseworker the firm's account officer (전담 책임관), in the firm's history.
+    `expected_id` is the officer the form showed: a change made meanwhile is not overwritten."""
+    policy.require(actor, "firm.reassign_officer", firm)
+    if not caseworker(officer):
+        raise Invalid(_l("Choose a caseworker of the one-stop desk."), field="officer")
+    if firm.account_officer_id != expected_id:
+        raise Conflict(CHANGED_MEANWHILE)
+    if officer.id == firm.account_officer_id:
+        raise Invalid(_l("%(name)s is already the account officer.", name=officer.name),
+                      field="officer")
+    before = firm.account_officer
+    firm.account_officer = officer
+    record_history(actor, firm.id, "firm.officer_changed", now=now,
+                   detail=f"{before.name if before else '—'} → {officer.name}",
+                   params={"officer_id": officer.id, "previous_id": before.id if before else None})

@@ -9,16 +9,17 @@ from onestop import exports, policy
 from onestop.accounts.models import STAFF_ROLES, Role, User
 from onestop.accounts.services import invite_user, reinvite_user
 from onestop.cases.models import Case
+from onestop.cases.ownership import caseworker_choices
 from onestop.commitments.forms import DocumentsForm
 from onestop.commitments.pages import commitments_of
 from onestop.commitments.services import add_agreement_documents
-from onestop.db import utcnow
+from onestop.db import parse_id, utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
 from onestop.extensions import db
-from onestop.firms.forms import FirmForm, InviteMemberForm, ResendInvitationForm
+from onestop.firms.forms import FirmForm, InviteMemberForm, OfficerForm, ResendInvitationForm
 from onestop.firms.models import Firm
-from onestop.firms.services import onboard_firm
+from onestop.firms.services import onboard_firm, reassign_officer
 from onestop.submissions.uploads import FormFiles
 from onestop.web import load, perform, refusal_status
 from onestop.workflow import OPEN_CASE
@@ -142,17 +143,47 @@ def add_documents(firm_id: int):
     files = FormFiles(form, current_user, now=utcnow())
     landing = url_for("firms.show", firm_id=firm.id, _anchor="agreement")
     if form.validate_on_submit():
-        if perform(add_agreement_documents, current_user, firm, files.take(), now=utcnow(),
-                   form=form, landing=landing):
-            flash(_("Filed with the agreement."), "success")
+        filed = perform(add_agreement_documents, current_user, firm, files.take(),
+                        now=utcnow(), form=form, landing=landing)
+        if filed:
+            flash(_("%(n)d documents filed with %(firm)s's agreement.", n=len(filed),
+                    firm=firm.name), "success")
             return redirect(landing, 303)
     files.keep()
     return _firm_page(firm, InviteMemberForm(formdata=None), None, refusal_status(),
                       documents_form=form, kept=files.kept)
 
 
+@bp.post("/<int:firm_id>/officer")
+@login_required
+def change_officer(firm_id: int):
+    firm = load(Firm, firm_id, "firm.reassign_officer")
+    form = OfficerForm()
+    form.officer.choices = caseworker_choices()
+    landing = url_for("firms.show", firm_id=firm.id)
+    if form.validate_on_submit():
+        officer = db.session.get(User, form.officer.data)
+        if perform(reassign_officer, current_user, firm, officer,
+                   expected_id=parse_id(form.shown.data), now=utcnow(), form=form,
+                   landing=landing):
+            flash(_("%(name)s is now the account officer of %(firm)s.", name=officer.name,
+                    firm=firm.name), "success")
+            return redirect(landing, 303)
+    status = refusal_status()
+    if status == 409:  # sent again, it is judged against the officer the page now shows
+        form.shown.data = str(firm.account_officer_id or "")
+    return _firm_page(firm, InviteMemberForm(formdata=None), None, status, officer_form=form)
+
+
+def _officer_form(firm: Firm) -> OfficerForm:
+    form = OfficerForm(formdata=None, officer=firm.account_officer_id,
+                       shown=str(firm.account_officer_id or ""))
+    form.officer.choices = caseworker_choices()
+    return form
+
+
 def _firm_page(firm: Firm, form: InviteMemberForm, link: str | None, status: int,
-               documents_form: DocumentsForm | None = None, kept=()):
+               documents_form: DocumentsForm | None = None, kept=(), officer_form=None):
     members = db.session.scalars(select(User).where(User.firm_id == firm.id)
                                  .order_by(User.name)).all()
     resend_forms = {m.id: ResendInvitationForm(formdata=None)
@@ -160,5 +191,5 @@ def _firm_page(firm: Firm, form: InviteMemberForm, link: str | None, status: int
     return render_template("firms/show.html", firm=firm, members=members, invite_form=form,
                            invitation_link=link, resend_forms=resend_forms,
                            documents_form=documents_form or DocumentsForm(formdata=None),
-                           kept=kept,
+                           kept=kept, officer_form=officer_form or _officer_form(firm),
                            **commitments_of(firm)), status

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.cases.models import Case
+from onestop.cases.urgency import COUNT_CAP, NEEDS, capped_count, need_condition
 from onestop.commitments.pages import progress_of, reports_to_verify
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
@@ -17,29 +18,24 @@ from onestop.extensions import db
 from onestop.orgs.models import Organization
 from onestop.pages import work_calendar_for_request
 from onestop.reports.zone import zone_figures
-from onestop.tasks.due import is_due_soon, is_overdue
+from onestop.tasks.due import is_overdue
 from onestop.tasks.models import AgencyTask
 from onestop.workflow import (
     ACTIVE_TASK,
     OPEN_CASE,
     CaseStatus,
-    TaskStatus,
-    decline_pending,
 )
 
 bp = Blueprint("home", __name__)
 HOME_LIMIT = 20
+NEEDS_SHOWN = 5  # cases shown in each of the desk's sections; "see all" has the rest
 
 
-def _cases(*conditions, order=Case.due_at):
+def _cases(*conditions, order=Case.due_at, limit=HOME_LIMIT):
     return db.session.scalars(
         select(Case).where(policy.visible_cases(current_user), *conditions)
         .options(selectinload(Case.firm), selectinload(Case.request_type))
-        .order_by(order.asc().nulls_last(), Case.id).limit(HOME_LIMIT)).all()
-
-
-def _count(model, *conditions) -> int:
-    return db.session.scalar(select(func.count(model.id)).where(*conditions))
+        .order_by(order.asc().nulls_last(), Case.id).limit(limit)).all()
 
 
 def _tasks(*conditions):
@@ -60,30 +56,33 @@ def _overdue_by_partner(now: datetime) -> list[tuple[Organization, int]]:
         .group_by(Organization.id).order_by(late.desc(), Organization.name)).all()
 
 
+def _needs(now: datetime) -> list[dict]:
+    """The desk's sections, most urgent first: each one's first cases and (capped) count."""
+    calendar, visible = work_calendar_for_request(), policy.visible_cases(current_user)
+    sections = []
+    for name, (_condition, heading, empty) in NEEDS.items():
+        condition = need_condition(name, now, calendar)
+        order = Case.submitted_at if name == "new" else Case.due_at
+        count = capped_count(visible, condition)
+        sections.append({"name": name, "heading": heading, "empty": empty, "count": count,
+                         "shown": f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}",
+                         "cases": _cases(condition, order=order, limit=NEEDS_SHOWN)})
+    return sections
+
+
 @bp.get("/")
 @login_required
 def index():
     now = utcnow()
     if policy.can(current_user, "case.queue"):
-        new = (Case.status == CaseStatus.SUBMITTED,)
-        overdue = (is_overdue(now),)
-        due_soon = (is_due_soon(now, work_calendar_for_request()),)
         return render_template(
-            "home/desk.html",
+            "home/desk.html", needs=_needs(now),
             overdue_by_partner=_overdue_by_partner(now),
             firms_behind=zone_figures(policy.visible_firms(current_user),
                                       today=now.astimezone(SEOUL).date()).firms_behind[:5],
             to_verify=db.session.scalars(reports_to_verify(current_user).limit(5)).all(),
-            new_cases=_cases(*new, order=Case.submitted_at),
-            overdue_tasks=_tasks(*overdue), soon_tasks=_tasks(*due_soon),
-            counts={"new": _count(Case, policy.visible_cases(current_user), *new),
-                    "overdue": _count(AgencyTask, policy.visible_tasks(current_user), *overdue),
-                    "soon": _count(AgencyTask, policy.visible_tasks(current_user), *due_soon),
-                    "to_verify": db.session.scalar(select(func.count()).select_from(
-                        reports_to_verify(current_user).subquery()))},
-            declined_tasks=[t for t in _tasks(AgencyTask.status == TaskStatus.DECLINED,
-                                              AgencyTask.case.has(Case.status.in_(OPEN_CASE)))
-                            if decline_pending(t)],
+            to_verify_count=db.session.scalar(select(func.count()).select_from(
+                reports_to_verify(current_user).subquery())),
         )
     if current_user.is_partner:
         return render_template("home/partner.html",

@@ -76,6 +76,10 @@ def assignees(ev: Event) -> list[User]:
     return _enabled(select(User).where(User.id.in_(ids))) if ids else []
 
 
+def new_owner(ev: Event) -> list[User]:
+    return _enabled(select(User).where(User.id == ev.params.get("owner_id")))
+
+
 def partners_on_case(ev: Event) -> list[User]:
     return _task_people(ev.case.tasks)
 
@@ -112,6 +116,7 @@ WHO_HEARS: dict[str, list[tuple[str, Audience, str]]] = {
     "case.close": [(E.CASE_CLOSED, firm, WHOLE), (E.CASE_CLOSED, partners_on_case, WHOLE)],
     "case.withdraw": [(E.CASE_WITHDRAWN, firm, WHOLE), (E.CASE_WITHDRAWN, desk, WHOLE),
                       (E.CASE_WITHDRAWN, partners_on_case, WHOLE)],
+    "case.reassign": [(E.CASE_REASSIGNED, new_owner, WHOLE)],
     "task.due_changed": [(E.DUE_CHANGED, task_people, WHOLE), (E.DUE_CHANGED, firm, CASE_FACT)],
     "task.due_beyond_period": [(E.DUE_CHANGED, task_people, WHOLE),
                                (E.DUE_CHANGED, firm, CASE_FACT)],
@@ -152,6 +157,7 @@ KIND_LABELS = {
     E.CASE_REOPENED: _l("Request reopened"),
     E.CASE_CLOSED: _l("Request closed"),
     E.CASE_WITHDRAWN: _l("Request withdrawn"),
+    E.CASE_REASSIGNED: _l("Request handed to you"),
     E.DUE_CHANGED: _l("Due date changed"),
     E.COMMENT: _l("New comment"),
     E.NOTE: _l("New internal note"),
@@ -235,6 +241,7 @@ SENTENCES = {
     E.CASE_REOPENED: _l("%(firm)s reopened the request."),
     E.CASE_CLOSED: _l("The request was closed."),
     E.CASE_WITHDRAWN: _l("%(firm)s withdrew the request."),
+    E.CASE_REASSIGNED: _l("A request of %(firm)s is now yours: you are its owner."),
     E.DUE_CHANGED: _l("The due date of %(org)s's task is now %(due)s."),
     E.COMMENT: _l("%(author)s wrote on the request."),
     E.NOTE: _l("%(author)s wrote an internal note."),
@@ -247,7 +254,7 @@ QUOTE_LABELS = {
     E.CASE_REJECTED: _l("Reason"), E.INFO_REQUESTED: _l("Question"),
     E.TASK_COMPLETED: _l("Resolution note"), E.TASK_DECLINED: _l("Reason"),
     E.CASE_REOPENED: _l("Reason"), E.CASE_WITHDRAWN: _l("Reason"),
-    E.DUE_CHANGED: _l("Change"),
+    E.DUE_CHANGED: _l("Change"), E.CASE_REASSIGNED: _l("Change"),
 }
 
 

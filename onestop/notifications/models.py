@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     CASE_REOPENED = "case_reopened"
     CASE_CLOSED = "case_closed"
     CASE_WITHDRAWN = "case_withdrawn"
+    CASE_REASSIGNED = "case_reassigned"  # to the caseworker who now owns the case
     DUE_CHANGED = "due_changed"
     COMMENT = "comment"
     NOTE = "note"

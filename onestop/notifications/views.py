@@ -101,7 +101,7 @@ def preferences():
         if perform(set_choices, user, {kind: form[kind].data for kind in form.kinds},
                    has_quiet_hours=form.has_quiet_hours.data, form=form,
                    landing=url_for("notifications.preferences")):
-            flash(_("Notification settings saved."), "success")
+            flash(_("Notification settings saved for %(email)s.", email=user.email), "success")
             return redirect(url_for("notifications.preferences"), 303)
     waiting = digests.items(user, digest_id=None)
     lines = describe(waiting)
@@ -121,8 +121,8 @@ def role_defaults_page(role: str):
         if perform(set_role_defaults, current_user, role,
                    {kind: form[kind].data for kind in form.kinds}, now=utcnow(), form=form,
                    landing=here):
-            flash(_("Defaults saved. Users who chose for themselves keep their choice."),
-                  "success")
+            flash(_("Defaults for %(role)s saved. Users who chose for themselves keep their "
+                    "choice.", role=ROLE_LABELS[role]), "success")
             return redirect(here, 303)
     return render_template("notifications/role_defaults.html", form=form, role=role,
                            roles=list(KINDS_BY_ROLE), role_labels=ROLE_LABELS), refusal_status()
@@ -166,7 +166,7 @@ def resend(notification_id: int):
         abort(404)
     if perform(delivery.resend, current_user, row, now=utcnow()):
         enqueue_deliveries([row.id])
-        flash(_("Queued again."), "success")
+        flash(_("Queued again for %(email)s.", email=delivery.recipient(row)), "success")
     return back("notifications.ledger")
 
 
@@ -215,7 +215,10 @@ def edit_rule(rule_id: int | None):
                    offset_days=form.offset_days.data, audience=form.audience.data,
                    is_active=form.is_active.data, now=utcnow(), form=form,
                    landing=url_for("notifications.rules")):
-            flash(_("Saved. The next sweep uses it."), "success")
+            flash(_("Reminder rule saved: %(kind)s, %(days)d business days, to %(audience)s. "
+                    "The next sweep uses it.", kind=KIND_LABELS[form.kind.data],
+                    days=form.offset_days.data, audience=AUDIENCE_LABELS[form.audience.data]),
+                  "success")
             return redirect(url_for("notifications.rules"), 303)
     return render_template("notifications/rule_form.html", form=form, rule=rule), \
         refusal_status()

@@ -2,12 +2,11 @@
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from onestop import exports, policy
+from onestop import confirmations, exports, policy
 from onestop.accounts.models import PARTNER_ROLES, User
 from onestop.cases.forms import VersionedForm
 from onestop.cases.models import Case, Comment, Event
@@ -131,17 +130,13 @@ def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = No
                            changes=changes), status
 
 
-# action -> (service, form, the form's text field passed to the service, what is said when done)
+# action -> (service, form, the form's text field passed to the service); what is said when
+# done is confirmations.task_done
 ACTIONS = {
-    "accept": (services.accept_task, VersionedForm, None,
-               _l("Accepted. The desk sees that your organization is on it.")),
-    "request_info": (services.request_information, QuestionForm, "question",
-                     _l("Question recorded on the request for the firm. The clock is stopped "
-                        "until it answers.")),
-    "complete": (services.complete_task, NoteForm, "note",
-                 _l("Completed. The firm and the desk see your resolution note.")),
-    "decline": (services.decline_task, DeclineForm, "reason",
-                _l("Declined and handed back to the desk to reroute.")),
+    "accept": (services.accept_task, VersionedForm, None),
+    "request_info": (services.request_information, QuestionForm, "question"),
+    "complete": (services.complete_task, NoteForm, "note"),
+    "decline": (services.decline_task, DeclineForm, "reason"),
 }
 
 
@@ -149,12 +144,13 @@ ACTIONS = {
 @login_required
 def transition(task_id: int, action: str):
     task = load(AgencyTask, task_id)
-    service, form_class, text_field, done = ACTIONS[action]
+    service, form_class, text_field = ACTIONS[action]
     form = form_class()
     args = (form[text_field].data,) if text_field else ()
     return answer_form(
         form, lambda: service(current_user, task, *args, now=utcnow(), version=form.version.data),
-        again=_again(task, action, form), landing=_task_url(task), done=done)
+        again=_again(task, action, form), landing=_task_url(task),
+        done=lambda _result: confirmations.task_done(action, task))
 
 
 def _again(task: AgencyTask, refused: str, form):
@@ -180,9 +176,11 @@ def assign(task_id: int):
 
     return answer_form(
         form, assign_chosen, again=_again(task, "assign", form), landing=_task_url(task),
-        done=lambda assignee: _("Assigned to %(name)s.", name=assignee.name)
-        if assignee is not True else _("Nobody is assigned now; the whole organization is "
-                                       "reminded."))
+        done=lambda assignee: _("%(org)s's task on %(ref)s is assigned to %(name)s; they are "
+                                "told.", org=confirmations.name_of(task.organization),
+                                ref=task.case.reference, name=assignee.name)
+        if assignee is not True else _("Nobody is assigned now; the whole of %(org)s is "
+                                       "reminded.", org=confirmations.name_of(task.organization)))
 
 
 @bp.post("/<int:task_id>/due")
@@ -195,4 +193,6 @@ def change_due(task_id: int):
             current_user, task, form.due_at.data.replace(tzinfo=SEOUL), form.due_reason.data,
             now=utcnow(), version=form.version.data),
         again=_again(task, "due", form), landing=_task_url(task),
-        done=_l("Due date changed. The partner sees the new date and your reason."))
+        done=lambda _result: _("%(org)s's task is now due %(due)s. They see the new date and "
+                               "your reason.", org=confirmations.name_of(task.organization),
+                               due=confirmations.when(task.due_at)))

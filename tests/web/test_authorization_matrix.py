@@ -36,6 +36,7 @@ from onestop.notifications.digests import describe
 from onestop.notifications.models import Notification, ReminderRule
 from onestop.notifications.reminders import ensure_default_rules
 from onestop.orgs.models import Organization
+from onestop.replies.models import CannedReply
 from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
@@ -72,7 +73,12 @@ AUDIENCE = {
     "CANARY-EVIDENCE-A-b81c": STAFF | {"firm_a"},
     "CANARY-EVIDENCE-B-2f6d": STAFF | {"firm_b"},
     "CANARY-ZONEFIRM-3e8b": STAFF,                            # a firm not named publicly
+    # Canned replies: each organization's own (the desk's, permits', the university's).
+    "CANARY-REPLY-DESK-71c0": STAFF,
+    "CANARY-REPLY-A-0d5e": {"permits"},
+    "CANARY-REPLY-B-a93f": {"univ"},
 }
+REPLY_CANARY = {"A": "CANARY-REPLY-A-0d5e", "B": "CANARY-REPLY-B-a93f"}
 REPORT_CANARY = {"A": "CANARY-REPORT-A-4e7a", "B": "CANARY-REPORT-B-93d0"}
 EVIDENCE_CANARY = {"A": "CANARY-EVIDENCE-A-b81c", "B": "CANARY-EVIDENCE-B-2f6d"}
 
@@ -103,6 +109,7 @@ class Scenario:
     import_run: ImportRun  # an admin's upload whose rows were refused
     report: dict          # each tenant's report of actuals waiting for verification
     evidence: dict        # its evidence file
+    reply: dict           # a canned reply of each tenant's own partner organization
 
     @classmethod
     def build(cls) -> "Scenario":
@@ -177,6 +184,11 @@ class Scenario:
                                    "sheet": "agreements", "row": 2, "column": "brn",
                                    "cell": "B2", "code": "brn_check", "params": {}}])
         db.session.add(import_run)
+        replies = {t: CannedReply(organization_id=own[t].id, created_by=staff_of[t],
+                                  title=REPLY_CANARY[t], body=REPLY_CANARY[t]) for t in "AB"}
+        db.session.add_all([*replies.values(), CannedReply(
+            organization_id=w.desk_org.id, created_by=w.desk, title="CANARY-REPLY-DESK-71c0",
+            body="CANARY-REPLY-DESK-71c0")])
         ensure_default_rules()
         agreements(w)
         reports = {t: commitments_report(users[t], users[t].firm, amount=5, note=REPORT_CANARY[t],
@@ -202,7 +214,7 @@ class Scenario:
                    notification={"A": notes["firm_a"], "B": notes["firm_b"], **notes},
                    rule=db.session.scalars(select(ReminderRule)).first(),
                    import_run=import_run, report=reports,
-                   evidence={t: r.files[0] for t, r in reports.items()})
+                   evidence={t: r.files[0] for t, r in reports.items()}, reply=replies)
 
     @staticmethod
     def user_of(w: World, role: str):
@@ -365,6 +377,27 @@ ROUTES = [
      seen_by(lambda t: SEES_SUBMITTED[t], lambda t: STAFF | OWN_FIRM[t]),
      lambda s, t, role: [i["done"] for i in fresh(Case, s.submitted[t].id).checklist]
      == [True, False]),
+    ("cases.reassign", "POST", lambda s, t: {"case_id": s.case[t].id},
+     lambda s, t: {"version": version(s.case[t]), "owner": str(s.world.admin.id)},
+     visible_then(lambda t: STAFF),
+     lambda s, t, role: fresh(Case, s.case[t].id).owner_id == s.world.admin.id),
+    ("firms.change_officer", "POST", lambda s, t: {"firm_id": s.case[t].firm_id},
+     lambda s, t: {"officer": str(s.world.admin.id), "shown": str(s.world.desk.id)},
+     lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
+     lambda s, t, role: fresh(Firm, s.case[t].firm_id).account_officer_id == s.world.admin.id),
+    ("replies.index", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS), None),
+    ("replies.index", "POST", lambda s, t: {}, lambda s, t: {"title": "Matrix reply", "body": "B"},
+     ok(*STAFF, *PARTNERS),
+     lambda s, t, role: count(CannedReply, CannedReply.title == "Matrix reply") == 1),
+    ("replies.edit", "GET", lambda s, t: {"reply_id": s.reply[t].id}, None,
+     lambda role, t: "ok" if role in OWN_ORG[t] else "404", None),
+    ("replies.edit", "POST", lambda s, t: {"reply_id": s.reply[t].id},
+     lambda s, t: {"title": "Matrix edit", "body": "B"},
+     lambda role, t: "ok" if role in OWN_ORG[t] else "404",
+     lambda s, t, role: fresh(CannedReply, s.reply[t].id).title == "Matrix edit"),
+    ("replies.delete", "POST", lambda s, t: {"reply_id": s.reply[t].id}, lambda s, t: {},
+     lambda role, t: "ok" if role in OWN_ORG[t] else "404",
+     lambda s, t, role: count(CannedReply, CannedReply.title == REPLY_CANARY[t]) == 0),
     ("cases.route", "POST", lambda s, t: {"case_id": s.case[t].id},
      lambda s, t: {"version": version(s.case[t]),
                    "organizations": [str((s.world.univ if t == "A" else s.world.permits).id)]},

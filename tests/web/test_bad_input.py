@@ -44,7 +44,7 @@ def real_values(s: Scenario) -> dict:
             "type_id": s.world.permit_type.id, "holiday_id": s.holiday.id,
             "notification_id": s.notification["A"].id, "rule_id": s.rule.id,
             "report_id": s.report["A"].id, "file_id": s.evidence["A"].id,
-            "run_id": s.import_run.id, "fmt": "csv",
+            "run_id": s.import_run.id, "fmt": "csv", "reply_id": s.reply["A"].id,
             "name": "sample.eml", "token": s.invitation,
             # Each link's own kind of token, so that its handler runs deep.
             "accounts.reset_password.token": s.reset_token,

@@ -63,7 +63,7 @@ def test_partner_sees_only_its_own_organization_in_the_partners_column(browser, 
 
 
 def test_owner_me_filter(browser, world, queue):
-    cases.assign_owner(world.admin, queue["old"], world.admin, now=utcnow(), version=None)
+    cases.reassign_case(world.admin, queue["old"], world.admin, now=utcnow(), version=None)
     db.session.commit()
     admin = browser("admin@test.example")
     assert _refs(admin.get("/cases/?status=&owner=me").get_data(as_text=True)) == [

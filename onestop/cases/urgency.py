@@ -1,0 +1,69 @@
+"""What the desk must look at first, most urgent first: the home page's sections and the
+queue's `need` filter are the same conditions, so a count and its "see all" always agree."""
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import aliased
+
+from onestop.cases.models import Case, Event
+from onestop.deadlines import WorkCalendar
+from onestop.extensions import db
+from onestop.tasks.due import DUE_SOON_BUSINESS_DAYS
+from onestop.tasks.models import AgencyTask
+from onestop.workflow import OPEN_CASE, CaseStatus, TaskStatus
+
+# The case-level clock runs in these states (a case waiting on the firm is paused).
+_RUNNING = (CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS)
+# Counts stop here: "1000+" says enough and never counts a huge set.
+COUNT_CAP = 1000
+
+
+def _declined(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    """Open cases with a declined task nothing was routed after (workflow.decline_pending)."""
+    later = aliased(AgencyTask)
+    return and_(Case.status.in_(OPEN_CASE), select(AgencyTask.id).where(
+        AgencyTask.case_id == Case.id, AgencyTask.status == TaskStatus.DECLINED,
+        ~select(later.id).where(later.case_id == AgencyTask.case_id,
+                                later.routed_at > AgencyTask.finished_at).exists()).exists())
+
+
+def _overdue(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    return and_(Case.status.in_(_RUNNING), Case.due_at < now)
+
+
+def _new(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    return Case.status == CaseStatus.SUBMITTED
+
+
+def _due_soon(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    soon = calendar.end_of_business_day(now, DUE_SOON_BUSINESS_DAYS)
+    return and_(Case.status.in_(_RUNNING), Case.due_at >= now, Case.due_at <= soon)
+
+
+def _reopened(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    """Open cases the firm reopened after their resolution."""
+    return and_(Case.status.in_(OPEN_CASE), select(Event.id).where(
+        Event.case_id == Case.id, Event.action == "case.reopen").exists())
+
+
+# name -> (condition, heading, what the section says when it is empty), in urgency order.
+NEEDS = {
+    "declined": (_declined, _l("Declined: reroute these"),
+                 _l("No partner declined a task that still needs routing.")),
+    "overdue": (_overdue, _l("Overdue"), _l("Nothing is overdue.")),
+    "new": (_new, _l("New requests to triage"),
+            _l("No new requests. Everything filed has been triaged.")),
+    "due_soon": (_due_soon, _l("Due soon"), _l("Nothing is due in the next 3 business days.")),
+    "reopened": (_reopened, _l("Reopened by the firm"), _l("No request was reopened.")),
+}
+
+
+def need_condition(name: str, now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    return NEEDS[name][0](now, calendar)
+
+
+def capped_count(*conditions) -> int:
+    """How many cases match, counting no further than COUNT_CAP + 1."""
+    ids = select(Case.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids))

@@ -1,0 +1,94 @@
+"""What a confirmation says once an action on a case or task went through: what happened,
+to whom, and by when (in Seoul time), rather than a bare "Saved"."""
+from datetime import datetime
+
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+
+from onestop.accounts.models import Role
+from onestop.cases.models import Case, Comment, NoteAudience
+from onestop.tasks.models import AgencyTask
+from onestop.workflow import TaskStatus
+
+EXCERPT = 60
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as the pages show it (Asia/Seoul, the app's short form)."""
+    return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else "—"
+
+
+def excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
+
+
+def name_of(obj) -> str:
+    return obj.display_name(str(get_locale()))
+
+
+def case_done(action: str, case: Case) -> str:
+    """After one of the case page's transitions."""
+    if action == "accept":
+        return _("Accepted %(ref)s as complete: the processing clock started, due %(due)s. "
+                 "Route it to partners next.", ref=case.reference, due=when(case.due_at))
+    if action == "resolve":
+        return _("%(ref)s is resolved. %(firm)s sees the outcome.", ref=case.reference,
+                 firm=case.firm.name)
+    if action == "close":
+        return _("%(ref)s is closed.", ref=case.reference)
+    if action == "reject":
+        return _("%(ref)s is rejected. %(firm)s sees your reason.", ref=case.reference,
+                 firm=case.firm.name)
+    if action == "reopen":
+        return _("%(ref)s is reopened. The one-stop desk picks it up again with your reason.",
+                 ref=case.reference)
+    cancelled = sum(t.status == TaskStatus.CANCELLED for t in case.tasks)
+    return _("%(ref)s is withdrawn; %(n)d partner tasks on it were cancelled.",
+             ref=case.reference, n=cancelled)
+
+
+def routed(tasks: list[AgencyTask]) -> str:
+    names = ", ".join(name_of(t.organization) for t in tasks)
+    due = when(max(t.due_at for t in tasks))
+    if len(tasks) == 1:
+        return _("Routed to %(name)s, due %(due)s. Its clock runs from now.", name=names,
+                 due=due)
+    return _("Routed to %(n)d partners (%(names)s), the last due %(due)s. Their clocks run "
+             "from now.", n=len(tasks), names=names, due=due)
+
+
+def checklist_saved(case: Case) -> str:
+    return _("Checklist saved: %(done)d of %(total)d documents are in.",
+             done=sum(bool(item["done"]) for item in case.checklist), total=len(case.checklist))
+
+
+def commented(comment: Comment, *, answered: bool) -> str:
+    """After a comment: who reads it now."""
+    case, text = comment.case, excerpt(comment.body)
+    if answered:
+        return _("Answer sent to the partners: “%(text)s”. Their clocks run again.", text=text)
+    if comment.audience == NoteAudience.DESK:
+        return _("Internal note kept for the one-stop desk: “%(text)s”", text=text)
+    if comment.audience == NoteAudience.PARTNERS:
+        return _("Internal note sent to the desk and the partners at work: “%(text)s”",
+                 text=text)
+    if comment.author.role == Role.FIRM:
+        return _("Sent to the one-stop desk and the partners on %(ref)s: “%(text)s”",
+                 ref=case.reference, text=text)
+    return _("Sent to %(firm)s: “%(text)s”", firm=case.firm.name, text=text)
+
+
+def task_done(action: str, task: AgencyTask) -> str:
+    """After one of the task page's transitions."""
+    firm = task.case.firm.name
+    if action == "accept":
+        return _("Accepted: the processing clock is running, due %(due)s. The desk sees that "
+                 "your organization is on it.", due=when(task.due_at))
+    if action == "request_info":
+        return _("Question sent to %(firm)s. The clock is stopped until it answers.", firm=firm)
+    if action == "complete":
+        return _("Completed. %(firm)s and the one-stop desk see your resolution note.",
+                 firm=firm)
+    return _("Declined and handed back to the one-stop desk to reroute %(ref)s.",
+             ref=task.case.reference)

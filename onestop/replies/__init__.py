@@ -1,0 +1,1 @@
+"""Canned replies: short texts an organization (the desk, a partner) reuses in comments."""
