@@ -106,7 +106,7 @@ def test_the_same_comment_sent_twice_on_purpose_is_added_twice(people):
     page.get_by_role("button", name="신청하기").click()
     expect(page.locator(".flash.success")).to_be_visible()
     for _ in range(2):
-        page.get_by_label("의견").fill("확인 부탁드립니다.")
+        page.get_by_role("textbox", name="의견").fill("확인 부탁드립니다.")
         page.get_by_role("button", name="의견 등록").click()
         expect(page.locator(".flash.success")).to_be_visible()
     expect(page.locator("article.comment")).to_have_count(2)
