@@ -14,6 +14,7 @@ from onestop.demo.zone import seed_zone
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.orgs.models import Organization, OrgKind
+from onestop.replies.models import CannedReply
 from onestop.tasks import services as tasks
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -76,6 +77,18 @@ ACCOUNTS = [
     ("ceo@composite.example", "컴포지트 대표 임재현", Role.FIRM, "B"),
 ]
 
+# org key, author, title, text: the desk's and partners' reusable texts.
+REPLIES = [
+    ("desk", "desk@city.example", "접수 확인",
+     "요청을 접수했습니다. 담당 협업기관에 배정하고 진행 상황을 이 화면에서 알려 드리겠습니다."),
+    ("desk", "desk@city.example", "현장 방문 일정 문의",
+     "현장 확인이 필요합니다. 방문 가능한 날짜와 시간을 두세 가지 알려 주세요."),
+    ("permits", "staff@permits.city.example", "설계도서 보완",
+     "제출하신 설계도서에 배치도와 층별 평면도가 빠져 있습니다. 보완해 주시면 바로 검토하겠습니다."),
+    ("union", "lead@union.example", "노사 협의 일정",
+     "노사 협의회 일정을 잡으려 합니다. 참석하실 분의 이름과 연락처를 알려 주세요."),
+]
+
 FIRMS = {
     "A": ("한국카본화이버(주)", "1234567891", "탄소섬유 제조", "탄소소재 국가산단 A-3블록", 1),
     "B": ("컴포지트솔루션(주)", "2208162517", "탄소복합재 부품", "탄소소재 국가산단 B-1블록", 2),
@@ -123,6 +136,9 @@ def _base(password: str, now: datetime) -> None:
         if role == Role.FIRM:
             users[email].firm = firms[where]
     db.session.flush()
+    db.session.add_all(CannedReply(organization_id=orgs[org].id, created_by=users[author],
+                                   title=title, body=body, created_at=now, updated_at=now)
+                       for org, author, title, body in REPLIES)
     _cases(users, types, orgs, now)
     add_history(users, types, orgs, now, _file)
 
