@@ -13,6 +13,7 @@ from onestop.accounts.models import STAFF_ROLES, User
 from onestop.cases import saved_views
 from onestop.cases.forms import PRIORITY_LABELS, BulkForm, CaseFilterForm, SaveViewForm
 from onestop.cases.queries import case_query, partners_of, shorten_search
+from onestop.cases.urgency import NEEDS
 from onestop.cases.views import bp, category_label
 from onestop.catalog.models import Category, RequestType
 from onestop.db import parse_id, utcnow
@@ -102,6 +103,7 @@ def index():
             request.query_string.decode())) if policy.can(current_user, "case.save_view")
         else None,
         partners=partners_of(current_user, [c.id for c in pagination.items]),
+        need=NEEDS[form.need.data][1] if form.need.data else None,
         active_filters=sum(1 for name in ("q", "category", "request_type", "organization",
                                           "firm", "owner", "overdue") if form[name].data),
         priority_label=lambda p: PRIORITY_LABELS.get(p, p),

@@ -62,6 +62,8 @@ def test_sections_in_urgency_order_with_counts_and_queue_links(browser, world):
         assert f'href="/cases/?need={name}"' in section
         queue = desk.get(f"/cases/?need={name}").get_data(as_text=True)
         assert title in queue, name
+        # The queue says what it shows, and its filters keep it.
+        assert "다음만 표시:" in queue and f'name="need" value="{name}"' in queue, name
     late = html[html.index('id="need-overdue"'):html.index('id="need-new"')]
     # The declined case is late too; the reopened one is neither late nor new.
     assert "Declined one" in late and "Reopened one" not in late
