@@ -16,7 +16,7 @@ apt_install() {  # why, packages...
   fi
   echo "installing $* ($why)"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 as_root() {  # command...: run it as root (directly or through sudo)

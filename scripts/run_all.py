@@ -99,12 +99,14 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    crashed = False
     try:
         _announce(processes["web"], lambda: stopping)
         while not stopping:
             if any(p.poll() is not None for p in processes.values()):
                 ended = [n for n, p in processes.items() if p.poll() is not None]
                 print(f"{', '.join(ended)} stopped; stopping the rest", file=sys.stderr)
+                crashed = True
                 break
             time.sleep(0.5)
     finally:
@@ -118,7 +120,7 @@ def main(argv: list[str]) -> int:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-    return 0
+    return 1 if crashed else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ if ! pg_up && [ ! -d /etc/postgresql ]; then
   # A server installed here for the tests: let them in as postgres over loopback, no password.
   for hba in /etc/postgresql/*/main/pg_hba.conf; do
     as_root sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+    # apt may have started the cluster already: it reads the rule only when reloaded.
+    as_root pg_ctlcluster "$(basename "$(dirname "$(dirname "$hba")")")" main reload 2>/dev/null || true
   done
 fi
 if ! pg_up; then

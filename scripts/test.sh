@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 source scripts/apt.sh
 bash scripts/services.sh
 # The browser tests drive Debian's chromium; Korean fonts make the screenshots readable.
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# (grep without -q reads all of fc-list's output: under pipefail, -q's early exit can fail it.)
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null; then
   apt_install "the browser tests" chromium fonts-noto-cjk
 fi
 export TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}

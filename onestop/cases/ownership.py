@@ -7,10 +7,14 @@ from onestop.cases.models import Case
 from onestop.extensions import db
 
 
+def caseworkers() -> list[User]:
+    """The desk's people who may own a case (services.caseworker, as a query)."""
+    return list(db.session.scalars(select(User).where(
+        User.role.in_(STAFF_ROLES), User.is_enabled).order_by(User.name)))
+
+
 def caseworker_choices() -> list[tuple[int, str]]:
-    staff = db.session.scalars(select(User).where(
-        User.role.in_(STAFF_ROLES), User.is_enabled).order_by(User.name))
-    return [(u.id, u.name) for u in staff]
+    return [(u.id, u.name) for u in caseworkers()]
 
 
 def reassign_form(case: Case | None = None, seen: str = "") -> ReassignForm:

@@ -8,13 +8,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from onestop import policy
 from onestop.cases.models import Case, Comment
-from onestop.cases.urgency import need_condition
+from onestop.cases.urgency import need_condition, overdue
 from onestop.catalog.models import RequestType
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import OPEN_CASE, CaseStatus
+from onestop.workflow import OPEN_CASE
 
 SEARCH_MAX_CHARS = 100
 SEARCH_MAX_WORDS = 10
@@ -88,9 +88,7 @@ def case_query(user, filters: dict, now: datetime):
     elif owner:
         stmt = stmt.where(Case.owner_id == owner)
     if filters.get("overdue"):
-        stmt = stmt.where(or_(
-            and_(Case.due_at < now, Case.status.in_([CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS])),
-            and_(Case.review_due_at < now, Case.status == CaseStatus.SUBMITTED)))
+        stmt = stmt.where(overdue(now))
     if filters.get("need"):  # the home page's sections
         stmt = stmt.where(need_condition(filters["need"], now, work_calendar()))
     if filters.get("q"):

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from onestop import exports, policy
-from onestop.accounts.models import STAFF_ROLES, User
 from onestop.cases import saved_views
 from onestop.cases.forms import PRIORITY_LABELS, BulkForm, CaseFilterForm, SaveViewForm
+from onestop.cases.ownership import caseworkers
 from onestop.cases.queries import case_query, partners_of, shorten_search
 from onestop.cases.urgency import NEEDS
 from onestop.cases.views import bp, category_label
@@ -43,12 +43,6 @@ def _filter_choices(form: CaseFilterForm) -> None:
         form.owner.choices += [(str(u.id), u.name) for u in caseworkers()]
 
 
-def caseworkers() -> list[User]:
-    """The desk's people who may own cases."""
-    return list(db.session.scalars(select(User).where(
-        User.role.in_(STAFF_ROLES), User.is_enabled).order_by(User.name)))
-
-
 def filter_form(args) -> CaseFilterForm:
     """The filter form read from a query string; a search longer than the queue runs is
     shortened with a message; any other bad value is a 400."""
@@ -74,6 +68,11 @@ def is_valid_query(query: str) -> bool:
 def filters_of(form: CaseFilterForm) -> dict:
     """The form's data as case_query takes it: ids as ints, owner "me" as this user."""
     data = dict(form.data)
+    # The desk's filters (the page shows them to the desk only): another's tasks, owners
+    # and declines are not for a firm or a partner to probe.
+    if not policy.can(current_user, "case.queue") and any(
+            data[key] for key in ("organization", "owner", "need")):
+        abort(400)
     for key in ("request_type", "organization", "firm"):
         data[key] = _int(data[key]) if data[key] else None
     owner = data["owner"] or ""

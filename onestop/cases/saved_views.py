@@ -12,7 +12,7 @@ from onestop.extensions import db
 
 # The queue's filters a view keeps (never the page it was on).
 VIEW_KEYS = ("q", "status", "category", "request_type", "organization", "firm", "owner",
-             "overdue", "sort")
+             "overdue", "need", "sort")
 MAX_VIEWS_PER_USER = 30
 
 

@@ -3,7 +3,7 @@ queue's `need` filter are the same conditions, so a count and its "see all" alwa
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from onestop.cases.models import Case, Event
@@ -28,8 +28,11 @@ def _declined(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
                                 later.routed_at > AgencyTask.finished_at).exists()).exists())
 
 
-def _overdue(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
-    return and_(Case.status.in_(_RUNNING), Case.due_at < now)
+def overdue(now: datetime, calendar: WorkCalendar | None = None) -> ColumnElement[bool]:
+    """Past the case's due date while its clock runs, or past the desk's review deadline (the
+    home page's section and the queue's "overdue only")."""
+    return or_(and_(Case.status.in_(_RUNNING), Case.due_at < now),
+               and_(Case.status == CaseStatus.SUBMITTED, Case.review_due_at < now))
 
 
 def _new(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
@@ -51,7 +54,7 @@ def _reopened(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
 NEEDS = {
     "declined": (_declined, _l("Declined: reroute these"),
                  _l("No partner declined a task that still needs routing.")),
-    "overdue": (_overdue, _l("Overdue"), _l("Nothing is overdue.")),
+    "overdue": (overdue, _l("Overdue"), _l("Nothing is overdue.")),
     "new": (_new, _l("New requests to triage"),
             _l("No new requests. Everything filed has been triaged.")),
     "due_soon": (_due_soon, _l("Due soon"), _l("Nothing is due in the next 3 business days.")),

@@ -14,6 +14,7 @@ from onestop.jobs import enqueue_deliveries
 from onestop.notifications.models import Notification, Status
 
 _TO_QUEUE = "onestop.notifications.to_queue"
+_MARKS = "onestop.notifications.savepoint_marks"
 ROWS_PER_STATEMENT = 500
 
 
@@ -62,11 +63,24 @@ def _queue_committed(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released (SQLAlchemy says "commit"): nothing is committed yet
     ids = session.info.pop(_TO_QUEUE, None)
+    session.info.pop(_MARKS, None)
     if ids and current_app:
         enqueue_deliveries(ids)
 
 
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction) -> None:
+    if transaction.nested:  # how many rows were waiting when the savepoint began
+        session.info.setdefault(_MARKS, {})[id(transaction)] = len(
+            session.info.get(_TO_QUEUE, []))
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    """Rows written under a savepoint rolled back (one case of a bulk action) are not sent."""
+    mark = session.info.get(_MARKS, {}).pop(id(previous_transaction), None)
+    if mark is not None and _TO_QUEUE in session.info:
+        del session.info[_TO_QUEUE][mark:]
     if not session.in_transaction():
         session.info.pop(_TO_QUEUE, None)
+        session.info.pop(_MARKS, None)

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.errors import Invalid
@@ -17,6 +18,7 @@ def replies_of(user) -> list[CannedReply]:
     if not policy.can(user, "reply.use"):
         return []
     return list(db.session.scalars(select(CannedReply).where(policy.visible_replies(user))
+                                   .options(selectinload(CannedReply.created_by))
                                    .order_by(CannedReply.title, CannedReply.id)))
 
 

@@ -62,6 +62,13 @@ def test_partner_sees_only_its_own_organization_in_the_partners_column(browser, 
     assert "노사민정협의회" in html and "산학협력단" not in html
 
 
+@pytest.mark.parametrize("email", ["ceo@alpha.test", "staff@union.test"])
+@pytest.mark.parametrize("query", ["need=declined", "organization=1", "owner=none"])
+def test_the_desks_filters_are_refused_to_firms_and_partners(browser, world, email, query):
+    """Whose task was declined, who owns a case, which partners work on it: the desk's."""
+    assert browser(email).get(f"/cases/?{query}").status_code == 400
+
+
 def test_owner_me_filter(browser, world, queue):
     cases.reassign_case(world.admin, queue["old"], world.admin, now=utcnow(), version=None)
     db.session.commit()
