@@ -19,7 +19,9 @@ def seoul_moment(text: str, hint: str) -> datetime:
 @click.command("deadline")
 @click.argument("start")
 @click.argument("period")
-def deadline_command(start: str, period: str) -> None:
+@click.option("--extended", is_flag=True, help="Also print the longest extension of the "
+              "period: its end, the working days it counts and the days it skips.")
+def deadline_command(start: str, period: str, extended: bool) -> None:
     """Print the due moment of PERIOD counted from START (Asia/Seoul), e.g. 2026-09-23T14:00 5d."""
     from onestop.workdays.services import work_calendar
 
@@ -33,6 +35,12 @@ def deadline_command(start: str, period: str) -> None:
     click.echo(due.isoformat())
     for day, why in calendar.skipped_days(moment, due, language="en"):
         click.echo(f"  skipped {day.isoformat()} {why}")
+    if extended:
+        window = calendar.extension_window(due, parsed, "en")
+        click.echo(f"extended at most to {window.end.isoformat()} "
+                   f"({window.working_days} working days counted)")
+        for day, why in window.skipped:
+            click.echo(f"  skipped {day.isoformat()} {why}")
 
 
 demo_cli = AppGroup("demo", help="Demo data.")

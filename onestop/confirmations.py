@@ -92,3 +92,29 @@ def task_done(action: str, task: AgencyTask) -> str:
                  firm=firm)
     return _("Declined and handed back to the one-stop desk to reroute %(ref)s.",
              ref=task.case.reference)
+
+
+def transferred(successor: AgencyTask) -> str:
+    return _("Transferred. %(org)s now handles it, due %(due)s as before; %(firm)s and the "
+             "desk are told.", org=name_of(successor.organization), due=when(successor.due_at),
+             firm=successor.case.firm.name)
+
+
+def extended(extension) -> str:
+    """After a partner (or the desk) extended a task's period or asked the firm to."""
+    if extension.consent == "asked":
+        return _("%(firm)s is asked to agree to extend the period to %(due)s. Until it agrees, "
+                 "the task stays due %(now)s.", firm=extension.task.case.firm.name,
+                 due=when(extension.due_at), now=when(extension.task.due_at))
+    return _("The period is extended: the task is now due %(due)s. %(firm)s is told, with "
+             "your reason.", due=when(extension.due_at), firm=extension.task.case.firm.name)
+
+
+def extension_answered(extension) -> str:
+    """After the firm answered a request to extend a period again."""
+    org = name_of(extension.task.organization)
+    if extension.consent == "given":
+        return _("You agreed. %(org)s's task is now due %(due)s; the partner and the desk are "
+                 "told.", org=org, due=when(extension.task.due_at))
+    return _("You did not agree. %(org)s's task stays due %(due)s; the partner and the desk "
+             "are told.", org=org, due=when(extension.task.due_at))

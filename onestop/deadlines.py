@@ -246,3 +246,30 @@ class WorkCalendar:
             if not self.is_working_day(day):
                 day = self._next_working_day(day)
         return _at(day, _CLOSE)
+
+    def extension_limit(self, due: datetime, period: Period) -> datetime:
+        """The latest date a period may be extended to (행정절차법 §19: at most the period
+        itself): the period counted again from its due date, by the same rules."""
+        return self.due_at(due, period)
+
+    def extension_window(self, due: datetime, period: Period,
+                         language: str = "ko") -> CountedWindow:
+        """The longest extension of a period due at `due`: its end, the working days it
+        counts and the days it skips."""
+        end = self.extension_limit(due, period)
+        return CountedWindow(start=_seoul(due), end=end,
+                             working_days=self.business_days_between(_seoul(due).date(),
+                                                                     end.date()),
+                             working=self.working_time_between(due, end),
+                             skipped=self.skipped_days(due, end, language))
+
+
+@dataclass(frozen=True)
+class CountedWindow:
+    """A stretch of the law's clock, as the calculator and the CLI show it."""
+
+    start: datetime
+    end: datetime
+    working_days: int
+    working: timedelta
+    skipped: list[tuple[date, str]]

@@ -29,6 +29,7 @@ from onestop.deadlines import SEOUL, parse_period
 from onestop.errors import NotAllowed, NotFound
 from onestop.extensions import db, login_manager
 from onestop.notifications.services import unread_count
+from onestop.tasks.extensions import CONSENT_LABELS
 from onestop.web import AlreadyDone, safe_path, sign_in_then_back_to_the_form, way_back
 
 # Control characters, refused anywhere in a URL.
@@ -187,6 +188,12 @@ EVENT_LABELS = {
     "task.assign": _l("%(org)s task assigned"),
     "task.due_changed": _l("%(org)s task due date changed"),
     "task.due_beyond_period": _l("%(org)s task due date set beyond the legal period"),
+    "task.extend": _l("%(org)s extended its processing period"),
+    "task.extension_asked": _l("%(org)s asked the firm to agree to a further extension"),
+    "task.extension_consented": _l("the firm agreed: %(org)s's period is extended"),
+    "task.extension_refused": _l("the firm did not agree to extend %(org)s's period"),
+    "task.transfer": _l("%(org)s was not competent and transferred its task"),
+    "task.transferred_in": _l("transferred to %(org)s, the competent organization"),
 }
 
 
@@ -231,6 +238,8 @@ def register_template_helpers(app: Flask) -> None:
             "routable": lambda case: case.status in workflow.ROUTABLE_CASE,
             "finished": lambda case: case.status in workflow.FINISHED_CASE,
             "active": lambda task: task.status in workflow.ACTIVE_TASK,
+            "now": utcnow,
+            "extension_state": lambda consent: CONSENT_LABELS[consent],
             "due_phrase": due_phrase,
             "period_label": period_label,
             "event_label": event_label,

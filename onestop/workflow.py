@@ -29,6 +29,7 @@ class TaskStatus(StrEnum):
     WAITING_ON_FIRM = "waiting_on_firm"
     DONE = "done"
     DECLINED = "declined"
+    TRANSFERRED = "transferred"  # handed on to the competent organization (민원처리법 §16)
     CANCELLED = "cancelled"
 
 
@@ -36,7 +37,7 @@ C, T = CaseStatus, TaskStatus
 OPEN_CASE = (C.SUBMITTED, C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)
 ACTIVE_TASK = (T.OPEN, T.ACCEPTED, T.WAITING_ON_FIRM)
 RUNNING_TASK = (T.OPEN, T.ACCEPTED)  # active with the clock running
-FINISHED_TASK = (T.DONE, T.DECLINED, T.CANCELLED)
+FINISHED_TASK = (T.DONE, T.DECLINED, T.TRANSFERRED, T.CANCELLED)
 ROUTABLE_CASE = (C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)  # accepted and still open
 FINISHED_CASE = (C.CLOSED, C.REJECTED, C.WITHDRAWN)  # no more comments
 
@@ -60,6 +61,7 @@ TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "firm_answered": ((T.WAITING_ON_FIRM,), T.ACCEPTED),
     "complete": ((T.ACCEPTED,), T.DONE),
     "decline": ((T.OPEN, T.ACCEPTED), T.DECLINED),
+    "transfer": ((T.OPEN, T.ACCEPTED), T.TRANSFERRED),
     "cancel": (ACTIVE_TASK, T.CANCELLED),
 }
 
@@ -109,6 +111,7 @@ STATUS_LABELS = {
     T.ACCEPTED: _l("In review"),
     T.DONE: _l("Done"),
     T.DECLINED: _l("Returned to the desk"),
+    T.TRANSFERRED: _l("Transferred"),
     T.CANCELLED: _l("Cancelled"),
 }
 
@@ -131,12 +134,14 @@ TASK_STATUS_HELP = {
     T.WAITING_ON_FIRM: _l("The partner waits for the firm's answer; its clock is stopped."),
     T.DONE: _l("The partner has finished; its outcome is shown."),
     T.DECLINED: _l("The partner handed it back: the desk will send it to another partner."),
+    T.TRANSFERRED: _l("The partner was not competent and handed it to the organization that "
+                      "is; the period still runs from the first receipt."),
     T.CANCELLED: _l("Cancelled because the request was withdrawn."),
 }
 
 
 def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str,
-           cascade: bool, is_internal: bool) -> None:
+           cascade: bool, is_internal: bool, params: dict | None = None) -> None:
     if action not in table:
         raise InvalidTransition(_l("Unknown action: %(action)s", action=action))
     sources, target = table[action]
@@ -161,7 +166,7 @@ def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str
     db.session.add(Event(
         case=case, task=obj if kind == "task" else None, actor=actor,
         action=f"{kind}.{action}", from_status=before, to_status=target,
-        detail=detail, is_internal=is_internal, created_at=now,
+        detail=detail, is_internal=is_internal, params=params or {}, created_at=now,
     ))
 
 
@@ -185,12 +190,19 @@ def open_case(actor, case: Case, *, now: datetime) -> None:
                          created_at=now))
 
 
-def open_task(actor, task: AgencyTask, *, now: datetime) -> None:
-    """A newly routed task starts its life as open."""
-    policy.require(actor, "case.route", task.case)
+def open_task(actor, task: AgencyTask, *, now: datetime, transferred_from: AgencyTask | None = None,
+              detail: str = "") -> None:
+    """A newly routed task starts its life as open; so does one transferred from a task the
+    actor has just handed on (that move checked the actor's right)."""
+    if transferred_from is None:
+        policy.require(actor, "case.route", task.case)
+    elif transferred_from.status != T.TRANSFERRED:
+        raise NotAllowed(_l("This change cannot happen on its own."))
     task.status = T.OPEN
-    db.session.add(Event(case=task.case, task=task, actor=actor, action="task.route",
-                         to_status=T.OPEN, created_at=now))
+    db.session.add(Event(case=task.case, task=task, actor=actor,
+                         action="task.transferred_in" if transferred_from else "task.route",
+                         to_status=T.OPEN, detail=detail, created_at=now,
+                         params={"due_at": task.due_at.isoformat()} if transferred_from else {}))
 
 
 def apply_case(actor, case: Case, action: str, *, now: datetime, detail: str = "",
@@ -200,9 +212,11 @@ def apply_case(actor, case: Case, action: str, *, now: datetime, detail: str = "
 
 
 def apply_task(actor, task: AgencyTask, action: str, *, now: datetime, detail: str = "",
-               cascade: bool = False, is_internal: bool = False) -> None:
+               cascade: bool = False, is_internal: bool = False,
+               params: dict | None = None) -> None:
     """Move a task along its lifecycle, checking the actor's right and recording an Event."""
-    _apply("task", TASK_TRANSITIONS, actor, task, action, now, detail, cascade, is_internal)
+    _apply("task", TASK_TRANSITIONS, actor, task, action, now, detail, cascade, is_internal,
+           params)
 
 
 def case_actions(actor, case: Case) -> list[str]:
@@ -234,5 +248,6 @@ ACTION_LABELS = {
     "request_info": _l("ask for information"),
     "complete": _l("complete"),
     "decline": _l("decline"),
+    "transfer": _l("transfer"),
     "cancel": _l("cancel"),
 }

@@ -77,6 +77,22 @@ def test_deadline_command(tmp_path, args, first_line):
     assert result.stdout.splitlines()[0] == first_line
 
 
+def test_deadline_command_shows_the_longest_extension_with_the_days_it_counts(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+           "ONESTOP_INSTANCE": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "onestop", "db", "upgrade"],
+                   env=env, check=True, capture_output=True, cwd=ROOT)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "onestop", "deadline",
+                             "2026-09-21T10:00", "10d", "--extended"], env=env,
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2026-10-07T18:00:00+09:00"
+    extension = lines.index("extended at most to 2026-10-22T18:00:00+09:00 "
+                            "(10 working days counted)")
+    assert lines[extension + 1] == "  skipped 2026-10-09 Hangul Day"
+
+
 def test_deadline_command_rejects_bad_input(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
            "ONESTOP_INSTANCE": str(tmp_path)}

@@ -129,6 +129,15 @@ def reject_case(actor, case: Case, reason: str, *, now: datetime, version) -> No
     case.rejection_reason = reason.strip()
 
 
+def check_can_take(case: Case, org: Organization, *, field: str) -> None:
+    """An active partner organization with no open task on the case may take one."""
+    if not org.is_partner or not org.is_active:
+        raise Invalid(_l("%(org)s cannot take tasks.", org=org.name), field=field)
+    if any(t.organization_id == org.id and t.status in ACTIVE_TASK for t in case.tasks):
+        raise Invalid(_l("%(org)s already has an open task on this request.", org=org.name),
+                      field=field)
+
+
 def route_case(actor, case: Case, organizations: list[Organization], *, now: datetime,
                version, instructions: str = "",
                due_overrides: dict[int, tuple[datetime, str]] | None = None) -> list[AgencyTask]:
@@ -139,13 +148,8 @@ def route_case(actor, case: Case, organizations: list[Organization], *, now: dat
         raise Invalid(_l("Only an accepted, open request can be routed."))
     if not organizations:
         raise Invalid(_l("Choose at least one partner organization."), field="organizations")
-    busy = {t.organization_id for t in case.tasks if t.status in ACTIVE_TASK}
     for org in organizations:
-        if not org.is_partner or not org.is_active:
-            raise Invalid(_l("%(org)s cannot take tasks.", org=org.name), field="organizations")
-        if org.id in busy:
-            raise Invalid(_l("%(org)s already has an open task on this request.", org=org.name),
-                          field="organizations")
+        check_can_take(case, org, field="organizations")
     calendar = work_calendar()
     period = case.request_type.period
     tasks = []

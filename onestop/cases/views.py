@@ -39,7 +39,8 @@ from onestop.extensions import db
 from onestop.orgs.models import Organization
 from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
-from onestop.tasks.models import AgencyTask
+from onestop.tasks import extensions
+from onestop.tasks.models import AgencyTask, TaskExtension
 from onestop.web import answer_form, changes_since, load, perform, refused_form_again
 from onestop.workflow import ACTIVE_TASK, CaseStatus, TaskStatus
 
@@ -69,7 +70,8 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
     tasks = db.session.scalars(
         select(AgencyTask).where(AgencyTask.case_id == case.id,
                                  policy.visible_tasks(current_user))
-        .options(selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
+        .options(selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee),
+                 selectinload(AgencyTask.extensions))
         .order_by(AgencyTask.id)).all()
     seen = str(events[-1].id) if events else "0"
     # Every form but the refused one starts afresh (not from what was posted).
@@ -105,6 +107,9 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         refused=refused, kept=files.kept if files else [],
         changes=changes, comments=comments, attachments=attachments,
         questions=_open_questions(tasks, comments),
+        extension_asks=[(t, extensions.pending(t)) for t in tasks
+                        if extensions.pending(t) and t.status in ACTIVE_TASK]
+        if policy.can(current_user, "case.answer_extension", case) else [],
         replies=[a for a in attachments if a.uploaded_by.firm_id is None],
         previewable=previewable,
         form_fields=_form_fields(case),
@@ -220,6 +225,21 @@ def route(case_id: int):
     return answer_form(
         form, route_to_chosen, again=_again(case, "route", form), landing=_case_url(case),
         done=confirmations.routed)
+
+
+@bp.post("/<int:case_id>/extensions/<int:extension_id>/<any(agree, refuse):answer>")
+@login_required
+def answer_extension(case_id: int, extension_id: int, answer: str):
+    case = load(Case, case_id, "case.answer_extension")
+    extension = db.session.get(TaskExtension, extension_id)
+    if extension is None or extension.task.case_id != case.id:
+        raise NotFound("not found")
+    form = VersionedForm()
+    return answer_form(
+        form, lambda: extensions.answer_extension(current_user, extension, answer == "agree",
+                                                  now=utcnow()),
+        again=_again(case, "extension", form), landing=_case_url(case, "tasks"),
+        done=lambda _result: confirmations.extension_answered(extension))
 
 
 @bp.post("/<int:case_id>/satisfaction")

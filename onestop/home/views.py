@@ -101,6 +101,7 @@ def calculator():
     policy.require(current_user, "deadline.calculate")
     start_text = request.args.get("start", "")
     period_text = request.args.get("period", "")
+    extended = request.args.get("extended") == "1"
     result, error = None, None
     if start_text or period_text:
         try:
@@ -117,11 +118,14 @@ def calculator():
             else:
                 calendar = work_calendar_for_request()
                 due = calendar.due_at(start, period)
+                language = str(get_locale())
                 result = {
                     "start": start, "period": period, "due": due,
-                    "skipped": calendar.skipped_days(start, due, language=str(get_locale())),
+                    "skipped": calendar.skipped_days(start, due, language=language),
                     "working": calendar.working_time_between(start, due),
                 }
+                if extended:
+                    result["extension"] = calendar.extension_window(due, period, language)
     return render_template("home/calculator.html", start=start_text, period=period_text,
-                           result=result, error=error, hours=lambda d: d / timedelta(hours=1)), (
-        422 if error else 200)
+                           extended=extended, result=result, error=error,
+                           hours=lambda d: d / timedelta(hours=1)), (422 if error else 200)

@@ -120,6 +120,15 @@ WHO_HEARS: dict[str, list[tuple[str, Audience, str]]] = {
     "task.due_changed": [(E.DUE_CHANGED, task_people, WHOLE), (E.DUE_CHANGED, firm, CASE_FACT)],
     "task.due_beyond_period": [(E.DUE_CHANGED, task_people, WHOLE),
                                (E.DUE_CHANGED, firm, CASE_FACT)],
+    "task.extend": [(E.PERIOD_EXTENDED, firm, WHOLE), (E.PERIOD_EXTENDED, desk, WHOLE),
+                    (E.PERIOD_EXTENDED, task_people, WHOLE)],
+    "task.extension_asked": [(E.EXTENSION_ASKED, firm, WHOLE), (E.EXTENSION_ASKED, desk, WHOLE)],
+    "task.extension_consented": [(E.PERIOD_EXTENDED, task_people, WHOLE),
+                                 (E.PERIOD_EXTENDED, desk, WHOLE)],
+    "task.extension_refused": [(E.EXTENSION_REFUSED, task_people, WHOLE),
+                               (E.EXTENSION_REFUSED, desk, WHOLE)],
+    "task.transferred_in": [(E.TASK_ROUTED, task_people, WHOLE),
+                            (E.TASK_TRANSFERRED, firm, WHOLE), (E.TASK_TRANSFERRED, desk, WHOLE)],
 }
 
 # A comment goes to the other side of the case; a firm's answer to a question is "answered"
@@ -159,6 +168,10 @@ KIND_LABELS = {
     E.CASE_WITHDRAWN: _l("Request withdrawn"),
     E.CASE_REASSIGNED: _l("Request handed to you"),
     E.DUE_CHANGED: _l("Due date changed"),
+    E.PERIOD_EXTENDED: _l("Period extended"),
+    E.EXTENSION_ASKED: _l("Your consent to an extension is asked"),
+    E.EXTENSION_REFUSED: _l("Extension not agreed"),
+    E.TASK_TRANSFERRED: _l("Task transferred"),
     E.COMMENT: _l("New comment"),
     E.NOTE: _l("New internal note"),
 }
@@ -170,6 +183,8 @@ def _path(ev: Event, user: User, kind: str) -> str:
         return f"/tasks/{ev.task_id}"
     if kind == E.INFO_REQUESTED:
         return f"/cases/{ev.case_id}#answer"
+    if kind == E.EXTENSION_ASKED and user.role == Role.FIRM:
+        return f"/cases/{ev.case_id}#extension"
     if kind == E.CASE_RESOLVED and user.role == Role.FIRM:
         return f"/cases/{ev.case_id}#satisfaction"  # the one question the firm is asked
     if ev.comment_id:
@@ -243,11 +258,23 @@ SENTENCES = {
     E.CASE_WITHDRAWN: _l("%(firm)s withdrew the request."),
     E.CASE_REASSIGNED: _l("A request of %(firm)s is now yours: you are its owner."),
     E.DUE_CHANGED: _l("The due date of %(org)s's task is now %(due)s."),
+    E.PERIOD_EXTENDED: _l("The processing period of %(org)s's task was extended. It is now due "
+                          "%(due)s."),
+    E.EXTENSION_ASKED: _l("%(org)s asks to extend its period again, to %(due)s. It needs the "
+                          "firm's consent: agree or not on the request's page."),
+    E.EXTENSION_REFUSED: _l("%(firm)s did not agree to extend %(org)s's period again. It stays "
+                            "due %(due)s."),
+    E.TASK_TRANSFERRED: _l("%(org)s now handles part of the request: it was transferred to it "
+                           "as the competent organization. The period still runs from the "
+                           "first receipt; it is due %(due)s."),
     E.COMMENT: _l("%(author)s wrote on the request."),
     E.NOTE: _l("%(author)s wrote an internal note."),
 }
 RESOLVED_ASK = _l("The request was resolved. How did it go? Answer one question on the "
                   "request's page.")
+EXTENSION_ASK_FIRM = _l("%(org)s asks to extend its period again, to %(due)s, and needs your "
+                        "consent. Agree or not on the request's page, or reply to this email "
+                        "with “agree” or “do not agree” on the first line.")
 UNASSIGNED = _l("A task of %(org)s no longer has an assignee.")
 DUE_FACT = _l("A due date on your request changed. It is now %(due)s.")
 QUOTE_LABELS = {
@@ -255,6 +282,8 @@ QUOTE_LABELS = {
     E.TASK_COMPLETED: _l("Resolution note"), E.TASK_DECLINED: _l("Reason"),
     E.CASE_REOPENED: _l("Reason"), E.CASE_WITHDRAWN: _l("Reason"),
     E.DUE_CHANGED: _l("Change"), E.CASE_REASSIGNED: _l("Change"),
+    E.PERIOD_EXTENDED: _l("Reason"), E.EXTENSION_ASKED: _l("Reason"),
+    E.TASK_TRANSFERRED: _l("Reason"),
 }
 
 
@@ -276,6 +305,8 @@ def message_context(row) -> dict:
         sentence = UNASSIGNED
     elif row.kind == E.CASE_RESOLVED and row.user.role == Role.FIRM:
         sentence = RESOLVED_ASK
+    elif row.kind == E.EXTENSION_ASKED and row.user.role == Role.FIRM:
+        sentence = EXTENSION_ASK_FIRM
     else:
         sentence = SENTENCES[row.kind]
     quote = ""

@@ -30,6 +30,7 @@ from onestop.errors import Conflict, DomainError, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.notifications import ledger, reply_mail
 from onestop.notifications.models import AlertKind, InboundMessage, InboundStatus
+from onestop.tasks import extensions
 
 # --- The reply address -----------------------------------------------------------------------
 #
@@ -226,12 +227,25 @@ def _post(stored: InboundMessage, message: EmailMessage, now: datetime):
     try:
         # A refused attachment or a finished case leaves nothing behind but the refusal.
         with db.session.begin_nested():
-            return add_comment(user, case, body, audience=audience,
-                               files=reply_mail.attachments(message), now=now)
+            comment = add_comment(user, case, body, audience=audience,
+                                  files=reply_mail.attachments(message), now=now)
+            _answer_extension(user, case, body, now)
+            return comment
     except (Conflict, NotAllowed, NotFound):
         raise _Refused("audience", user=user, case=case) from None
     except DomainError as error:  # a file the upload checks refuse, a finished request
         raise _Refused("invalid", user=user, case=case, detail=error.message) from None
+
+
+def _answer_extension(user: User, case: Case, body: str, now: datetime) -> None:
+    """A firm's reply that says agree (or not) on its first line answers the one request to
+    extend a period waiting on the case; with none or several waiting it stays a comment."""
+    agree = extensions.consent_in(body)
+    if agree is None or not policy.can(user, "case.answer_extension", case):
+        return
+    asks = [ask for task in case.tasks if (ask := extensions.pending(task))]
+    if len(asks) == 1:
+        extensions.answer_extension(user, asks[0], agree, now=now)
 
 
 def _tell(stored: InboundMessage, message: EmailMessage, refused: _Refused,

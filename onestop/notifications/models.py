@@ -36,6 +36,10 @@ class EventKind(StrEnum):
     CASE_WITHDRAWN = "case_withdrawn"
     CASE_REASSIGNED = "case_reassigned"  # to the caseworker who now owns the case
     DUE_CHANGED = "due_changed"
+    PERIOD_EXTENDED = "period_extended"      # in effect: the first one, or the firm agreed
+    EXTENSION_ASKED = "extension_asked"      # a further one waits for the firm's consent
+    EXTENSION_REFUSED = "extension_refused"  # the firm did not agree: the due date stays
+    TASK_TRANSFERRED = "task_transferred"    # another organization now handles the task
     COMMENT = "comment"
     NOTE = "note"
 

@@ -87,6 +87,9 @@ class Figures:
     agency_seconds: int = 0
     waited_seconds: int = 0
     paused_seconds: int = 0
+    extended_seconds: int = 0  # working time added by extensions, apart from the period
+    extended: int = 0          # tasks finished in the period whose period was extended
+    transferred: int = 0       # tasks handed to the competent organization in the period
     desk_median_seconds: int | None = None
     desk_cases: int = 0
     satisfaction: float | None = None
@@ -220,7 +223,8 @@ def _finished(actor, group_by, period: Period) -> tuple[dict, dict, dict]:
     order = AgencyTask.agency_seconds
     done = _over_tasks([
         AgencyTask.agency_seconds.label("s"), AgencyTask.waited_seconds.label("w"),
-        AgencyTask.paused_seconds.label("p"), ON_TIME.label("on_time"),
+        AgencyTask.paused_seconds.label("p"), AgencyTask.extended_seconds.label("x"),
+        ON_TIME.label("on_time"),
         seoul_month(AgencyTask.finished_at).label("m"),
         _cume_dist(partition_by=key, order_by=order).label("cd"),
         _cume_dist(order_by=order).label("cd_all"),
@@ -230,15 +234,34 @@ def _finished(actor, group_by, period: Period) -> tuple[dict, dict, dict]:
     def figures(cume_dist):
         return (func.count().label("done"), func.sum(c.on_time).label("on_time"),
                 func.sum(c.s).label("agency_seconds"), func.sum(c.w).label("waited_seconds"),
-                func.sum(c.p).label("paused_seconds"),
+                func.sum(c.p).label("paused_seconds"), func.sum(c.x).label("extended_seconds"),
                 _percentile(cume_dist, c.s, 0.5, "median_seconds"),
                 _percentile(cume_dist, c.s, 0.9, "p90_seconds"))
 
-    nothing = [null()] * 5
+    nothing = [null()] * 6
     return _parts(union_all(
         select(GROUP, c.g, null().label("m"), *figures(c.cd)).group_by(c.g),
         select(TOTAL, null(), null(), *figures(c.cd_all)),
         select(MONTH, null(), c.m, func.count(), func.sum(c.on_time), *nothing).group_by(c.m)))
+
+
+def _law_clock(actor, group_by, period: Period) -> tuple[dict, dict]:
+    """Of the tasks finished in the period: those finished after an extension of their
+    period, and those transferred to the competent organization (counted for the one that
+    transferred)."""
+    counts = [
+        func.sum(case((and_(AgencyTask.status == TaskStatus.DONE,
+                            AgencyTask.extended_seconds > 0), 1), else_=0)).label("extended"),
+        func.sum(case((AgencyTask.status == TaskStatus.TRANSFERRED, 1), else_=0))
+        .label("transferred")]
+    finished = (AgencyTask.status.in_((TaskStatus.DONE, TaskStatus.TRANSFERRED)),
+                AgencyTask.finished_at >= period.start, AgencyTask.finished_at < period.end,
+                policy.visible_tasks(actor))
+    grouped = _over_tasks([GROUP, *counts], group_by).where(*finished) \
+        .group_by(_task_key(group_by))
+    total = select(null().label("g"), TOTAL, *counts).select_from(AgencyTask).where(*finished)
+    grouped, totals, _ = _parts(union_all(grouped, total))
+    return grouped, totals
 
 
 def _desk(actor, group_by, period: Period) -> tuple[dict, dict]:
@@ -326,7 +349,8 @@ def service_report(actor, period: Period, group_by: GroupBy, *, now: datetime,
     finished, finished_total, months = _finished(actor, group_by, period)
     answers, answers_total = _satisfaction(actor, group_by, period)
     desk, desk_total = _desk(actor, group_by, period)
-    grouped = [work, finished, answers, desk]
+    law, law_total = _law_clock(actor, group_by, period)
+    grouped = [work, finished, answers, desk, law]
     keys = set().union(*grouped)
     rows = [_figures(subject, *(part.get(subject.id, {}) for part in grouped))
             for subject in _subjects(actor, group_by, keys)]
@@ -334,7 +358,7 @@ def service_report(actor, period: Period, group_by: GroupBy, *, now: datetime,
                   for k in ("open", "due_soon", "overdue")}
     return ServiceReport(period=period, group_by=group_by, rows=rows,
                          total=_figures(None, work_total, finished_total, answers_total,
-                                        desk_total),
+                                        desk_total, law_total),
                          months=_months(months, period))
 
 

@@ -39,6 +39,8 @@ WORK_COLUMNS = [
     Column(_l("On-time share (%)"), lambda f: f.on_time_share, "share"),
     Column(_l("Median working days to finish"), lambda f: f.median_days, "number"),
     Column(_l("90th percentile, working days"), lambda f: f.p90_days, "number"),
+    Column(_l("Done after an extension"), lambda f: f.extended),
+    Column(_l("Transferred to the competent organization"), lambda f: f.transferred),
     Column(_l("Satisfaction (1–5)"), lambda f: f.satisfaction, "number"),
     Column(_l("Answers"), lambda f: f.answers),
 ]
@@ -54,6 +56,8 @@ TIME_COLUMNS = [
     Column(_l("Paused (nights, weekends, holidays), hours"),
            lambda f: _hours(f.paused_seconds), "number"),
     Column(_l("Paused per task, hours"), lambda f: f.average_hours(f.paused_seconds),
+           "number"),
+    Column(_l("Added by extensions, working hours"), lambda f: _hours(f.extended_seconds),
            "number"),
 ]
 DESK_COLUMN = Column(_l("Desk: median working hours from filing to acceptance"),

@@ -16,9 +16,9 @@ DUE_SOON_BUSINESS_DAYS = 3
 
 def legal_due_at(task: AgencyTask, calendar: WorkCalendar) -> datetime:
     """The due date the request type's period gives the task, moved out by the working
-    time it waited on the firm."""
+    time it waited on the firm and the time its extensions added."""
     due = calendar.due_at(task.routed_at, parse_period(task.period))
-    return calendar.add_working_time(due, task.waited)
+    return calendar.add_working_time(due, task.waited + task.extended)
 
 
 def is_overdue(now: datetime) -> ColumnElement[bool]:
@@ -51,9 +51,9 @@ def set_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now: date
     db.session.add(Event(
         case=task.case, task=task, actor=actor,
         action="task.due_beyond_period" if beyond else "task.due_changed",
-        detail=f"{_local(before)} → {_local(due_at)}: {reason}", is_internal=True,
+        detail=f"{minute_text(before)} → {minute_text(due_at)}: {reason}", is_internal=True,
         params={"due_at": due_at.isoformat()}, created_at=now))
 
 
-def _local(moment: datetime | None) -> str:
+def minute_text(moment: datetime | None) -> str:
     return moment.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M") if moment else "—"

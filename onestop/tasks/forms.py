@@ -39,6 +39,21 @@ class DueForm(VersionedForm):
     due_reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
+# These share field names with the decline and due-date forms on the same page, so their
+# ids are their own (a label must find its one control).
+class ExtendForm(VersionedForm):
+    due_at = DateTimeLocalField(_l("New expected completion"), validators=[DataRequired()],
+                                format="%Y-%m-%dT%H:%M", id="extend-due_at")
+    reason = TextAreaField(_l("Reason for the extension (the firm reads it)"),
+                           validators=[DataRequired(), Length(max=2000)], id="extend-reason")
+
+
+class TransferForm(VersionedForm):
+    organization = SelectField(_l("Competent organization"), coerce=record_id)
+    reason = TextAreaField(_l("Why is that organization the competent one? (the firm reads it)"),
+                           validators=[DataRequired(), Length(max=2000)], id="transfer-reason")
+
+
 class TaskFilterForm(BaseForm):
     class Meta:
         csrf = False

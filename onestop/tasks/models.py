@@ -1,7 +1,7 @@
 """AgencyTask: one partner organization's piece of a case."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import utcnow
@@ -33,6 +33,11 @@ class AgencyTask(db.Model):
     # the agency's own working time (clock running) and the non-working time in between.
     agency_seconds: Mapped[int | None]
     paused_seconds: Mapped[int | None]
+    # Working time the period's extensions added (reports count it apart from the period).
+    extended_seconds: Mapped[int] = mapped_column(default=0)
+    # A task handed on by an organization that was not competent (민원처리법 §16) keeps the
+    # clock of the one it came from: same receipt, same due date.
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("agency_tasks.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -44,7 +49,40 @@ class AgencyTask(db.Model):
     case = relationship("Case", back_populates="tasks")
     organization = relationship("Organization")
     assignee = relationship("User")
+    extensions = relationship("TaskExtension", back_populates="task",
+                              order_by="TaskExtension.number")
 
     @property
     def waited(self) -> timedelta:
         return timedelta(seconds=self.waited_seconds)
+
+    @property
+    def extended(self) -> timedelta:
+        return timedelta(seconds=self.extended_seconds or 0)  # None until first flushed
+
+
+class TaskExtension(db.Model):
+    """One extension of a task's period: the first takes effect when made, a later one only
+    when the firm consents (tasks/extensions.py)."""
+
+    __tablename__ = "task_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("agency_tasks.id"), index=True)
+    number: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    previous_due_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    asked_at: Mapped[datetime]
+    consent: Mapped[str] = mapped_column(String(20))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    # A repeated submit cannot record the same extension twice.
+    __table_args__ = (UniqueConstraint("task_id", "number"),)
+
+    task = relationship("AgencyTask", back_populates="extensions")
+    asked_by = relationship("User", foreign_keys=[asked_by_id])

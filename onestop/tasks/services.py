@@ -6,10 +6,11 @@ from flask_babel import lazy_gettext as _l
 from onestop import policy, workflow
 from onestop.accounts.models import User
 from onestop.cases.models import Comment, Event
-from onestop.cases.services import resolve_if_all_done
+from onestop.cases.services import check_can_take, resolve_if_all_done
 from onestop.concurrency import check_version
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.orgs.models import Organization
 from onestop.tasks.due import set_due
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
@@ -63,6 +64,31 @@ def decline_task(actor, task: AgencyTask, reason: str, *, now: datetime, version
     workflow.apply_task(actor, task, "decline", now=now, detail=reason.strip(), is_internal=True)
     task.case.updated_at = now  # bumps the case version: concurrent moves conflict
     task.decline_reason = reason.strip()
+
+
+def transfer_task(actor, task: AgencyTask, organization: Organization, reason: str, *,
+                  now: datetime, version) -> AgencyTask:
+    """A partner that is not competent hands the task to the organization that is (민원처리법
+    §16). The new task keeps the clock: the first receipt, the due date, the time waited."""
+    check_version(task, version)
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(_l("Say why the other organization is the competent one."),
+                      field="reason")
+    if organization.id == task.organization_id:
+        raise Invalid(_l("Choose another organization than your own."), field="organization")
+    check_can_take(task.case, organization, field="organization")
+    workflow.apply_task(actor, task, "transfer", now=now, detail=reason,
+                        params={"organization_id": organization.id})
+    successor = AgencyTask(
+        case=task.case, organization=organization, period=task.period, routed_at=task.routed_at,
+        due_at=task.due_at, waited_seconds=task.waited_seconds,
+        extended_seconds=task.extended_seconds, instructions=task.instructions,
+        transferred_from_id=task.id)
+    db.session.add(successor)
+    workflow.open_task(actor, successor, now=now, transferred_from=task, detail=reason)
+    task.case.updated_at = now  # bumps the case version: concurrent moves conflict
+    return successor
 
 
 def _require_active(task: AgencyTask) -> None:

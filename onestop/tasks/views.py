@@ -12,15 +12,19 @@ from onestop.cases.forms import VersionedForm
 from onestop.cases.models import Case, Comment, Event
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
+from onestop.errors import Invalid
 from onestop.extensions import db
-from onestop.tasks import services
+from onestop.orgs.models import Organization
+from onestop.tasks import extensions, services
 from onestop.tasks.forms import (
     AssignForm,
     DeclineForm,
     DueForm,
+    ExtendForm,
     NoteForm,
     QuestionForm,
     TaskFilterForm,
+    TransferForm,
 )
 from onestop.tasks.models import AgencyTask
 from onestop.web import answer_form, changes_since, load, refused_form_again
@@ -106,6 +110,7 @@ def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = No
         .order_by(Event.id)).all()
     seen = str(events[-1].id) if events else "0"
     due_local = task.due_at.astimezone(SEOUL).replace(tzinfo=None)
+    latest = extensions.latest_date(task)
     # Every form but the refused one starts afresh (not from what was posted).
     fresh = {"formdata": None, "version": task.version, "seen": seen}
     forms = {
@@ -115,19 +120,33 @@ def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = No
         "decline": DeclineForm(**fresh),
         "assign": AssignForm(**fresh, assignee=task.assignee_id or 0),
         "due": DueForm(**fresh, due_at=due_local),
+        "extend": ExtendForm(**fresh, due_at=latest.astimezone(SEOUL).replace(tzinfo=None)),
+        "transfer": TransferForm(**fresh),
     }
     changes = changes_since(events, form, status)
     if refused:
         forms[refused] = refused_form_again(form, status, version=task.version, seen=seen)
     forms["assign"].assignee.choices = [(0, _("— nobody —"))] + [
         (u.id, u.name) for u in _members(task)]
+    forms["transfer"].organization.choices = _transfer_choices(task)
     info_requests = db.session.scalars(
         select(Comment).where(Comment.case_id == task.case_id, Comment.is_info_request,
                               policy.visible_comments(current_user))
         .options(selectinload(Comment.author)).order_by(Comment.id)).all()
     return render_template("tasks/show.html", task=task, case=task.case, forms=forms,
-                           info_requests=info_requests, refused=refused,
-                           changes=changes), status
+                           info_requests=info_requests, refused=refused, changes=changes,
+                           latest_extension=latest,
+                           extension_needs_consent=extensions.needs_consent(task),
+                           extension_pending=extensions.pending(task)), status
+
+
+def _transfer_choices(task: AgencyTask) -> list[tuple[int, str]]:
+    """The other partner organizations, by name (services.transfer_task checks the choice)."""
+    locale = str(get_locale())
+    orgs = db.session.scalars(select(Organization).where(
+        Organization.is_active, Organization.id != task.organization_id)).all()
+    return [(0, _("— choose —"))] + sorted(
+        ((o.id, o.display_name(locale)) for o in orgs if o.is_partner), key=lambda c: c[1])
 
 
 # action -> (service, form, the form's text field passed to the service); what is said when
@@ -196,3 +215,34 @@ def change_due(task_id: int):
         done=lambda _result: _("%(org)s's task is now due %(due)s. They see the new date and "
                                "your reason.", org=confirmations.name_of(task.organization),
                                due=confirmations.when(task.due_at)))
+
+
+@bp.post("/<int:task_id>/extend")
+@login_required
+def extend(task_id: int):
+    task = load(AgencyTask, task_id, "task.extend")
+    form = ExtendForm()
+    return answer_form(
+        form, lambda: extensions.extend_task(
+            current_user, task, form.due_at.data.replace(tzinfo=SEOUL), form.reason.data,
+            now=utcnow(), version=form.version.data),
+        again=_again(task, "extend", form), landing=_task_url(task), done=confirmations.extended)
+
+
+@bp.post("/<int:task_id>/transfer")
+@login_required
+def transfer(task_id: int):
+    task = load(AgencyTask, task_id, "task.transfer")
+    form = TransferForm()
+    form.organization.choices = _transfer_choices(task)
+
+    def transfer_to_chosen():
+        organization = db.session.get(Organization, form.organization.data or 0)
+        if organization is None:
+            raise Invalid(_("Choose the competent organization."), field="organization")
+        return services.transfer_task(current_user, task, organization, form.reason.data,
+                                      now=utcnow(), version=form.version.data)
+
+    return answer_form(
+        form, transfer_to_chosen, again=_again(task, "transfer", form),
+        landing=_task_url(task), done=confirmations.transferred)

@@ -63,7 +63,7 @@ def test_firm_rules_hold_only_for_the_firms_own_members(world, two_firms, rule):
 
 
 @pytest.mark.parametrize("rule", ["task.accept", "task.request_info", "task.complete",
-                                  "task.decline"])
+                                  "task.decline", "task.transfer"])
 def test_task_work_belongs_to_the_tasks_organization_only(world, two_firms, rule):
     a, _b = two_firms
     (union_task,) = [t for t in a.tasks if t.organization == world.union]

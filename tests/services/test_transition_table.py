@@ -16,6 +16,7 @@ from onestop.cases import services as cases
 from onestop.cases.models import Event
 from onestop.errors import Invalid, InvalidTransition, NotAllowed
 from onestop.extensions import db
+from onestop.tasks import extensions
 from onestop.tasks import services as tasks
 from tests.factories import PDF
 
@@ -52,16 +53,22 @@ CASE_VERDICTS = {
 # The task lifecycle: open → accepted ⇄ waiting_on_firm → done; open|accepted → declined;
 # → cancelled when its case is withdrawn. A lead assigns and the desk moves the due date of a
 # running task (the state stays); a finished task is not changed any more.
-TASK_ACTIONS = ("accept", "request_info", "complete", "decline", "assign", "override_due")
-TASK_BUTTONS = {"accept", "request_info", "complete", "decline"}  # workflow.task_actions
+# - transfer (민원처리법 §16): a partner that is not competent hands an open or accepted task
+#   to the competent organization instead of declining it (not while it waits on the firm).
+# - extend (행정절차법 §19): the partner extends the period of an unfinished task; the state
+#   stays.
+TASK_ACTIONS = ("accept", "request_info", "complete", "decline", "assign", "override_due",
+                "transfer", "extend")
+TASK_BUTTONS = {"accept", "request_info", "complete", "decline", "transfer"}  # workflow.task_actions
 TASK_VERDICTS = {
-    #                   accept      request_info       complete  decline     assign             override_due
-    "open":            ("accepted", R,                 R,        "declined", "open",            "open"),
-    "accepted":        (R,          "waiting_on_firm", "done",   "declined", "accepted",        "accepted"),
-    "waiting_on_firm": (R,          R,                 R,        R,          "waiting_on_firm", "waiting_on_firm"),
-    "done":            (R,          R,                 R,        R,          R,                 R),
-    "declined":        (R,          R,                 R,        R,          R,                 R),
-    "cancelled":       (R,          R,                 R,        R,          R,                 R),
+    #                   accept      request_info       complete  decline     assign             override_due       transfer       extend
+    "open":            ("accepted", R,                 R,        "declined", "open",            "open",            "transferred", "open"),
+    "accepted":        (R,          "waiting_on_firm", "done",   "declined", "accepted",        "accepted",        "transferred", "accepted"),
+    "waiting_on_firm": (R,          R,                 R,        R,          "waiting_on_firm", "waiting_on_firm", R,             "waiting_on_firm"),
+    "done":            (R,          R,                 R,        R,          R,                 R,                 R,             R),
+    "declined":        (R,          R,                 R,        R,          R,                 R,                 R,             R),
+    "transferred":     (R,          R,                 R,        R,          R,                 R,                 R,             R),
+    "cancelled":       (R,          R,                 R,        R,          R,                 R,                 R,             R),
 }
 
 
@@ -161,6 +168,9 @@ def bring_task_to(steps: Steps, state: str):
         steps.complete(task, w.union_staff)
     elif state == "declined":
         steps.decline(task, w.union_staff)
+    elif state == "transferred":
+        steps.do(tasks.transfer_task, w.union_staff, task, w.univ, "The university's",
+                 version=task.version)
     elif state == "cancelled":
         steps.withdraw()
     assert task.status == state, "the setup did not reach the state"
@@ -227,6 +237,14 @@ def attempt_task(steps: Steps, task, action: str, when: datetime):
             tasks.override_due(w.desk, task, when + timedelta(days=20), "Site visit", now=when,
                                version=v)
             return w.desk, ""
+        case "transfer":
+            tasks.transfer_task(w.union_staff, task, w.univ, "The university's", now=when,
+                                version=v)
+            return w.union_staff, "The university's"
+        case "extend":
+            extensions.extend_task(w.union_staff, task, when + timedelta(days=14), "Inspection",
+                                   now=when, version=v)
+            return w.union_staff, ""
     raise AssertionError(action)
 
 

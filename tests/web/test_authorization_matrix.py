@@ -37,8 +37,9 @@ from onestop.notifications.models import Notification, ReminderRule
 from onestop.notifications.reminders import ensure_default_rules
 from onestop.orgs.models import Organization
 from onestop.replies.models import CannedReply
+from onestop.tasks import extensions
 from onestop.tasks import services as tasks
-from onestop.tasks.models import AgencyTask
+from onestop.tasks.models import AgencyTask, TaskExtension
 from onestop.workdays.models import ExtraHoliday
 from tests.annex import zone
 from tests.commitments_world import agreements
@@ -235,6 +236,22 @@ def desk_view(s, t):
         db.session.add(view)
         db.session.commit()
     return view
+
+
+def asked_extension(s, t):
+    """A further extension of the tenant's task waiting for its firm (made on first use)."""
+    task = fresh(AgencyTask, s.task[t].id)
+    if not task.extensions:
+        for days in (31, 32):
+            extensions.extend_task(s.world.desk, task, due_in(days), "r", now=utcnow(),
+                                   version=None)
+            db.session.commit()
+    return task.extensions[-1]
+
+
+def due_in(days: int):
+    return (utcnow() + timedelta(days=days)).astimezone(SEOUL).replace(
+        hour=18, minute=0, second=0, microsecond=0)
 
 
 def own_view(role, tenant):
@@ -459,6 +476,26 @@ ROUTES = [
      lambda role, t: "ok" if role in STAFF else "403" if role in OWN_ORG[t] | OWN_FIRM[t]
      else "404",
      lambda s, t, role: fresh(AgencyTask, s.task[t].id).due_override_reason == "r"),
+    # Extending a period: the task's organization and the desk; a further one waits for the
+    # firm, whose own members alone answer it.
+    ("tasks.extend", "POST", lambda s, t: {"task_id": s.task[t].id},
+     lambda s, t: {"version": version(s.task[t]), "due_at": future(31), "reason": "r"},
+     lambda role, t: "ok" if role in STAFF | OWN_ORG[t] else "403" if role in OWN_FIRM[t]
+     else "404",
+     lambda s, t, role: count(TaskExtension, TaskExtension.task_id == s.task[t].id) == 1),
+    ("cases.answer_extension", "POST",
+     lambda s, t: {"case_id": s.case[t].id, "extension_id": asked_extension(s, t).id,
+                   "answer": "agree"},
+     lambda s, t: {"version": version(s.case[t])},
+     seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: fresh(TaskExtension, asked_extension(s, t).id).consent == "given"),
+    # Transferring to the competent organization: the task's organization only.
+    ("tasks.transfer", "POST", lambda s, t: {"task_id": s.task[t].id},
+     lambda s, t: {"version": version(s.task[t]), "reason": "r", "organization": str(
+         (s.world.univ if t == "A" else s.world.permits).id)},
+     lambda role, t: "ok" if role in OWN_ORG[t] else "403" if role in STAFF | OWN_FIRM[t]
+     else "404",
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).status == "transferred"),
     ("admin.users", "GET", lambda s, t: {}, None, ok("admin"), None),
     ("admin.new_user", "GET", lambda s, t: {}, None, ok("admin"), None),
     ("admin.new_user", "POST", lambda s, t: {}, lambda s, t: {

@@ -147,6 +147,19 @@ def test_deadline_calculator_page_shows_due_and_skipped_days(browser, world):
     assert bad.status_code == 422
 
 
+def test_deadline_calculator_shows_the_longest_extension(browser, world):
+    desk = browser("desk@test.example")
+    plain = desk.get("/deadlines?start=2026-09-21T10:00&period=10d").get_data(as_text=True)
+    assert 'id="extension"' not in plain, "the same inputs give the same page as before"
+    html = desk.get("/deadlines?start=2026-09-21T10:00&period=10d&extended=1") \
+        .get_data(as_text=True)
+    assert 'datetime="2026-10-07T18:00:00+09:00"' in html
+    extension = html[html.index('id="extension"'):]
+    assert 'datetime="2026-10-22T18:00:00+09:00"' in extension
+    assert "10 working days (80 working hours)" in extension
+    assert "2026-10-09" in extension and "2026-09-25" not in extension
+
+
 def test_korean_by_default_and_english_on_request(browser, world):
     firm = browser("ceo@alpha.test")
     assert '<html lang="ko">' in firm.get("/").get_data(as_text=True)

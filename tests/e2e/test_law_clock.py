@@ -1,0 +1,86 @@
+"""The law's clock in a real browser: a partner extends its period, then asks for more; the
+firm agrees on its phone, in Korean; a partner that is not competent transfers its task."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_case_page import BROKEN_WORDS, _fits_the_phone
+from tests.e2e.test_journeys import WORDS, file_request, open_task, signed_in
+from tests.e2e.test_pages import PHONE, _check_page
+
+
+def routed_request(people, title):
+    words = WORDS["ko"]
+    firm = signed_in(people, "hr@carbonfiber.example", "ko", "firm-desktop")
+    case_url = file_request(firm, words, title)
+    desk = signed_in(people, "desk@city.example", "ko", "desk")
+    desk.page.goto(case_url)
+    desk.page.get_by_role("button", name=words["accept"]).click()
+    desk.page.locator("form.route").get_by_role("button", name=words["route"]).click()
+    expect(desk.page.locator("#tasks tbody tr")).to_have_count(2)
+    return case_url
+
+
+def test_the_firm_agrees_on_its_phone_to_a_second_extension(people):
+    title = "E2E 처리기간 연장 동의"
+    case_url = routed_request(people, title)
+    univ = signed_in(people, "staff@univ.example", "ko", "univ")
+    open_task(univ, title)
+    page = univ.page
+    extend = page.locator("form#extend")
+    extend.get_by_label("연장 사유").fill("현장 실사 일정이 잡히지 않았습니다.")
+    extend.get_by_role("button", name="처리기간 연장").click()
+    expect(page.locator(".flash.success")).to_contain_text("처리기간을 연장했습니다")
+    first_due = page.locator(".headline-status time").get_attribute("datetime")
+    extend.get_by_label("연장 사유").fill("실사 결과 보완 검토가 더 필요합니다.")
+    extend.get_by_role("button", name="기업에 동의 요청").click()
+    expect(page.locator(".flash.success")).to_contain_text("동의를 요청했습니다")
+    expect(extend).to_contain_text("동의를 기다리고 있습니다")
+    assert page.locator(".headline-status time").get_attribute("datetime") == first_due
+    univ.shot("ko-partner-task-extension-asked")
+
+    phone = people("firm-phone", viewport=PHONE)
+    phone.login("hr@carbonfiber.example", lang="ko")
+    page = phone.page
+    page.goto(case_url)
+    ask = page.locator("#extension")
+    expect(ask).to_contain_text("산학협력단")
+    expect(ask).to_contain_text("실사 결과 보완 검토가 더 필요합니다.")
+    assert ask.bounding_box()["y"] < PHONE["height"], "the question is on the first screen"
+    _fits_the_phone(page)
+    assert not page.evaluate(BROKEN_WORDS)
+    assert not _check_page(page)
+    phone.shot("phone-ko-firm-extension-consent")
+    ask.get_by_role("button", name="연장에 동의").click()
+    expect(page.locator(".flash.success")).to_contain_text("동의했습니다")
+    expect(page.locator("#extension")).to_have_count(0)
+    expect(page.locator("#history")).to_contain_text("기업이 동의하여")
+    _fits_the_phone(page)
+
+    univ.page.reload()
+    assert univ.page.locator(".headline-status time").get_attribute("datetime") > first_due
+    expect(univ.page.locator("dl.facts")).to_contain_text("적용됨, 기업이 동의함")
+
+
+def test_a_partner_that_is_not_competent_transfers_its_task(people):
+    title = "E2E 소관 기관 이송"
+    case_url = routed_request(people, title)
+    univ = signed_in(people, "staff@univ.example", "ko", "univ")
+    open_task(univ, title)
+    page = univ.page
+    due = page.locator(".headline-status time").get_attribute("datetime")
+    transfer = page.locator("form", has=page.get_by_role("button", name="업무 이송"))
+    transfer.get_by_label("소관 기관").select_option(label="지역 노사민정협의회")
+    transfer.get_by_label("그 기관이 소관인 이유").fill("노사 협의 사항은 협의회 소관입니다.")
+    assert not _check_page(page)
+    univ.shot("ko-partner-task-transfer")
+    transfer.get_by_role("button", name="업무 이송").click()
+    expect(page.locator(".flash.success")).to_contain_text("지역 노사민정협의회")
+    expect(page.locator(".headline-status .status-transferred")).to_be_visible()
+
+    firm = signed_in(people, "hr@carbonfiber.example", "ko", "firm")
+    firm.page.goto(case_url)
+    row = firm.page.locator("#tasks tbody tr", has_text="노사민정협의회")
+    expect(row).to_be_visible()
+    assert row.locator("time").get_attribute("datetime") == due, "the clock kept running"
+    expect(firm.page.locator("#history")).to_contain_text(re.compile("이송됨"))

@@ -1,0 +1,230 @@
+"""The law's clock beyond counting: extending a period (once with notice, again only with the
+firm's consent) and transferring a task to the competent organization, on fixed dates with
+Chuseok (9.24–26), the substitute holiday for National Foundation Day (10.5) and Hangul Day
+(10.9) in between."""
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from onestop import policy
+from onestop.cases import services as cases
+from onestop.cases.models import Event
+from onestop.deadlines import SEOUL
+from onestop.errors import Invalid, InvalidTransition, NotAllowed, NotFound
+from onestop.extensions import db
+from onestop.notifications.models import Notification
+from onestop.reports.service import GroupBy, Period, service_report
+from onestop.tasks import extensions
+from onestop.tasks import services as tasks
+from onestop.tasks.due import legal_due_at
+from onestop.workdays.services import work_calendar
+from tests.services.test_inbound import address_for, deliver, reply
+
+ROUTED = datetime(2026, 9, 21, 10, 0, tzinfo=SEOUL)  # Monday before Chuseok
+DUE = datetime(2026, 10, 7, 18, 0, tzinfo=SEOUL)     # 10 days, first day counted
+LATEST = datetime(2026, 10, 22, 18, 0, tzinfo=SEOUL)  # 10 more from 10.8, Hangul Day skipped
+
+
+def routed_permit(world, orgs=None):
+    case = cases.file_case(world.firm_a_user, world.permit_type, title="New plant",
+                           description="Line 2", priority="normal",
+                           form_data={"floor_area": "900"}, checked_items=[0, 1], files=[],
+                           now=ROUTED - timedelta(hours=1))
+    cases.accept_case(world.desk, case, now=ROUTED, version=None)
+    found = cases.route_case(world.desk, case, orgs or [world.permits], now=ROUTED, version=None)
+    db.session.commit()
+    return case, found[0]
+
+
+def told(task_or_case, kind: str) -> set[str]:
+    """Who got a ledger row of this kind about the request."""
+    case_id = getattr(task_or_case, "case_id", None) or task_or_case.id
+    return {r.user.email for r in db.session.scalars(select(Notification).where(
+        Notification.case_id == case_id, Notification.kind == kind))}
+
+
+def extend(actor, task, due_at, reason="Site inspection needs the fire department.", *,
+           now=ROUTED + timedelta(days=2)):
+    extension = extensions.extend_task(actor, task, due_at, reason, now=now, version=None)
+    db.session.commit()
+    return extension
+
+
+def test_the_first_extension_counts_from_the_original_period_and_tells_the_firm(world):
+    case, task = routed_permit(world)
+    assert task.due_at == DUE
+    with pytest.raises(Invalid) as error:
+        extend(world.permits_staff, task, LATEST + timedelta(minutes=1))
+    assert "2026-10-22 18:00" in str(error.value)
+    db.session.rollback()
+
+    extension = extend(world.permits_staff, task, LATEST)
+    assert extension.consent == "not_needed"
+    assert task.due_at == LATEST
+    assert task.extended == timedelta(hours=80), "ten working days of eight hours"
+    assert legal_due_at(task, work_calendar()) == LATEST, "no longer 'beyond the period'"
+    event = case.events[-1]
+    assert (event.action, event.is_internal, event.detail) == (
+        "task.extend", False, "Site inspection needs the fire department.")
+    assert {"ceo@alpha.test", "hr@alpha.test", "desk@test.example"} <= told(task,
+                                                                            "period_extended")
+    assert "staff@permits.test" not in told(task, "period_extended"), "the actor is not told"
+
+
+def test_a_period_is_extended_before_it_runs_out_and_later_than_it_was(world):
+    _case, task = routed_permit(world)
+    with pytest.raises(Invalid, match="already run out"):
+        extend(world.permits_staff, task, LATEST, now=DUE)
+    with pytest.raises(Invalid, match="after the current due date"):
+        extend(world.permits_staff, task, DUE)
+    with pytest.raises(Invalid, match="reason"):
+        extend(world.permits_staff, task, LATEST, reason="  ")
+
+
+def test_a_second_extension_waits_for_the_firm_and_a_refusal_keeps_the_date(world):
+    case, task = routed_permit(world)
+    extend(world.permits_staff, task, datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL))
+    second = extend(world.permits_staff, task, datetime(2026, 10, 20, 18, 0, tzinfo=SEOUL),
+                    reason="The fire department asked for a second visit.")
+    assert second.consent == "asked"
+    assert task.due_at == datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL), "not before consent"
+    assert {"ceo@alpha.test", "hr@alpha.test"} <= told(task, "extension_asked")
+    with pytest.raises(Invalid, match="not answered"):
+        extend(world.permits_staff, task, datetime(2026, 10, 19, 18, 0, tzinfo=SEOUL))
+    db.session.rollback()
+
+    with pytest.raises(NotFound):
+        extensions.answer_extension(world.firm_b_user, second, True, now=ROUTED)
+    with pytest.raises(NotAllowed):
+        extensions.answer_extension(world.permits_staff, second, True, now=ROUTED)
+    extensions.answer_extension(world.firm_a_user, second, False, now=ROUTED + timedelta(days=3))
+    db.session.commit()
+    assert (second.consent, second.answered_by_id) == ("refused", world.firm_a_user.id)
+    assert task.due_at == datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL)
+    assert case.events[-1].action == "task.extension_refused"
+    assert "staff@permits.test" in told(task, "extension_refused")
+    extensions.answer_extension(world.firm_a_user, second, False, now=ROUTED + timedelta(days=3))
+    with pytest.raises(InvalidTransition):
+        extensions.answer_extension(world.firm_a_user2, second, True, now=ROUTED)
+
+
+def test_the_firms_consent_puts_a_further_extension_in_effect_once(world):
+    case, task = routed_permit(world)
+    first_due = datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL)
+    extend(world.permits_staff, task, first_due)
+    latest = extensions.latest_date(task)
+    assert latest == datetime(2026, 10, 28, 18, 0, tzinfo=SEOUL), "counted from the new date"
+    second = extend(world.desk, task, latest)
+    extensions.answer_extension(world.firm_a_user2, second, True, now=ROUTED + timedelta(days=3))
+    db.session.commit()
+    assert task.due_at == latest
+    extensions.answer_extension(world.firm_a_user2, second, True, now=ROUTED + timedelta(days=3))
+    db.session.commit()
+    assert [e.action for e in case.events].count("task.extension_consented") == 1
+    assert task.extended == work_calendar().working_time_between(DUE, latest)
+    assert "staff@permits.test" in told(task, "period_extended")
+
+
+def test_only_the_tasks_organization_and_the_desk_extend(world):
+    _case, task = routed_permit(world)
+    with pytest.raises(NotFound):
+        extend(world.union_staff, task, LATEST)
+    with pytest.raises(NotFound):
+        extend(world.firm_b_user, task, LATEST)
+    db.session.rollback()
+    assert policy.can(world.desk, "task.extend", task)
+    assert not policy.can(world.firm_a_user, "task.extend", task)
+
+
+def test_a_finished_task_is_not_extended(world):
+    _case, task = routed_permit(world)
+    tasks.accept_task(world.permits_staff, task, now=ROUTED, version=None)
+    tasks.complete_task(world.permits_staff, task, "Approved.", now=ROUTED, version=None)
+    db.session.commit()
+    with pytest.raises(InvalidTransition):
+        extend(world.permits_staff, task, LATEST)
+
+
+def test_a_transfer_keeps_the_original_clock_and_tells_the_firm_who_handles_it(world):
+    case, task = routed_permit(world, [world.union])
+    tasks.assign_task(world.union_lead, task, world.union_staff, now=ROUTED, version=None)
+    moment = ROUTED + timedelta(days=3)
+    successor = tasks.transfer_task(world.union_staff, task, world.univ,
+                                    "Research contracts are the university's.", now=moment,
+                                    version=None)
+    db.session.commit()
+    assert task.status == "transferred" and task.finished_at == moment
+    assert (successor.organization, successor.status) == (world.univ, "open")
+    assert (successor.routed_at, successor.due_at) == (ROUTED, DUE), "the clock keeps running"
+    assert successor.transferred_from_id == task.id
+    assert {"ceo@alpha.test", "hr@alpha.test", "desk@test.example"} <= told(
+        case, "task_transferred")
+    assert "staff@univ.test" in told(case, "task_routed")
+    assert case.status == "in_progress", "the request goes on, not back to the desk"
+
+    seen = {e.action for e in db.session.scalars(
+        select(Event).where(Event.case_id == case.id, policy.visible_events(world.univ_staff)))}
+    assert {"task.transfer", "task.transferred_in"} <= seen
+    assert "task.assign" not in seen, "the union's internal work stays the union's"
+
+
+def test_a_transfer_goes_to_another_partner_that_has_no_task_on_the_request(world):
+    _case, task = routed_permit(world, [world.union, world.univ])
+    for org, message in ((world.union, "another organization"),
+                         (world.univ, "already has an open task"),
+                         (world.desk_org, "cannot take tasks")):
+        with pytest.raises(Invalid, match=message):
+            tasks.transfer_task(world.union_staff, task, org, "Not ours.", now=ROUTED,
+                                version=None)
+    with pytest.raises(Invalid, match="competent"):
+        tasks.transfer_task(world.union_staff, task, world.permits, " ", now=ROUTED,
+                            version=None)
+    with pytest.raises(NotAllowed):
+        tasks.transfer_task(world.desk, task, world.permits, "Not ours.", now=ROUTED,
+                            version=None)
+    db.session.rollback()
+    assert task.status == "open"
+
+
+def test_the_service_report_counts_extensions_and_transfers_apart(world):
+    case, permits_task = routed_permit(world, [world.permits, world.union])
+    union_task = next(t for t in case.tasks if t.organization == world.union)
+    extend(world.permits_staff, permits_task, LATEST)
+    tasks.accept_task(world.permits_staff, permits_task, now=ROUTED, version=None)
+    tasks.complete_task(world.permits_staff, permits_task, "Approved.",
+                        now=datetime(2026, 10, 20, 11, 0, tzinfo=SEOUL), version=None)
+    tasks.transfer_task(world.union_lead, union_task, world.univ, "The university's.",
+                        now=ROUTED + timedelta(days=1), version=None)
+    db.session.commit()
+    found = service_report(world.desk, Period(date(2026, 9, 1), date(2026, 10, 31)),
+                           GroupBy.ORGANIZATION, now=datetime(2026, 11, 2, tzinfo=SEOUL),
+                           calendar=work_calendar())
+    by_org = {f.subject.name_en: (f.done, f.extended, f.extended_seconds // 3600, f.transferred)
+              for f in found.rows}
+    assert by_org["Building permits"] == (1, 1, 80, 0)
+    assert by_org["Labor union council"] == (0, 0, 0, 1)
+    assert by_org["University foundation"] == (0, 0, 0, 0)
+    total = found.total
+    assert (total.done, total.extended, total.extended_seconds // 3600, total.transferred) == (
+        1, 1, 80, 1)
+
+
+@pytest.mark.parametrize("first_line,consent,due", [
+    ("동의합니다.", "given", datetime(2026, 10, 20, 18, 0, tzinfo=SEOUL)),
+    ("I do NOT agree", "refused", datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL)),
+    ("동의하지만 한 가지 묻고 싶습니다.", "asked", datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL)),
+])
+def test_the_firm_answers_a_request_to_extend_by_replying_to_its_email(world, first_line,
+                                                                        consent, due):
+    case, task = routed_permit(world)
+    extend(world.permits_staff, task, datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL))
+    second = extend(world.permits_staff, task, datetime(2026, 10, 20, 18, 0, tzinfo=SEOUL))
+    to = address_for(world.firm_a_user, "extension_asked")
+    outcome, _stored = deliver(reply(to, "ceo@alpha.test", first_line + "\n\n> 연장 요청\n"),
+                               to, received_at=ROUTED + timedelta(days=3),
+                               now=ROUTED + timedelta(days=3))
+    assert outcome == "posted", "the reply is kept as a comment in every case"
+    db.session.expire_all()
+    assert (second.consent, task.due_at) == (consent, due)
+    assert case.comments[-1].body == first_line
