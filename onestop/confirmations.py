@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from onestop.accounts.models import Role
 from onestop.cases.models import Case, Comment, NoteAudience
+from onestop.notifications.progress import expected_completion
 from onestop.tasks.models import AgencyTask
 from onestop.workflow import TaskStatus
 
@@ -118,3 +119,9 @@ def extension_answered(extension) -> str:
                  "told.", org=org, due=when(extension.task.due_at))
     return _("You did not agree. %(org)s's task stays due %(due)s; the partner and the desk "
              "are told.", org=org, due=when(extension.task.due_at))
+
+
+def progress_sent(case: Case) -> str:
+    """After the firm asked for a progress notice."""
+    return _("The progress of %(ref)s is on its way to your firm's members. Expected "
+             "completion: %(due)s.", ref=case.reference, due=when(expected_completion(case)))

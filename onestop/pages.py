@@ -194,6 +194,8 @@ EVENT_LABELS = {
     "task.extension_refused": _l("the firm did not agree to extend %(org)s's period"),
     "task.transfer": _l("%(org)s was not competent and transferred its task"),
     "task.transferred_in": _l("transferred to %(org)s, the competent organization"),
+    "case.progress_notice": _l("progress notice sent to the firm"),
+    "case.progress_asked": _l("the firm asked for the progress; it was sent"),
 }
 
 

@@ -45,6 +45,8 @@ class Case(db.Model):
     # the queue sorts and filters on a column instead of counting calendars per row.
     review_due_at: Mapped[datetime | None] = mapped_column(index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the sweep sends the firm its progress notice; cleared once sent.
+    progress_notice_at: Mapped[datetime | None] = mapped_column(index=True)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     # Set while the case waits on the firm: the clock is stopped from this moment.
     paused_at: Mapped[datetime | None]

@@ -119,6 +119,8 @@ def accept_case(actor, case: Case, *, now: datetime, version) -> None:
     case.accepted_at = now
     case.desk_seconds = int(calendar.working_time_between(case.submitted_at, now).total_seconds())
     case.due_at = calendar.due_at(now, parse_period(case.request_type.period))
+    notice = case.request_type.progress_notice_period
+    case.progress_notice_at = calendar.due_at(now, parse_period(notice)) if notice else None
 
 
 def reject_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:

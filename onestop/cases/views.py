@@ -36,6 +36,7 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
 from onestop.extensions import db
+from onestop.notifications import progress
 from onestop.orgs.models import Organization
 from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
@@ -240,6 +241,17 @@ def answer_extension(case_id: int, extension_id: int, answer: str):
                                                   now=utcnow()),
         again=_again(case, "extension", form), landing=_case_url(case, "tasks"),
         done=lambda _result: confirmations.extension_answered(extension))
+
+
+@bp.post("/<int:case_id>/progress")
+@login_required
+def ask_progress(case_id: int):
+    case = load(Case, case_id, "case.ask_progress")
+    form = VersionedForm()
+    return answer_form(
+        form, lambda: progress.ask_progress(current_user, case, now=utcnow()),
+        again=_again(case, "progress", form), landing=_case_url(case, "tasks"),
+        done=lambda _result: confirmations.progress_sent(case))
 
 
 @bp.post("/<int:case_id>/satisfaction")

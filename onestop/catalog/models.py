@@ -37,6 +37,9 @@ class RequestType(db.Model):
     # Extra form fields: [{"name": "...", "ko": "...", "en": "...", "required": bool}, ...]
     form_fields: Mapped[list] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The law's clock (민원처리법 §27): the firm gets a progress notice this long after the
+    # desk accepted an unfinished request ('' for never); counted like any period.
+    progress_notice_period: Mapped[str] = mapped_column(String(20), default="30d")
 
     default_partners = relationship(
         "Organization", secondary=request_type_partners, order_by="Organization.name"

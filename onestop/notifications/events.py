@@ -22,6 +22,7 @@ from onestop.extensions import db
 from onestop.notifications import ledger
 from onestop.notifications.models import EventKind
 from onestop.notifications.preferences import role_defaults, start_of
+from onestop.notifications.progress import progress_context
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
 from onestop.workflow import ACTIVE_TASK
@@ -172,6 +173,7 @@ KIND_LABELS = {
     E.EXTENSION_ASKED: _l("Your consent to an extension is asked"),
     E.EXTENSION_REFUSED: _l("Extension not agreed"),
     E.TASK_TRANSFERRED: _l("Task transferred"),
+    E.PROGRESS_NOTICE: _l("Progress of your request"),
     E.COMMENT: _l("New comment"),
     E.NOTE: _l("New internal note"),
 }
@@ -293,6 +295,8 @@ def message_context(row) -> dict:
     ev = row.event
     task, case = ev.task, ev.case
     locale = row.user.locale or "ko"
+    if row.kind == E.PROGRESS_NOTICE:
+        return {**progress_context(case, locale), "kind_label": str(KIND_LABELS[row.kind])}
     names = {"firm": case.firm.name, "org": task.organization.display_name(locale) if task else "",
              "assignee": ev.params.get("assignee_id") and task.assignee and task.assignee.name,
              "author": ev.comment.author.name if ev.comment else "",

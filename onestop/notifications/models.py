@@ -40,6 +40,7 @@ class EventKind(StrEnum):
     EXTENSION_ASKED = "extension_asked"      # a further one waits for the firm's consent
     EXTENSION_REFUSED = "extension_refused"  # the firm did not agree: the due date stays
     TASK_TRANSFERRED = "task_transferred"    # another organization now handles the task
+    PROGRESS_NOTICE = "progress_notice"      # to the firm: where its request stands
     COMMENT = "comment"
     NOTE = "note"
 

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, select
 
 from onestop import policy
 from onestop.extensions import db
+from onestop.notifications import progress
 from onestop.notifications.delivery import requeue
 from onestop.notifications.digests import collect
 from onestop.notifications.models import (
@@ -32,7 +33,8 @@ def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None
     """One sweep: the rows the rules call for at `rules_at` (default: now) and the morning's
     digests, and the rows whose delivery seems lost by the wall clock `now`, which leases and
     queue times are kept in. Returns (written, requeued); no row is in both."""
-    written = sweep(rules_at or now) + collect(rules_at or now)
+    moment = rules_at or now
+    written = sweep(moment) + progress.sweep(moment) + collect(moment)
     return written, requeue(now, besides=written)
 
 

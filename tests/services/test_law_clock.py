@@ -13,6 +13,7 @@ from onestop.cases.models import Event
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid, InvalidTransition, NotAllowed, NotFound
 from onestop.extensions import db
+from onestop.notifications import delivery, progress
 from onestop.notifications.models import Notification
 from onestop.reports.service import GroupBy, Period, service_report
 from onestop.tasks import extensions
@@ -228,3 +229,51 @@ def test_the_firm_answers_a_request_to_extend_by_replying_to_its_email(world, fi
     db.session.expire_all()
     assert (second.consent, task.due_at) == (consent, due)
     assert case.comments[-1].body == first_line
+
+
+def test_the_progress_notice_goes_out_thirty_days_after_acceptance_once(world):
+    case, task = routed_permit(world)
+    # 30 working days, the first counted: Chuseok, 10.5, 10.9 and the weekends skipped.
+    due = datetime(2026, 11, 5, 18, 0, tzinfo=SEOUL)
+    assert case.progress_notice_at == due
+    assert progress.sweep(due - timedelta(minutes=1)) == []
+    written = progress.sweep(due)
+    db.session.commit()
+    assert len(written) == 2 and told(case, "progress_notice") == {"ceo@alpha.test",
+                                                                 "hr@alpha.test"}
+    assert case.events[-1].action == "case.progress_notice"
+    assert progress.sweep(due + timedelta(days=1)) == [], "once"
+    world.firm_a_user.locale = "en"
+    row = db.session.scalars(select(Notification).where(
+        Notification.kind == "progress_notice", Notification.user == world.firm_a_user)).one()
+    message = delivery.render_email(row).get_body(("plain",)).get_content()
+    assert f"Progress of your request {case.reference}: In progress." in message
+    assert "Expected completion: 2026-10-07 18:00." in message
+    assert "Building permits: Not started, 2026-10-07 18:00" in message
+
+
+def test_a_finished_request_gets_no_progress_notice(world):
+    case, task = routed_permit(world)
+    tasks.accept_task(world.permits_staff, task, now=ROUTED, version=None)
+    tasks.complete_task(world.permits_staff, task, "Approved.", now=ROUTED, version=None)
+    db.session.commit()
+    assert case.status == "resolved"
+    assert progress.sweep(datetime(2026, 12, 1, tzinfo=SEOUL)) == []
+    with pytest.raises(InvalidTransition):
+        progress.ask_progress(world.firm_a_user, case, now=ROUTED)
+
+
+def test_the_firm_asks_for_the_progress_and_each_ask_is_sent_once(world):
+    case, _task = routed_permit(world)
+    first = progress.ask_progress(world.firm_a_user, case, now=ROUTED + timedelta(days=1))
+    second = progress.ask_progress(world.firm_a_user2, case, now=ROUTED + timedelta(days=2))
+    db.session.commit()
+    rows = db.session.scalars(select(Notification).where(
+        Notification.kind == "progress_notice")).all()
+    assert sorted((r.event_id, r.user.email) for r in rows) == sorted(
+        (e.id, u) for e in (first, second) for u in ("ceo@alpha.test", "hr@alpha.test")), \
+        "the one who asked is sent it too"
+    with pytest.raises(NotFound):
+        progress.ask_progress(world.firm_b_user, case, now=ROUTED)
+    with pytest.raises(NotAllowed):
+        progress.ask_progress(world.permits_staff, case, now=ROUTED)

@@ -24,7 +24,7 @@ from onestop.accounts.models import RecoveryCode, SiteSetting, User
 from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import services as cases
-from onestop.cases.models import Case, Comment, SatisfactionAnswer, SavedView
+from onestop.cases.models import Case, Comment, Event, SatisfactionAnswer, SavedView
 from onestop.commitments.models import ActualReport, Agreement, CommitmentFile, ImportRun, Target
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
@@ -489,6 +489,12 @@ ROUTES = [
      lambda s, t: {"version": version(s.case[t])},
      seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
      lambda s, t, role: fresh(TaskExtension, asked_extension(s, t).id).consent == "given"),
+    # A progress notice on demand: the firm's own members, of a request being processed.
+    ("cases.ask_progress", "POST", lambda s, t: {"case_id": s.case[t].id},
+     lambda s, t: {"version": version(s.case[t])},
+     seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: count(Event, Event.case_id == s.case[t].id,
+                              Event.action == "case.progress_asked") == 1),
     # Transferring to the competent organization: the task's organization only.
     ("tasks.transfer", "POST", lambda s, t: {"task_id": s.task[t].id},
      lambda s, t: {"version": version(s.task[t]), "reason": "r", "organization": str(

@@ -1,0 +1,49 @@
+"""The law's-clock migrations run over a database in use before them: tasks keep their due
+dates with no extension time, and an open, accepted request gets the progress notice it
+would have been accepted with (a finished one none)."""
+from datetime import UTC, datetime
+
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, select
+
+from onestop import create_app
+from onestop.extensions import db
+from tests.test_migration_case_queue import _rows
+from tests.test_migrations import targets
+
+BEFORE = "f3c8a61d2b90"  # canned replies: the last revision before the law's clock
+ACCEPTED = datetime(2026, 9, 21, 1, tzinfo=UTC)  # Monday 10:00 in Seoul, before Chuseok
+
+
+def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
+    for url in targets(tmp_path):
+        app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "u"))
+        with app.app_context():
+            upgrade(revision=BEFORE)
+            old = MetaData()
+            old.reflect(db.engine)
+            with db.engine.begin() as conn:
+                _rows(conn, old.tables)
+                cases = old.tables["cases"]
+                conn.execute(cases.update().where(cases.c.id.in_((2, 3))).values(
+                    accepted_at=ACCEPTED))
+                conn.execute(cases.update().where(cases.c.id == 3).values(status="resolved"))
+                conn.execute(old.tables["agency_tasks"].insert(), [{
+                    "id": 1, "case_id": 2, "organization_id": 1, "status": "open",
+                    "period": "10d", "due_at": ACCEPTED, "due_override_reason": "",
+                    "instructions": "", "resolution_note": "", "decline_reason": "",
+                    "routed_at": ACCEPTED, "waited_seconds": 0, "version": 1}])
+            upgrade()
+            t = db.metadata.tables
+            with db.engine.connect() as conn:
+                notices = conn.execute(select(t["cases"].c.id, t["cases"].c.progress_notice_at)
+                                       .order_by(t["cases"].c.id)).all()
+                task = conn.execute(select(t["agency_tasks"].c.extended_seconds,
+                                           t["agency_tasks"].c.transferred_from_id)).one()
+                period = conn.execute(select(t["request_types"].c.progress_notice_period)).one()
+            db.engine.dispose()
+        # 30 working days from Monday 9.21, Chuseok, 10.5, 10.9 and the weekends skipped.
+        assert [tuple(n) for n in notices] == [
+            (1, None), (2, datetime(2026, 11, 5, 9, tzinfo=UTC)), (3, None)], url
+        assert tuple(task) == (0, None)
+        assert tuple(period) == ("30d",)
