@@ -162,6 +162,8 @@ def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str
     if kind == "task" and target in FINISHED_TASK:
         obj.finished_at = now  # the policy reads "on the case at that moment" from it
         keep_time_split(obj, now)
+    if kind == "case" and target not in ROUTABLE_CASE:
+        obj.progress_notice_at = None  # only a request being processed gets one
     case = obj if kind == "case" else obj.case
     db.session.add(Event(
         case=case, task=obj if kind == "task" else None, actor=actor,

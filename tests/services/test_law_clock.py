@@ -277,3 +277,10 @@ def test_the_firm_asks_for_the_progress_and_each_ask_is_sent_once(world):
         progress.ask_progress(world.firm_b_user, case, now=ROUTED)
     with pytest.raises(NotAllowed):
         progress.ask_progress(world.permits_staff, case, now=ROUTED)
+
+
+def test_a_request_that_leaves_processing_drops_its_progress_notice(world):
+    case, task = routed_permit(world)
+    cases.withdraw_case(world.firm_a_user, case, "Built elsewhere", now=ROUTED, version=None)
+    db.session.commit()
+    assert case.progress_notice_at is None, "the sweep's index holds only what may fire"
