@@ -41,6 +41,9 @@ def case_done(action: str, case: Case) -> str:
     if action == "reject":
         return _("%(ref)s is rejected. %(firm)s sees your reason.", ref=case.reference,
                  firm=case.firm.name)
+    if action == "return":
+        return _("%(ref)s is returned. %(firm)s sees your reason and can file it again.",
+                 ref=case.reference, firm=case.firm.name)
     if action == "reopen":
         return _("%(ref)s is reopened. The one-stop desk picks it up again with your reason.",
                  ref=case.reference)
@@ -87,7 +90,8 @@ def task_done(action: str, task: AgencyTask) -> str:
         return _("Accepted: the processing clock is running, due %(due)s. The desk sees that "
                  "your organization is on it.", due=when(task.due_at))
     if action == "request_info":
-        return _("Question sent to %(firm)s. The clock is stopped until it answers.", firm=firm)
+        return _("Question sent to %(firm)s, to answer by %(due)s. The clock is stopped until "
+                 "it answers.", firm=firm, due=when(task.supplement_due_at))
     if action == "complete":
         return _("Completed. %(firm)s and the one-stop desk see your resolution note.",
                  firm=firm)
@@ -125,3 +129,9 @@ def progress_sent(case: Case) -> str:
     """After the firm asked for a progress notice."""
     return _("The progress of %(ref)s is on its way to your firm's members. Expected "
              "completion: %(due)s.", ref=case.reference, due=when(expected_completion(case)))
+
+
+def more_time(task: AgencyTask) -> str:
+    """After the firm took its extra time to answer a question."""
+    return _("You have until %(due)s to answer %(org)s. %(org)s and the desk are told.",
+             due=when(task.supplement_due_at), org=name_of(task.organization))

@@ -195,6 +195,11 @@ EVENT_LABELS = {
     "task.transfer": _l("%(org)s was not competent and transferred its task"),
     "task.transferred_in": _l("transferred to %(org)s, the competent organization"),
     "case.progress_notice": _l("progress notice sent to the firm"),
+    "case.return": _l("returned the request: the supplement did not come"),
+    "task.supplement_more_time": _l("the firm took more time to answer %(org)s"),
+    "task.supplement_reminded": _l("the deadline to answer %(org)s passed: the firm was "
+                                   "reminded with a second one"),
+    "task.supplement_lapsed": _l("the second deadline to answer %(org)s passed"),
     "case.progress_asked": _l("the firm asked for the progress; it was sent"),
 }
 

@@ -126,6 +126,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "case.resolve": _staff,
     "case.reassign": _staff,
     "case.close": _staff,
+    "case.return": _staff,
     "case.bulk": _staff,
     "case.save_view": _staff,
     "case.reopen": _own_firm_case,

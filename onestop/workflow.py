@@ -20,6 +20,7 @@ class CaseStatus(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     REJECTED = "rejected"
+    RETURNED = "returned"  # 반려: the supplement asked for never came (민원처리법 §22)
     WITHDRAWN = "withdrawn"
 
 
@@ -39,7 +40,7 @@ ACTIVE_TASK = (T.OPEN, T.ACCEPTED, T.WAITING_ON_FIRM)
 RUNNING_TASK = (T.OPEN, T.ACCEPTED)  # active with the clock running
 FINISHED_TASK = (T.DONE, T.DECLINED, T.TRANSFERRED, T.CANCELLED)
 ROUTABLE_CASE = (C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)  # accepted and still open
-FINISHED_CASE = (C.CLOSED, C.REJECTED, C.WITHDRAWN)  # no more comments
+FINISHED_CASE = (C.CLOSED, C.REJECTED, C.RETURNED, C.WITHDRAWN)  # no more comments
 
 # action -> (states it may start from, state it ends in)
 CASE_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -53,6 +54,7 @@ CASE_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "reopen": ((C.RESOLVED,), C.IN_PROGRESS),
     "close": ((C.RESOLVED,), C.CLOSED),
     "withdraw": (OPEN_CASE, C.WITHDRAWN),
+    "return": ((C.WAITING_ON_FIRM,), C.RETURNED),
 }
 
 TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -85,8 +87,17 @@ def _work_is_done(case: Case) -> bool:
             and not any(decline_pending(t) for t in case.tasks))
 
 
+def _supplement_lapsed(case: Case) -> bool:
+    """A task still waits for a supplement whose second deadline has passed."""
+    return any(t.status == T.WAITING_ON_FIRM and t.supplement_lapsed_at is not None
+               for t in case.tasks)
+
+
 # Preconditions beyond the current state: action -> (check, message when it fails).
 CASE_GUARDS = {
+    "return": (_supplement_lapsed,
+               _l("A request is returned only when the firm has not sent the supplement by "
+                  "its second deadline.")),
     "resolve": (_all_tasks_finished,
                 _l("Some tasks are still open; they must be finished first.")),
     "tasks_done": (_work_is_done, _l("Some tasks are still open; they must be finished first.")),
@@ -105,6 +116,7 @@ STATUS_LABELS = {
     C.RESOLVED: _l("Resolved"),
     C.CLOSED: _l("Closed"),
     C.REJECTED: _l("Rejected"),
+    C.RETURNED: _l("Returned"),
     C.WITHDRAWN: _l("Withdrawn"),
     # A task's words differ from a case's: a firm reads both on one page.
     T.OPEN: _l("Not started"),
@@ -126,6 +138,8 @@ CASE_STATUS_HELP = {
     C.RESOLVED: _l("Every partner has finished. The outcome is shown first on this page."),
     C.CLOSED: _l("The request is finished and closed."),
     C.REJECTED: _l("The desk did not accept the request; its reason is shown."),
+    C.RETURNED: _l("The desk returned the request because the supplement asked for did not "
+                   "come by its second deadline. It can be filed again with it."),
     C.WITHDRAWN: _l("The firm withdrew the request; the partners' tasks were cancelled."),
 }
 TASK_STATUS_HELP = {
@@ -164,6 +178,8 @@ def _apply(kind: str, table, actor, obj, action: str, now: datetime, detail: str
         keep_time_split(obj, now)
     if kind == "case" and target not in ROUTABLE_CASE:
         obj.progress_notice_at = None  # only a request being processed gets one
+    if kind == "task" and before == T.WAITING_ON_FIRM:
+        obj.supplement_due_at = obj.supplement_lapsed_at = None  # no longer waiting
     case = obj if kind == "case" else obj.case
     db.session.add(Event(
         case=case, task=obj if kind == "task" else None, actor=actor,
@@ -247,6 +263,7 @@ ACTION_LABELS = {
     "reopen": _l("reopen"),
     "close": _l("close"),
     "withdraw": _l("withdraw"),
+    "return": _l("return"),
     "request_info": _l("ask for information"),
     "complete": _l("complete"),
     "decline": _l("decline"),

@@ -1,6 +1,7 @@
 """The law's-clock migrations run over a database in use before them: tasks keep their due
-dates with no extension time, and an open, accepted request gets the progress notice it
-would have been accepted with (a finished one none)."""
+dates with no extension time and no supplement deadline, request types get the default
+supplement and progress notice periods, and an open, accepted request gets the progress
+notice it would have been accepted with (a finished one none)."""
 from datetime import UTC, datetime
 
 from flask_migrate import upgrade
@@ -38,12 +39,16 @@ def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
             with db.engine.connect() as conn:
                 notices = conn.execute(select(t["cases"].c.id, t["cases"].c.progress_notice_at)
                                        .order_by(t["cases"].c.id)).all()
-                task = conn.execute(select(t["agency_tasks"].c.extended_seconds,
-                                           t["agency_tasks"].c.transferred_from_id)).one()
-                period = conn.execute(select(t["request_types"].c.progress_notice_period)).one()
+                tasks = t["agency_tasks"].c
+                task = conn.execute(select(tasks.extended_seconds, tasks.transferred_from_id,
+                                           tasks.supplement_due_at, tasks.supplement_more_time,
+                                           tasks.supplement_reminded)).one()
+                types = t["request_types"].c
+                period = conn.execute(select(types.progress_notice_period,
+                                             types.supplement_period)).one()
             db.engine.dispose()
         # 30 working days from Monday 9.21, Chuseok, 10.5, 10.9 and the weekends skipped.
         assert [tuple(n) for n in notices] == [
             (1, None), (2, datetime(2026, 11, 5, 9, tzinfo=UTC)), (3, None)], url
-        assert tuple(task) == (0, None)
-        assert tuple(period) == ("30d",)
+        assert tuple(task) == (0, None, None, False, False), "an old question has no deadline"
+        assert tuple(period) == ("30d", "7d")

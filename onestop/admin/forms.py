@@ -71,6 +71,15 @@ class RequestTypeForm(OnceForm):
                                                "(required; number or integer; unit=㎡ or "
                                                "unit=명/people)"))
     partners = MultiCheckboxField(_l("Default partners"), coerce=record_id, validate_choice=False)
+    # The law's clock: periods written like the processing period.
+    supplement_period = StringField(
+        _l("Supplement period"), validators=[DataRequired(), Length(max=20)], default="7d",
+        description=_l("The deadline an information request gives the firm unless the "
+                       "partner sets another (민원처리법 §22)"))
+    progress_notice_period = StringField(
+        _l("Progress notice after"), validators=[Optional(), Length(max=20)], default="30d",
+        description=_l("After acceptance, the firm is sent where an unfinished request "
+                       "stands (민원처리법 §27); empty for never"))
     is_active = BooleanField(_l("Offered to firms"), default=True)
 
 

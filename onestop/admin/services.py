@@ -20,7 +20,10 @@ from onestop.tasks.models import AgencyTask
 
 ORGANIZATION_FIELDS = ("name", "name_en", "kind", "is_active")
 REQUEST_TYPE_FIELDS = ("code", "name", "name_en", "category", "period", "is_active", "checklist",
-                       "form_fields", "default_partners")
+                       "form_fields", "default_partners", "supplement_period",
+                       "progress_notice_period")
+# The law's clock of a request type: field -> may it be empty (never)?
+LAW_PERIODS = {"supplement_period": False, "progress_notice_period": True}
 
 
 def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
@@ -146,10 +149,27 @@ def _unique_names(request_type: RequestType | None, name: str, name_en: str) -> 
         raise Conflict(_l("Another request type has this English name."), field="name_en")
 
 
+def _law_periods(law: dict[str, str]) -> dict[str, str]:
+    """The law's-clock periods given, each in its canonical form ('' where never is allowed)."""
+    clean = {}
+    for name, value in law.items():
+        value = (value or "").strip()
+        if not value and LAW_PERIODS[name]:
+            clean[name] = ""
+            continue
+        try:
+            clean[name] = str(parse_period(value))
+        except ValueError:
+            raise Invalid(_l("Write the period as 3h, 5d, 10d, 2w, 1m, 1y or immediate."),
+                          field=name) from None
+    return clean
+
+
 def save_request_type(actor, request_type: RequestType | None, *, code: str, name: str,
                       name_en: str, category: str, period: str, checklist: str,
                       form_fields: str, partners: list[Organization],
-                      is_active: bool, now: datetime | None = None) -> RequestType:
+                      is_active: bool, law: dict[str, str] | None = None,
+                      now: datetime | None = None) -> RequestType:
     policy.require(actor, "admin.manage")
     before = summary(request_type, REQUEST_TYPE_FIELDS)
     if category not in set(Category):
@@ -159,6 +179,7 @@ def save_request_type(actor, request_type: RequestType | None, *, code: str, nam
     except ValueError:
         raise Invalid(_l("Write the period as 3h, 5d, 10d, 2w, 1m, 1y or immediate."),
                       field="period") from None
+    law = _law_periods(law or {})
     code = code.strip().lower()
     if not CODE.fullmatch(code):
         raise Invalid(_l("A code is 2 to 40 lowercase letters, digits and hyphens, starting "
@@ -178,6 +199,8 @@ def save_request_type(actor, request_type: RequestType | None, *, code: str, nam
     request_type.checklist = parse_checklist(checklist)
     request_type.form_fields = parse_form_fields(form_fields)
     request_type.default_partners = partners
+    for name, value in law.items():
+        setattr(request_type, name, value)
     db.session.flush()
     record_change(actor, "request_type.update" if before else "request_type.create",
                   "request_type", request_type.id, before=before,

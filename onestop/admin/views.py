@@ -200,6 +200,8 @@ def edit_request_type(type_id: int | None):
             code=request_type.code, name=request_type.name, name_en=request_type.name_en,
             category=request_type.category, period=request_type.period,
             is_active=request_type.is_active,
+            supplement_period=request_type.supplement_period,
+            progress_notice_period=request_type.progress_notice_period,
             partners=[p.id for p in request_type.default_partners],
             checklist="\n".join(f"{i['ko']} | {i['en']}" for i in request_type.checklist),
             form_fields=services.form_fields_text(request_type.form_fields))
@@ -212,7 +214,9 @@ def edit_request_type(type_id: int | None):
                    code=form.code.data, name=form.name.data, name_en=form.name_en.data or "",
                    category=form.category.data, period=form.period.data,
                    checklist=form.checklist.data or "", form_fields=form.form_fields.data or "",
-                   partners=chosen, is_active=form.is_active.data, now=utcnow(), form=form,
+                   partners=chosen, is_active=form.is_active.data,
+                   law={name: form[name].data or "" for name in services.LAW_PERIODS},
+                   now=utcnow(), form=form,
                    landing=url_for("admin.request_types")):
             flash(_("%(name)s is saved. New requests follow it; requests filed before keep "
                     "their checklist.", name=form.name.data.strip()), "success")

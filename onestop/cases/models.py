@@ -39,6 +39,7 @@ class Case(db.Model):
     # never rewrite it.
     checklist: Mapped[list] = mapped_column(JSON, default=list)
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The desk's reason for rejecting the request, or for returning it (반려).
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # The desk's own intake deadline (INTAKE_WORKING_DAYS from filing), fixed when filed so

@@ -270,6 +270,20 @@ def withdraw_case(actor, case: Case, reason: str, *, now: datetime, version) -> 
             workflow.apply_task(actor, task, "cancel", now=now, cascade=True)
 
 
+def return_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:
+    """The desk returns (반려) a request whose supplement did not come by its second
+    deadline; the partners' tasks are cancelled. A final state: the firm may file again."""
+    check_version(case, version)
+    if not reason.strip():
+        raise Invalid(_l("Give the firm a reason."), field="reason")
+    workflow.apply_case(actor, case, "return", now=now, detail=reason.strip())
+    case.rejection_reason = reason.strip()
+    case.closed_at = now
+    for task in case.tasks:
+        if task.status in ACTIVE_TASK:
+            workflow.apply_task(actor, task, "cancel", now=now, cascade=True)
+
+
 def resolve_if_all_done(actor, case: Case, *, now: datetime) -> None:
     """The last finished task resolves the case, when one was done and no decline still
     waits for the desk to reroute (the workflow's guard on "tasks_done")."""

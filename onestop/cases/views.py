@@ -40,7 +40,7 @@ from onestop.notifications import progress
 from onestop.orgs.models import Organization
 from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
-from onestop.tasks import extensions
+from onestop.tasks import extensions, supplements
 from onestop.tasks.models import AgencyTask, TaskExtension
 from onestop.web import answer_form, changes_since, load, perform, refused_form_again
 from onestop.workflow import ACTIVE_TASK, CaseStatus, TaskStatus
@@ -79,7 +79,7 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
     fresh = {"formdata": None, "version": case.version, "seen": seen}
     forms = {
         "version": VersionedForm(**fresh),
-        "reason": {a: ReasonForm(**fresh) for a in ("reject", "withdraw", "reopen")},
+        "reason": {a: ReasonForm(**fresh) for a in ("reject", "withdraw", "reopen", "return")},
         "checklist": ChecklistForm(**fresh, checklist=[
             i for i, item in enumerate(case.checklist) if item["done"]]),
         "route": _route_form(case, tasks, seen),
@@ -167,10 +167,11 @@ CASE_ACTIONS = {
     "reject": (services.reject_case, True),
     "reopen": (services.reopen_case, True),
     "withdraw": (services.withdraw_case, True),
+    "return": (services.return_case, True),
 }
 
 
-@bp.post("/<int:case_id>/<any(accept, resolve, close, reject, reopen, withdraw):action>")
+@bp.post("/<int:case_id>/<any(accept, resolve, close, reject, reopen, withdraw, return):action>")
 @login_required
 def transition(case_id: int, action: str):
     case = load(Case, case_id)
@@ -241,6 +242,20 @@ def answer_extension(case_id: int, extension_id: int, answer: str):
                                                   now=utcnow()),
         again=_again(case, "extension", form), landing=_case_url(case, "tasks"),
         done=lambda _result: confirmations.extension_answered(extension))
+
+
+@bp.post("/<int:case_id>/tasks/<int:task_id>/more_time")
+@login_required
+def more_time(case_id: int, task_id: int):
+    case = load(Case, case_id, "case.answer")
+    task = db.session.get(AgencyTask, task_id)
+    if task is None or task.case_id != case.id:
+        raise NotFound("not found")
+    form = VersionedForm()
+    return answer_form(
+        form, lambda: supplements.ask_more_time(current_user, task, now=utcnow()),
+        again=_again(case, "more_time", form), landing=_case_url(case, "questions"),
+        done=lambda _result: confirmations.more_time(task))
 
 
 @bp.post("/<int:case_id>/progress")

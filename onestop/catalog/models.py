@@ -40,6 +40,9 @@ class RequestType(db.Model):
     # The law's clock (민원처리법 §27): the firm gets a progress notice this long after the
     # desk accepted an unfinished request ('' for never); counted like any period.
     progress_notice_period: Mapped[str] = mapped_column(String(20), default="30d")
+    # 민원처리법 §22: the deadline an information request gives the firm unless its partner
+    # sets another; the firm's one request for more time and the reminder add it again.
+    supplement_period: Mapped[str] = mapped_column(String(20), default="7d")
 
     default_partners = relationship(
         "Organization", secondary=request_type_partners, order_by="Organization.name"

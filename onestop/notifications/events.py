@@ -128,6 +128,13 @@ WHO_HEARS: dict[str, list[tuple[str, Audience, str]]] = {
                                  (E.PERIOD_EXTENDED, desk, WHOLE)],
     "task.extension_refused": [(E.EXTENSION_REFUSED, task_people, WHOLE),
                                (E.EXTENSION_REFUSED, desk, WHOLE)],
+    "task.supplement_more_time": [(E.SUPPLEMENT_MORE_TIME, task_people, WHOLE),
+                                  (E.SUPPLEMENT_MORE_TIME, desk, WHOLE)],
+    "task.supplement_reminded": [(E.SUPPLEMENT_REMINDED, firm, WHOLE)],
+    "task.supplement_lapsed": [(E.SUPPLEMENT_LAPSED, desk, WHOLE),
+                               (E.SUPPLEMENT_LAPSED, firm, WHOLE),
+                               (E.SUPPLEMENT_LAPSED, task_people, WHOLE)],
+    "case.return": [(E.CASE_RETURNED, firm, WHOLE), (E.CASE_RETURNED, partners_on_case, WHOLE)],
     "task.transferred_in": [(E.TASK_ROUTED, task_people, WHOLE),
                             (E.TASK_TRANSFERRED, firm, WHOLE), (E.TASK_TRANSFERRED, desk, WHOLE)],
 }
@@ -174,6 +181,10 @@ KIND_LABELS = {
     E.EXTENSION_REFUSED: _l("Extension not agreed"),
     E.TASK_TRANSFERRED: _l("Task transferred"),
     E.PROGRESS_NOTICE: _l("Progress of your request"),
+    E.SUPPLEMENT_MORE_TIME: _l("More time to answer"),
+    E.SUPPLEMENT_REMINDED: _l("Supplement reminder"),
+    E.SUPPLEMENT_LAPSED: _l("Supplement not received"),
+    E.CASE_RETURNED: _l("Request returned"),
     E.COMMENT: _l("New comment"),
     E.NOTE: _l("New internal note"),
 }
@@ -187,6 +198,8 @@ def _path(ev: Event, user: User, kind: str) -> str:
         return f"/cases/{ev.case_id}#answer"
     if kind == E.EXTENSION_ASKED and user.role == Role.FIRM:
         return f"/cases/{ev.case_id}#extension"
+    if kind in (E.SUPPLEMENT_REMINDED, E.SUPPLEMENT_LAPSED) and user.role == Role.FIRM:
+        return f"/cases/{ev.case_id}#answer"
     if kind == E.CASE_RESOLVED and user.role == Role.FIRM:
         return f"/cases/{ev.case_id}#satisfaction"  # the one question the firm is asked
     if ev.comment_id:
@@ -266,6 +279,15 @@ SENTENCES = {
                           "firm's consent: agree or not on the request's page."),
     E.EXTENSION_REFUSED: _l("%(firm)s did not agree to extend %(org)s's period again. It stays "
                             "due %(due)s."),
+    E.SUPPLEMENT_MORE_TIME: _l("%(firm)s asked for more time to answer %(org)s; its "
+                               "deadline is now %(due)s."),
+    E.SUPPLEMENT_REMINDED: _l("The deadline to answer %(org)s's question has passed. Please "
+                              "answer by %(due)s; after that the one-stop desk may return "
+                              "the request."),
+    E.SUPPLEMENT_LAPSED: _l("%(firm)s did not answer %(org)s's question by its second "
+                            "deadline (%(due)s). The one-stop desk may return the request."),
+    E.CASE_RETURNED: _l("The one-stop desk returned the request: the supplement asked for "
+                        "did not come. It can be filed again with it."),
     E.TASK_TRANSFERRED: _l("%(org)s now handles part of the request: it was transferred to it "
                            "as the competent organization. The period still runs from the "
                            "first receipt; it is due %(due)s."),
@@ -285,7 +307,7 @@ QUOTE_LABELS = {
     E.CASE_REOPENED: _l("Reason"), E.CASE_WITHDRAWN: _l("Reason"),
     E.DUE_CHANGED: _l("Change"), E.CASE_REASSIGNED: _l("Change"),
     E.PERIOD_EXTENDED: _l("Reason"), E.EXTENSION_ASKED: _l("Reason"),
-    E.TASK_TRANSFERRED: _l("Reason"),
+    E.TASK_TRANSFERRED: _l("Reason"), E.CASE_RETURNED: _l("Reason"),
 }
 
 

@@ -41,6 +41,10 @@ class EventKind(StrEnum):
     EXTENSION_REFUSED = "extension_refused"  # the firm did not agree: the due date stays
     TASK_TRANSFERRED = "task_transferred"    # another organization now handles the task
     PROGRESS_NOTICE = "progress_notice"      # to the firm: where its request stands
+    SUPPLEMENT_MORE_TIME = "supplement_more_time"  # the firm took its extra time to answer
+    SUPPLEMENT_REMINDED = "supplement_reminded"    # the deadline passed: a second one runs
+    SUPPLEMENT_LAPSED = "supplement_lapsed"        # the second passed: the desk may return
+    CASE_RETURNED = "case_returned"                # 반려
     COMMENT = "comment"
     NOTE = "note"
 

@@ -38,7 +38,7 @@ from onestop.extensions import db
 from onestop.orgs.models import Organization
 from onestop.tasks.due import is_due_soon, is_overdue
 from onestop.tasks.models import AgencyTask
-from onestop.workflow import ACTIVE_TASK, TaskStatus
+from onestop.workflow import ACTIVE_TASK, CaseStatus, TaskStatus
 
 WORKDAY_SECONDS = 8 * 3600
 
@@ -90,6 +90,7 @@ class Figures:
     extended_seconds: int = 0  # working time added by extensions, apart from the period
     extended: int = 0          # tasks finished in the period whose period was extended
     transferred: int = 0       # tasks handed to the competent organization in the period
+    returned: int = 0          # requests returned (반려) for want of a supplement
     desk_median_seconds: int | None = None
     desk_cases: int = 0
     satisfaction: float | None = None
@@ -247,20 +248,26 @@ def _finished(actor, group_by, period: Period) -> tuple[dict, dict, dict]:
 
 def _law_clock(actor, group_by, period: Period) -> tuple[dict, dict]:
     """Of the tasks finished in the period: those finished after an extension of their
-    period, and those transferred to the competent organization (counted for the one that
-    transferred)."""
+    period, those transferred to the competent organization (counted for the one that
+    transferred), and the requests returned for want of a supplement (for each group that
+    had a task on one)."""
+    returned = and_(AgencyTask.status == TaskStatus.CANCELLED,
+                    Case.status == CaseStatus.RETURNED)
     counts = [
         func.sum(case((and_(AgencyTask.status == TaskStatus.DONE,
                             AgencyTask.extended_seconds > 0), 1), else_=0)).label("extended"),
         func.sum(case((AgencyTask.status == TaskStatus.TRANSFERRED, 1), else_=0))
-        .label("transferred")]
-    finished = (AgencyTask.status.in_((TaskStatus.DONE, TaskStatus.TRANSFERRED)),
+        .label("transferred"),
+        func.count(distinct(case((returned, AgencyTask.case_id)))).label("returned")]
+    finished = (AgencyTask.status.in_((TaskStatus.DONE, TaskStatus.TRANSFERRED,
+                                       TaskStatus.CANCELLED)),
                 AgencyTask.finished_at >= period.start, AgencyTask.finished_at < period.end,
                 policy.visible_tasks(actor))
-    grouped = _over_tasks([GROUP, *counts], group_by).where(*finished) \
+    tasks = select(null().label("g"), TOTAL, *counts).select_from(AgencyTask) \
+        .join(Case, Case.id == AgencyTask.case_id).where(*finished)
+    grouped = tasks.with_only_columns(_task_key(group_by).label("g"), GROUP, *counts) \
         .group_by(_task_key(group_by))
-    total = select(null().label("g"), TOTAL, *counts).select_from(AgencyTask).where(*finished)
-    grouped, totals, _ = _parts(union_all(grouped, total))
+    grouped, totals, _ = _parts(union_all(grouped, tasks))
     return grouped, totals
 
 

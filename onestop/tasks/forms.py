@@ -17,6 +17,8 @@ from onestop.forms import BaseForm, record_id
 class QuestionForm(VersionedForm):
     question = TextAreaField(_l("What must the firm send or answer?"),
                              validators=[DataRequired(), Length(max=4000)])
+    supplement_due = DateTimeLocalField(_l("Answer by"), validators=[Optional()],
+                                        format="%Y-%m-%dT%H:%M")
 
 
 class NoteForm(VersionedForm):

@@ -38,6 +38,13 @@ class AgencyTask(db.Model):
     # A task handed on by an organization that was not competent (민원처리법 §16) keeps the
     # clock of the one it came from: same receipt, same due date.
     transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("agency_tasks.id"))
+    # While it waits on the firm (tasks/supplements.py): the supplement deadline, whether the
+    # firm has had its one extra time, whether it was reminded with a second deadline, and
+    # when that one passed too (the desk may then return the request).
+    supplement_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    supplement_more_time: Mapped[bool] = mapped_column(default=False)
+    supplement_reminded: Mapped[bool] = mapped_column(default=False)
+    supplement_lapsed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -11,6 +11,7 @@ from onestop.concurrency import check_version
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
 from onestop.orgs.models import Organization
+from onestop.tasks import supplements
 from onestop.tasks.due import set_due
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
@@ -25,12 +26,16 @@ def accept_task(actor, task: AgencyTask, *, now: datetime, version) -> None:
 
 
 def request_information(actor, task: AgencyTask, question: str, *, now: datetime,
-                        version) -> Comment:
-    """Ask the firm for more (보완요구): the task and the case wait, their clocks stop."""
+                        version, supplement_due: datetime | None = None) -> Comment:
+    """Ask the firm for more (보완요구) by a deadline (the request type's supplement period
+    unless given): the task and the case wait, their clocks stop."""
     check_version(task, version)
     if not question.strip():
         raise Invalid(_l("Say what the firm must send."), field="question")
-    workflow.apply_task(actor, task, "request_info", now=now, detail=question.strip())
+    deadline = supplements.deadline_for(task, supplement_due, now=now)
+    workflow.apply_task(actor, task, "request_info", now=now, detail=question.strip(),
+                        params={"due_at": deadline.isoformat()})
+    supplements.start(task, deadline)
     task.paused_at = now
     case = task.case
     if case.status == CaseStatus.IN_PROGRESS:

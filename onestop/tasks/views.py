@@ -15,7 +15,7 @@ from onestop.deadlines import SEOUL
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.orgs.models import Organization
-from onestop.tasks import extensions, services
+from onestop.tasks import extensions, services, supplements
 from onestop.tasks.forms import (
     AssignForm,
     DeclineForm,
@@ -28,6 +28,7 @@ from onestop.tasks.forms import (
 )
 from onestop.tasks.models import AgencyTask
 from onestop.web import answer_form, changes_since, load, refused_form_again
+from onestop.workdays.services import work_calendar
 from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, STATUS_LABELS, TaskStatus
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -109,18 +110,19 @@ def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = No
                  .selectinload(AgencyTask.organization))
         .order_by(Event.id)).all()
     seen = str(events[-1].id) if events else "0"
-    due_local = task.due_at.astimezone(SEOUL).replace(tzinfo=None)
+    due_local = _local_minute(task.due_at)
     latest = extensions.latest_date(task)
     # Every form but the refused one starts afresh (not from what was posted).
     fresh = {"formdata": None, "version": task.version, "seen": seen}
     forms = {
         "accept": VersionedForm(**fresh),
-        "request_info": QuestionForm(**fresh),
+        "request_info": QuestionForm(**fresh, supplement_due=_local_minute(
+            supplements.next_deadline(task, utcnow(), work_calendar()))),
         "complete": NoteForm(**fresh),
         "decline": DeclineForm(**fresh),
         "assign": AssignForm(**fresh, assignee=task.assignee_id or 0),
         "due": DueForm(**fresh, due_at=due_local),
-        "extend": ExtendForm(**fresh, due_at=latest.astimezone(SEOUL).replace(tzinfo=None)),
+        "extend": ExtendForm(**fresh, due_at=_local_minute(latest)),
         "transfer": TransferForm(**fresh),
     }
     changes = changes_since(events, form, status)
@@ -138,6 +140,11 @@ def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = No
                            latest_extension=latest,
                            extension_needs_consent=extensions.needs_consent(task),
                            extension_pending=extensions.pending(task)), status
+
+
+def _local_minute(moment):
+    """A moment as a date-time field shows it (Seoul, no zone)."""
+    return moment.astimezone(SEOUL).replace(tzinfo=None)
 
 
 def _transfer_choices(task: AgencyTask) -> list[tuple[int, str]]:
@@ -166,8 +173,12 @@ def transition(task_id: int, action: str):
     service, form_class, text_field = ACTIONS[action]
     form = form_class()
     args = (form[text_field].data,) if text_field else ()
+    extra = {}
+    if action == "request_info" and form.supplement_due.data:
+        extra["supplement_due"] = form.supplement_due.data.replace(tzinfo=SEOUL)
     return answer_form(
-        form, lambda: service(current_user, task, *args, now=utcnow(), version=form.version.data),
+        form, lambda: service(current_user, task, *args, now=utcnow(), version=form.version.data,
+                              **extra),
         again=_again(task, action, form), landing=_task_url(task),
         done=lambda _result: confirmations.task_done(action, task))
 

@@ -84,3 +84,34 @@ def test_a_partner_that_is_not_competent_transfers_its_task(people):
     expect(row).to_be_visible()
     assert row.locator("time").get_attribute("datetime") == due, "the clock kept running"
     expect(firm.page.locator("#history")).to_contain_text(re.compile("이송됨"))
+
+
+def test_the_firm_takes_more_time_then_answers_before_the_deadline_on_its_phone(people):
+    title = "E2E 보완 기한 안에 답변"
+    words = WORDS["ko"]
+    case_url = routed_request(people, title)
+    univ = signed_in(people, "staff@univ.example", "ko", "univ")
+    open_task(univ, title)
+    univ.page.get_by_role("button", name=words["accept_task"]).click()
+    univ.page.get_by_label(words["question"]).fill("훈련 대상자 명단을 보내 주세요.")
+    deadline = univ.page.get_by_label("보완 기한").input_value()
+    univ.page.get_by_role("button", name=words["ask"]).click()
+    expect(univ.page.locator(".flash.success")).to_contain_text("보완 기한은")
+
+    phone = people("firm-phone", viewport=PHONE)
+    phone.login("hr@carbonfiber.example", lang="ko")
+    page = phone.page
+    page.goto(case_url)
+    questions = page.locator("#questions")
+    expect(questions).to_contain_text("보완 기한: " + deadline.replace("T", " "))
+    questions.get_by_role("button", name="보완 기한 연장 요청 (한 번)").click()
+    expect(page.locator(".flash.success")).to_contain_text("답변하시면 됩니다")
+    expect(questions.get_by_role("button", name=re.compile("연장 요청"))).to_have_count(0)
+    _fits_the_phone(page)
+    assert not page.evaluate(BROKEN_WORDS)
+    assert not _check_page(page)
+    phone.shot("phone-ko-firm-supplement-deadline")
+    questions.get_by_role("textbox").fill("명단을 첨부합니다.")
+    questions.get_by_role("button", name="보완 답변 제출").click()
+    expect(page.locator(".headline-status .status-in_progress")).to_be_visible()
+    expect(page.locator("#questions")).to_have_count(0)

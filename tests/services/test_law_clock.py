@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from onestop import policy
+from onestop import policy, workflow
 from onestop.cases import services as cases
 from onestop.cases.models import Event
 from onestop.deadlines import SEOUL
@@ -16,7 +16,7 @@ from onestop.extensions import db
 from onestop.notifications import delivery, progress
 from onestop.notifications.models import Notification
 from onestop.reports.service import GroupBy, Period, service_report
-from onestop.tasks import extensions
+from onestop.tasks import extensions, supplements
 from onestop.tasks import services as tasks
 from onestop.tasks.due import legal_due_at
 from onestop.workdays.services import work_calendar
@@ -284,3 +284,111 @@ def test_a_request_that_leaves_processing_drops_its_progress_notice(world):
     cases.withdraw_case(world.firm_a_user, case, "Built elsewhere", now=ROUTED, version=None)
     db.session.commit()
     assert case.progress_notice_at is None, "the sweep's index holds only what may fire"
+
+
+ASKED_AT = datetime(2026, 9, 22, 10, 0, tzinfo=SEOUL)  # Tuesday, Chuseok from Thursday
+# 7 working days, the first counted: 9.22, 9.23, 9.28, 9.29, 9.30, 10.1, 10.2.
+FIRST_DEADLINE = datetime(2026, 10, 2, 18, 0, tzinfo=SEOUL)
+
+
+def asked_firm(world, due=None):
+    case, task = routed_permit(world)
+    tasks.accept_task(world.permits_staff, task, now=ROUTED, version=None)
+    tasks.request_information(world.permits_staff, task, "Send the fire plan.", now=ASKED_AT,
+                              version=None, supplement_due=due)
+    db.session.commit()
+    return case, task
+
+
+def test_an_information_request_names_a_deadline_by_the_request_types_default(world):
+    _case, task = asked_firm(world)
+    assert task.supplement_due_at == FIRST_DEADLINE
+    asked = next(e for e in task.case.events if e.action == "task.request_info")
+    assert asked.params["due_at"] == FIRST_DEADLINE.isoformat()
+    world.permit_type.supplement_period = "3d"
+    _case, other = asked_firm(world, due=datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL))
+    assert other.supplement_due_at == datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL), "as set"
+    case, third = routed_permit(world)
+    tasks.accept_task(world.permits_staff, third, now=ROUTED, version=None)
+    with pytest.raises(Invalid, match="future"):
+        tasks.request_information(world.permits_staff, third, "Plan?", now=ASKED_AT,
+                                  version=None, supplement_due=ASKED_AT)
+
+
+def test_the_firm_asks_once_for_more_time(world):
+    case, task = asked_firm(world)
+    with pytest.raises(NotFound):
+        supplements.ask_more_time(world.firm_b_user, task, now=ASKED_AT)
+    with pytest.raises(NotAllowed):
+        supplements.ask_more_time(world.permits_staff, task, now=ASKED_AT)
+    supplements.ask_more_time(world.firm_a_user, task, now=ASKED_AT + timedelta(days=1))
+    db.session.commit()
+    # 7 more working days from 10.2 18:00: 10.6, 10.7, 10.8, 10.12 … 10.15 (10.9 skipped).
+    assert task.supplement_due_at == datetime(2026, 10, 15, 18, 0, tzinfo=SEOUL)
+    assert "staff@permits.test" in told(case, "supplement_more_time")
+    with pytest.raises(Invalid, match="already"):
+        supplements.ask_more_time(world.firm_a_user2, task, now=ASKED_AT + timedelta(days=2))
+
+
+def test_a_supplement_deadline_runs_out_the_firm_is_reminded_then_the_desk_returns(world):
+    case, task = asked_firm(world)
+    supplements.sweep(FIRST_DEADLINE - timedelta(minutes=1))
+    db.session.commit()
+    assert not task.supplement_reminded
+    with pytest.raises(InvalidTransition, match="second deadline"):
+        cases.return_case(world.desk, case, "No fire plan.", now=FIRST_DEADLINE, version=None)
+    db.session.rollback()
+
+    supplements.sweep(FIRST_DEADLINE)
+    db.session.commit()
+    # A second deadline of 7 working days after the first's end: 10.6 to 10.15, the
+    # substitute holiday 10.5 and Hangul Day 10.9 skipped.
+    second = datetime(2026, 10, 15, 18, 0, tzinfo=SEOUL)
+    assert (task.supplement_reminded, task.supplement_due_at) == (True, second)
+    assert case.events[-1].action == "task.supplement_reminded"
+    assert {"ceo@alpha.test", "hr@alpha.test"} == told(case, "supplement_reminded")
+    supplements.sweep(FIRST_DEADLINE + timedelta(days=1))
+    db.session.commit()
+    assert [e.action for e in case.events].count("task.supplement_reminded") == 1, "once"
+    assert "return" not in workflow.case_actions(world.desk, case)
+
+    supplements.sweep(second)
+    db.session.commit()
+    assert task.supplement_lapsed_at == second and task.supplement_due_at is None
+    assert "desk@test.example" in told(case, "supplement_lapsed")
+    assert "return" in workflow.case_actions(world.desk, case)
+    with pytest.raises(NotAllowed):
+        cases.return_case(world.permits_staff, case, "No.", now=second, version=None)
+    cases.return_case(world.desk, case, "The fire plan never came.", now=second, version=None)
+    db.session.commit()
+    assert (case.status, case.rejection_reason) == ("returned", "The fire plan never came.")
+    assert task.status == "cancelled" and task.supplement_lapsed_at is None
+    assert {"ceo@alpha.test", "hr@alpha.test"} <= told(case, "case_returned")
+    assert workflow.case_actions(world.firm_a_user, case) == [], "a final state"
+
+
+def test_an_answer_stops_the_supplement_deadline(world):
+    case, task = asked_firm(world)
+    cases.add_comment(world.firm_a_user, case, "Attached.", now=ASKED_AT + timedelta(hours=2))
+    db.session.commit()
+    assert task.status == "accepted" and task.supplement_due_at is None
+    supplements.sweep(datetime(2026, 12, 1, tzinfo=SEOUL))
+    db.session.commit()
+    assert not task.supplement_reminded
+
+
+def test_the_service_report_counts_returned_requests(world):
+    case, task = asked_firm(world)
+    union_case, union_task = routed_permit(world, [world.union])
+    for days in (30, 60):
+        supplements.sweep(ASKED_AT + timedelta(days=days))
+    db.session.commit()
+    cases.return_case(world.desk, case, "No plan.", now=ASKED_AT + timedelta(days=61),
+                      version=None)
+    db.session.commit()
+    found = service_report(world.desk, Period(date(2026, 9, 1), date(2026, 11, 30)),
+                           GroupBy.ORGANIZATION, now=datetime(2026, 12, 1, tzinfo=SEOUL),
+                           calendar=work_calendar())
+    assert {f.subject.name_en: f.returned for f in found.rows} == {
+        "Building permits": 1, "Labor union council": 0, "University foundation": 0}
+    assert found.total.returned == 1

@@ -16,7 +16,7 @@ from onestop.cases import services as cases
 from onestop.cases.models import Event
 from onestop.errors import Invalid, InvalidTransition, NotAllowed
 from onestop.extensions import db
-from onestop.tasks import extensions
+from onestop.tasks import extensions, supplements
 from onestop.tasks import services as tasks
 from tests.factories import PDF
 
@@ -34,20 +34,25 @@ R = "refused"
 #   A finished request (closed, rejected, withdrawn) takes no more comments (DESIGN is
 #   silent; the product closes the conversation with the request).
 CASE_ACTIONS = ("accept", "reject", "route", "resolve", "close", "reopen", "withdraw",
-                "comment", "note")
-CASE_BUTTONS = {"accept", "reject", "resolve", "close", "reopen", "withdraw"}  # workflow.case_actions
+                "comment", "note", "return")
+CASE_BUTTONS = {"accept", "reject", "resolve", "close", "reopen", "withdraw", "return"}  # workflow.case_actions
+# - return (반려, 민원처리법 §22): the desk returns a request whose supplement did not come by
+#   the second deadline (the sweep records the lapse); before that the firm can still answer.
 CASE_VERDICTS = {
-    #                      accept     reject      route              resolve     close     reopen         withdraw     comment            note
-    "submitted":          ("triaged", "rejected", R,                 R,          R,        R,             "withdrawn", "submitted",       "submitted"),
-    "triaged":            (R,         R,          "in_progress",     R,          R,        R,             "withdrawn", "triaged",         "triaged"),
-    "in_progress":        (R,         R,          "in_progress",     R,          R,        R,             "withdrawn", "in_progress",     "in_progress"),
+    #                      accept     reject      route              resolve     close     reopen         withdraw     comment            note               return
+    "submitted":          ("triaged", "rejected", R,                 R,          R,        R,             "withdrawn", "submitted",       "submitted",       R),
+    "triaged":            (R,         R,          "in_progress",     R,          R,        R,             "withdrawn", "triaged",         "triaged",         R),
+    "in_progress":        (R,         R,          "in_progress",     R,          R,        R,             "withdrawn", "in_progress",     "in_progress",     R),
     "in_progress, work finished":
-                          (R,         R,          "in_progress",     "resolved", R,        R,             "withdrawn", "in_progress",     "in_progress"),
-    "waiting_on_firm":    (R,         R,          "waiting_on_firm", R,          R,        R,             "withdrawn", "in_progress",     "waiting_on_firm"),
-    "resolved":           (R,         R,          R,                 R,          "closed", "in_progress", R,           "resolved",        "resolved"),
-    "closed":             (R,         R,          R,                 R,          R,        R,             R,           R,                 R),
-    "rejected":           (R,         R,          R,                 R,          R,        R,             R,           R,                 R),
-    "withdrawn":          (R,         R,          R,                 R,          R,        R,             R,           R,                 R),
+                          (R,         R,          "in_progress",     "resolved", R,        R,             "withdrawn", "in_progress",     "in_progress",     R),
+    "waiting_on_firm":    (R,         R,          "waiting_on_firm", R,          R,        R,             "withdrawn", "in_progress",     "waiting_on_firm", R),
+    "waiting_on_firm, supplement lapsed":
+                          (R,         R,          "waiting_on_firm", R,          R,        R,             "withdrawn", "in_progress",     "waiting_on_firm", "returned"),
+    "resolved":           (R,         R,          R,                 R,          "closed", "in_progress", R,           "resolved",        "resolved",        R),
+    "closed":             (R,         R,          R,                 R,          R,        R,             R,           R,                 R,                 R),
+    "rejected":           (R,         R,          R,                 R,          R,        R,             R,           R,                 R,                 R),
+    "returned":           (R,         R,          R,                 R,          R,        R,             R,           R,                 R,                 R),
+    "withdrawn":          (R,         R,          R,                 R,          R,        R,             R,           R,                 R,                 R),
 }
 
 # The task lifecycle: open → accepted ⇄ waiting_on_firm → done; open|accepted → declined;
@@ -133,9 +138,17 @@ def bring_case_to(steps: Steps, state: str) -> None:
     if state == "triaged":
         return
     steps.route()
-    if state == "waiting_on_firm":
+    if state.startswith("waiting_on_firm") or state == "returned":
         steps.task_accept(steps.permits_task, w.permits_staff)
         steps.ask_firm(steps.permits_task, w.permits_staff)
+        if state != "waiting_on_firm":  # both supplement deadlines pass unanswered
+            for days in (30, 60):
+                supplements.sweep(steps.at() + timedelta(days=days))
+                db.session.commit()
+            steps.clock += timedelta(days=61)
+        if state == "returned":
+            steps.do(cases.return_case, w.desk, steps.case, "No drawings",
+                     version=steps.case.version)
     elif state == "in_progress, work finished":
         # One task done, the other declined and not yet rerouted: nothing runs, nothing resolves.
         steps.task_accept(steps.permits_task, w.permits_staff)
@@ -201,6 +214,9 @@ def attempt_case(steps: Steps, action: str, when: datetime):
         case "reopen":
             cases.reopen_case(w.firm_a_user, case, "One permit is missing", now=when, version=v)
             return w.firm_a_user, "One permit is missing"
+        case "return":
+            cases.return_case(w.desk, case, "No drawings", now=when, version=v)
+            return w.desk, "No drawings"
         case "withdraw":
             cases.withdraw_case(w.firm_a_user, case, "No longer needed", now=when, version=v)
             return w.firm_a_user, "No longer needed"

@@ -37,7 +37,7 @@ from onestop.notifications.models import Notification, ReminderRule
 from onestop.notifications.reminders import ensure_default_rules
 from onestop.orgs.models import Organization
 from onestop.replies.models import CannedReply
-from onestop.tasks import extensions
+from onestop.tasks import extensions, supplements
 from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask, TaskExtension
 from onestop.workdays.models import ExtraHoliday
@@ -249,6 +249,29 @@ def asked_extension(s, t):
     return task.extensions[-1]
 
 
+def asked_firm(s, t):
+    """The tenant's own partner task, accepted and waiting for the firm's supplement (made
+    on first use)."""
+    task = fresh(AgencyTask, s.task[t].id)
+    if task.status == "open":
+        staff = s.user("permits" if t == "A" else "univ")
+        tasks.accept_task(staff, task, now=utcnow(), version=None)
+        tasks.request_information(staff, task, "Send the plan", now=utcnow(), version=None)
+        db.session.commit()
+    return task
+
+
+def lapsed(s):
+    """Each tenant's main case, its supplement's second deadline passed (made on first use)."""
+    for t in "AB":
+        task = asked_firm(s, t)
+        if task.supplement_lapsed_at is None:
+            for days in (30, 60):
+                supplements.sweep(utcnow() + timedelta(days=days))
+                db.session.commit()
+    return s.case
+
+
 def due_in(days: int):
     return (utcnow() + timedelta(days=days)).astimezone(SEOUL).replace(
         hour=18, minute=0, second=0, microsecond=0)
@@ -309,6 +332,7 @@ CASE_ACTIONS = {
     "close": (lambda s: s.resolved, SEES_OWN_ROUTED, lambda t: STAFF, "closed"),
     "reopen": (lambda s: s.resolved, SEES_OWN_ROUTED, lambda t: OWN_FIRM[t], "in_progress"),
     "withdraw": (lambda s: s.case, SEES, lambda t: OWN_FIRM[t], "withdrawn"),
+    "return": (lapsed, SEES, lambda t: STAFF, "returned"),
 }
 TASK_ACTIONS = {
     "accept": "accepted", "request_info": "waiting_on_firm", "complete": "done",
@@ -489,6 +513,12 @@ ROUTES = [
      lambda s, t: {"version": version(s.case[t])},
      seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
      lambda s, t, role: fresh(TaskExtension, asked_extension(s, t).id).consent == "given"),
+    # More time to answer a supplement request: the firm's own members.
+    ("cases.more_time", "POST",
+     lambda s, t: {"case_id": s.case[t].id, "task_id": asked_firm(s, t).id},
+     lambda s, t: {"version": version(s.case[t])},
+     seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).supplement_more_time),
     # A progress notice on demand: the firm's own members, of a request being processed.
     ("cases.ask_progress", "POST", lambda s, t: {"case_id": s.case[t].id},
      lambda s, t: {"version": version(s.case[t])},

@@ -156,7 +156,7 @@ def test_deadline_calculator_shows_the_longest_extension(browser, world):
     assert 'datetime="2026-10-07T18:00:00+09:00"' in html
     extension = html[html.index('id="extension"'):]
     assert 'datetime="2026-10-22T18:00:00+09:00"' in extension
-    assert "10 working days (80 working hours)" in extension
+    assert "10근무일(80근무시간)" in extension
     assert "2026-10-09" in extension and "2026-09-25" not in extension
 
 
@@ -175,7 +175,8 @@ def test_an_admin_saving_a_request_type_unchanged_changes_nothing(browser, world
     page = admin.get(f"/admin/request-types/{world.permit_type.id}").get_data(as_text=True)
     fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
     textareas = dict(re.findall(r'<textarea[^>]*name="(\w+)"[^>]*>\s*([^<]*)</textarea>', page))
-    data = {k: fields[k] for k in ("code", "name", "name_en", "period")}
+    data = {k: fields[k] for k in ("code", "name", "name_en", "period", "supplement_period",
+                                   "progress_notice_period")}
     data.update(category="permit", is_active="y", partners=[str(world.permits.id)],
                 checklist=html.unescape(textareas["checklist"]),
                 form_fields=html.unescape(textareas["form_fields"]))
@@ -184,3 +185,17 @@ def test_an_admin_saving_a_request_type_unchanged_changes_nothing(browser, world
     assert admin.post(f"/admin/request-types/{world.permit_type.id}", data).status_code == 303
     db.session.expire_all()
     assert (world.permit_type.checklist, world.permit_type.form_fields) == before
+
+
+def test_an_admin_sets_a_request_types_clock_of_the_law(browser, world):
+    admin = browser("admin@test.example")
+    url = f"/admin/request-types/{world.hiring_type.id}"
+    data = {"code": "recruitment", "name": "채용 지원", "category": "hiring", "period": "5d",
+            "is_active": "y", "supplement_period": "5x", "progress_notice_period": ""}
+    refused = admin.post(url, data)
+    assert refused.status_code == 422
+    assert "3h, 5d, 10d" in refused.get_data(as_text=True)
+    assert admin.post(url, {**data, "supplement_period": " 10d "}).status_code == 303
+    db.session.expire_all()
+    assert (world.hiring_type.supplement_period, world.hiring_type.progress_notice_period) == (
+        "10d", ""), "an empty progress notice period: never"
