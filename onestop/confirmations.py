@@ -135,3 +135,9 @@ def more_time(task: AgencyTask) -> str:
     """After the firm took its extra time to answer a question."""
     return _("You have until %(due)s to answer %(org)s. %(org)s and the desk are told.",
              due=when(task.supplement_due_at), org=name_of(task.organization))
+
+
+def pause_recorded(task: AgencyTask) -> str:
+    """After a partner recorded a deliberation or hearing on a consultation."""
+    return _("Recorded. That time does not count: the consultation is now due %(due)s. The "
+             "desk and %(firm)s are told.", due=when(task.due_at), firm=task.case.firm.name)

@@ -200,6 +200,9 @@ EVENT_LABELS = {
     "task.supplement_reminded": _l("the deadline to answer %(org)s passed: the firm was "
                                    "reminded with a second one"),
     "task.supplement_lapsed": _l("the second deadline to answer %(org)s passed"),
+    "task.deem_consent": _l("%(org)s gave no answer in the consultation period: consent deemed"),
+    "task.pause_recorded": _l("%(org)s recorded a deliberation or hearing; its due date moved "
+                              "out by it"),
     "case.progress_asked": _l("the firm asked for the progress; it was sent"),
 }
 

@@ -144,6 +144,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "task.complete": _works_task,
     "task.decline": _works_task,
     "task.transfer": _works_task,
+    "task.record_pause": _works_task,
     "task.extend": lambda u, t: _staff(u) or _works_task(u, t),
     "case.answer_extension": _own_firm_case,
     "case.ask_progress": _own_firm_case,

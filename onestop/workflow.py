@@ -31,6 +31,7 @@ class TaskStatus(StrEnum):
     DONE = "done"
     DECLINED = "declined"
     TRANSFERRED = "transferred"  # handed on to the competent organization (민원처리법 §16)
+    DEEMED_CONSENTED = "deemed_consented"  # a consultation unanswered in time (행정기본법 §24)
     CANCELLED = "cancelled"
 
 
@@ -38,7 +39,8 @@ C, T = CaseStatus, TaskStatus
 OPEN_CASE = (C.SUBMITTED, C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)
 ACTIVE_TASK = (T.OPEN, T.ACCEPTED, T.WAITING_ON_FIRM)
 RUNNING_TASK = (T.OPEN, T.ACCEPTED)  # active with the clock running
-FINISHED_TASK = (T.DONE, T.DECLINED, T.TRANSFERRED, T.CANCELLED)
+FINISHED_TASK = (T.DONE, T.DECLINED, T.TRANSFERRED, T.DEEMED_CONSENTED, T.CANCELLED)
+CONSENTED_TASK = (T.DONE, T.DEEMED_CONSENTED)  # work the request can rest on
 ROUTABLE_CASE = (C.TRIAGED, C.IN_PROGRESS, C.WAITING_ON_FIRM)  # accepted and still open
 FINISHED_CASE = (C.CLOSED, C.REJECTED, C.RETURNED, C.WITHDRAWN)  # no more comments
 
@@ -64,13 +66,15 @@ TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "complete": ((T.ACCEPTED,), T.DONE),
     "decline": ((T.OPEN, T.ACCEPTED), T.DECLINED),
     "transfer": ((T.OPEN, T.ACCEPTED), T.TRANSFERRED),
+    "deem_consent": ((T.OPEN, T.ACCEPTED), T.DEEMED_CONSENTED),
     "cancel": (ACTIVE_TASK, T.CANCELLED),
 }
 
 # Moves that follow from another, already authorised move (the last task done resolves
 # the case; a withdrawn case cancels its tasks); the actor of that first move is recorded.
 CASCADES = {("case", "start"), ("case", "wait_on_firm"), ("case", "firm_answered"),
-            ("case", "tasks_done"), ("task", "firm_answered"), ("task", "cancel")}
+            ("case", "tasks_done"), ("task", "firm_answered"), ("task", "cancel"),
+            ("task", "deem_consent")}  # the sweep, when a consultation's period ends
 
 def decline_pending(task: AgencyTask) -> bool:
     """A declined task the desk has not rerouted since (nothing was routed after it)."""
@@ -83,7 +87,7 @@ def _all_tasks_finished(case: Case) -> bool:
 
 
 def _work_is_done(case: Case) -> bool:
-    return (_all_tasks_finished(case) and any(t.status == T.DONE for t in case.tasks)
+    return (_all_tasks_finished(case) and any(t.status in CONSENTED_TASK for t in case.tasks)
             and not any(decline_pending(t) for t in case.tasks))
 
 
@@ -124,6 +128,7 @@ STATUS_LABELS = {
     T.DONE: _l("Done"),
     T.DECLINED: _l("Returned to the desk"),
     T.TRANSFERRED: _l("Transferred"),
+    T.DEEMED_CONSENTED: _l("Deemed consented"),
     T.CANCELLED: _l("Cancelled"),
 }
 
@@ -148,6 +153,8 @@ TASK_STATUS_HELP = {
     T.WAITING_ON_FIRM: _l("The partner waits for the firm's answer; its clock is stopped."),
     T.DONE: _l("The partner has finished; its outcome is shown."),
     T.DECLINED: _l("The partner handed it back: the desk will send it to another partner."),
+    T.DEEMED_CONSENTED: _l("The partner gave no answer within the legal consultation period, "
+                           "so its consent is deemed given (행정기본법 §24)."),
     T.TRANSFERRED: _l("The partner was not competent and handed it to the organization that "
                       "is; the period still runs from the first receipt."),
     T.CANCELLED: _l("Cancelled because the request was withdrawn."),
@@ -268,5 +275,6 @@ ACTION_LABELS = {
     "complete": _l("complete"),
     "decline": _l("decline"),
     "transfer": _l("transfer"),
+    "deem_consent": _l("deem consented"),
     "cancel": _l("cancel"),
 }

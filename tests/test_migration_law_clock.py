@@ -42,13 +42,16 @@ def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
                 tasks = t["agency_tasks"].c
                 task = conn.execute(select(tasks.extended_seconds, tasks.transferred_from_id,
                                            tasks.supplement_due_at, tasks.supplement_more_time,
-                                           tasks.supplement_reminded)).one()
+                                           tasks.supplement_reminded, tasks.is_consultation,
+                                           tasks.deliberation_seconds)).one()
                 types = t["request_types"].c
                 period = conn.execute(select(types.progress_notice_period,
-                                             types.supplement_period)).one()
+                                             types.supplement_period, types.deems_permits,
+                                             types.consultation_period)).one()
             db.engine.dispose()
         # 30 working days from Monday 9.21, Chuseok, 10.5, 10.9 and the weekends skipped.
         assert [tuple(n) for n in notices] == [
             (1, None), (2, datetime(2026, 11, 5, 9, tzinfo=UTC)), (3, None)], url
-        assert tuple(task) == (0, None, None, False, False), "an old question has no deadline"
-        assert tuple(period) == ("30d", "7d")
+        assert tuple(task) == (0, None, None, False, False, False, 0), \
+            "an old question has no deadline, an old task is no consultation"
+        assert tuple(period) == ("30d", "7d", False, "20d")

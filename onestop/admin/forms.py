@@ -80,6 +80,14 @@ class RequestTypeForm(OnceForm):
         _l("Progress notice after"), validators=[Optional(), Length(max=20)], default="30d",
         description=_l("After acceptance, the firm is sent where an unfinished request "
                        "stands (민원처리법 §27); empty for never"))
+    deems_permits = BooleanField(
+        _l("A main permit that deems others (인허가의제)"),
+        description=_l("Its partners are consulted: unanswered when the consultation period "
+                       "ends, their consent is deemed given (행정기본법 §24)"))
+    consultation_period = StringField(
+        _l("Consultation period"), validators=[DataRequired(), Length(max=20)], default="20d",
+        description=_l("The partners' legal answer period on a main permit; deliberations "
+                       "and hearings they record do not count"))
     is_active = BooleanField(_l("Offered to firms"), default=True)
 
 

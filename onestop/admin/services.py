@@ -21,9 +21,11 @@ from onestop.tasks.models import AgencyTask
 ORGANIZATION_FIELDS = ("name", "name_en", "kind", "is_active")
 REQUEST_TYPE_FIELDS = ("code", "name", "name_en", "category", "period", "is_active", "checklist",
                        "form_fields", "default_partners", "supplement_period",
-                       "progress_notice_period")
-# The law's clock of a request type: field -> may it be empty (never)?
-LAW_PERIODS = {"supplement_period": False, "progress_notice_period": True}
+                       "progress_notice_period", "deems_permits", "consultation_period")
+# The law's clock of a request type: period field -> may it be empty (never)?
+LAW_PERIODS = {"supplement_period": False, "progress_notice_period": True,
+               "consultation_period": False}
+LAW_FLAGS = ("deems_permits",)
 
 
 def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
@@ -149,10 +151,13 @@ def _unique_names(request_type: RequestType | None, name: str, name_en: str) -> 
         raise Conflict(_l("Another request type has this English name."), field="name_en")
 
 
-def _law_periods(law: dict[str, str]) -> dict[str, str]:
-    """The law's-clock periods given, each in its canonical form ('' where never is allowed)."""
-    clean = {}
+def _law_periods(law: dict) -> dict:
+    """The law's-clock settings given: periods in their canonical form ('' where never is
+    allowed), flags as they are."""
+    clean = {name: bool(law[name]) for name in LAW_FLAGS if name in law}
     for name, value in law.items():
+        if name in LAW_FLAGS:
+            continue
         value = (value or "").strip()
         if not value and LAW_PERIODS[name]:
             clean[name] = ""
@@ -168,7 +173,7 @@ def _law_periods(law: dict[str, str]) -> dict[str, str]:
 def save_request_type(actor, request_type: RequestType | None, *, code: str, name: str,
                       name_en: str, category: str, period: str, checklist: str,
                       form_fields: str, partners: list[Organization],
-                      is_active: bool, law: dict[str, str] | None = None,
+                      is_active: bool, law: dict | None = None,
                       now: datetime | None = None) -> RequestType:
     policy.require(actor, "admin.manage")
     before = summary(request_type, REQUEST_TYPE_FIELDS)

@@ -202,6 +202,8 @@ def edit_request_type(type_id: int | None):
             is_active=request_type.is_active,
             supplement_period=request_type.supplement_period,
             progress_notice_period=request_type.progress_notice_period,
+            deems_permits=request_type.deems_permits,
+            consultation_period=request_type.consultation_period,
             partners=[p.id for p in request_type.default_partners],
             checklist="\n".join(f"{i['ko']} | {i['en']}" for i in request_type.checklist),
             form_fields=services.form_fields_text(request_type.form_fields))
@@ -215,7 +217,8 @@ def edit_request_type(type_id: int | None):
                    category=form.category.data, period=form.period.data,
                    checklist=form.checklist.data or "", form_fields=form.form_fields.data or "",
                    partners=chosen, is_active=form.is_active.data,
-                   law={name: form[name].data or "" for name in services.LAW_PERIODS},
+                   law={name: form[name].data or "" for name in
+                        (*services.LAW_PERIODS, *services.LAW_FLAGS)},
                    now=utcnow(), form=form,
                    landing=url_for("admin.request_types")):
             flash(_("%(name)s is saved. New requests follow it; requests filed before keep "

@@ -153,12 +153,15 @@ def route_case(actor, case: Case, organizations: list[Organization], *, now: dat
     for org in organizations:
         check_can_take(case, org, field="organizations")
     calendar = work_calendar()
-    period = case.request_type.period
+    request_type = case.request_type
+    # A main permit's partners are consulted, within the legal answer period.
+    consulted = request_type.deems_permits
+    period = request_type.consultation_period if consulted else request_type.period
     tasks = []
     for org in organizations:
         task = AgencyTask(case=case, organization=org, period=period, routed_at=now, waited_seconds=0,
                           due_at=calendar.due_at(now, parse_period(period)),
-                          instructions=instructions.strip())
+                          instructions=instructions.strip(), is_consultation=consulted)
         db.session.add(task)
         workflow.open_task(actor, task, now=now)
         due_at, reason = (due_overrides or {}).get(org.id, (None, ""))

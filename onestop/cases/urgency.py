@@ -50,6 +50,20 @@ def _reopened(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
         Event.case_id == Case.id, Event.action == "case.reopen").exists())
 
 
+def _deemed(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    """Open cases on which a consultation's consent was deemed given (행정기본법 §24)."""
+    return and_(Case.status.in_(OPEN_CASE), select(AgencyTask.id).where(
+        AgencyTask.case_id == Case.id,
+        AgencyTask.status == TaskStatus.DEEMED_CONSENTED).exists())
+
+
+def _lapsed(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    """Requests whose supplement did not come by its second deadline: the desk may return."""
+    return and_(Case.status == CaseStatus.WAITING_ON_FIRM, select(AgencyTask.id).where(
+        AgencyTask.case_id == Case.id, AgencyTask.status == TaskStatus.WAITING_ON_FIRM,
+        AgencyTask.supplement_lapsed_at.is_not(None)).exists())
+
+
 # name -> (condition, heading, what the section says when it is empty), in urgency order.
 NEEDS = {
     "declined": (_declined, _l("Declined: reroute these"),
@@ -59,6 +73,10 @@ NEEDS = {
             _l("No new requests. Everything filed has been triaged.")),
     "due_soon": (_due_soon, _l("Due soon"), _l("Nothing is due in the next 3 business days.")),
     "reopened": (_reopened, _l("Reopened by the firm"), _l("No request was reopened.")),
+    "lapsed": (_lapsed, _l("Supplement not received: return or wait"),
+               _l("No supplement is past its second deadline.")),
+    "deemed": (_deemed, _l("Consent deemed given"),
+               _l("No consultation ran out of its period unanswered.")),
 }
 
 

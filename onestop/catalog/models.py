@@ -43,6 +43,10 @@ class RequestType(db.Model):
     # 민원처리법 §22: the deadline an information request gives the firm unless its partner
     # sets another; the firm's one request for more time and the reminder add it again.
     supplement_period: Mapped[str] = mapped_column(String(20), default="7d")
+    # 행정기본법 §24 (인허가의제): a main permit that deems others. Its partner tasks are then
+    # consultations with this legal answer period; unanswered at its end, consent is deemed.
+    deems_permits: Mapped[bool] = mapped_column(default=False)
+    consultation_period: Mapped[str] = mapped_column(String(20), default="20d")
 
     default_partners = relationship(
         "Organization", secondary=request_type_partners, order_by="Organization.name"

@@ -77,6 +77,12 @@ def assignees(ev: Event) -> list[User]:
     return _enabled(select(User).where(User.id.in_(ids))) if ids else []
 
 
+def leads(ev: Event) -> list[User]:
+    """The leads of the task's organization."""
+    return _enabled(select(User).where(User.role == Role.PARTNER_LEAD,
+                                       User.organization_id == ev.task.organization_id))
+
+
 def new_owner(ev: Event) -> list[User]:
     return _enabled(select(User).where(User.id == ev.params.get("owner_id")))
 
@@ -135,6 +141,9 @@ WHO_HEARS: dict[str, list[tuple[str, Audience, str]]] = {
                                (E.SUPPLEMENT_LAPSED, firm, WHOLE),
                                (E.SUPPLEMENT_LAPSED, task_people, WHOLE)],
     "case.return": [(E.CASE_RETURNED, firm, WHOLE), (E.CASE_RETURNED, partners_on_case, WHOLE)],
+    "task.deem_consent": [(E.DEEMED_CONSENT, desk, WHOLE), (E.DEEMED_CONSENT, task_people, WHOLE),
+                          (E.DEEMED_CONSENT, leads, WHOLE)],
+    "task.pause_recorded": [(E.DUE_CHANGED, desk, WHOLE), (E.DUE_CHANGED, firm, CASE_FACT)],
     "task.transferred_in": [(E.TASK_ROUTED, task_people, WHOLE),
                             (E.TASK_TRANSFERRED, firm, WHOLE), (E.TASK_TRANSFERRED, desk, WHOLE)],
 }
@@ -185,6 +194,7 @@ KIND_LABELS = {
     E.SUPPLEMENT_REMINDED: _l("Supplement reminder"),
     E.SUPPLEMENT_LAPSED: _l("Supplement not received"),
     E.CASE_RETURNED: _l("Request returned"),
+    E.DEEMED_CONSENT: _l("Consent deemed given"),
     E.COMMENT: _l("New comment"),
     E.NOTE: _l("New internal note"),
 }
@@ -288,6 +298,8 @@ SENTENCES = {
                             "deadline (%(due)s). The one-stop desk may return the request."),
     E.CASE_RETURNED: _l("The one-stop desk returned the request: the supplement asked for "
                         "did not come. It can be filed again with it."),
+    E.DEEMED_CONSENT: _l("%(org)s gave no answer within the legal consultation period: its "
+                         "consent is deemed given (행정기본법 §24) and it can no longer decline."),
     E.TASK_TRANSFERRED: _l("%(org)s now handles part of the request: it was transferred to it "
                            "as the competent organization. The period still runs from the "
                            "first receipt; it is due %(due)s."),

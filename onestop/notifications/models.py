@@ -45,6 +45,7 @@ class EventKind(StrEnum):
     SUPPLEMENT_REMINDED = "supplement_reminded"    # the deadline passed: a second one runs
     SUPPLEMENT_LAPSED = "supplement_lapsed"        # the second passed: the desk may return
     CASE_RETURNED = "case_returned"                # 반려
+    DEEMED_CONSENT = "deemed_consent"              # a consultation unanswered in its period
     COMMENT = "comment"
     NOTE = "note"
 

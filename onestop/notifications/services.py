@@ -19,7 +19,7 @@ from onestop.notifications.models import (
     WorkerCanary,
 )
 from onestop.notifications.reminders import sweep
-from onestop.tasks import supplements
+from onestop.tasks import consultations, supplements
 
 ALERT_LABELS = {AlertKind.SIGNIN_THROTTLED: _l("Failed sign-ins to your account"),
                 AlertKind.REPLY_REFUSED: _l("Your emailed reply was not posted"),
@@ -35,7 +35,8 @@ def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None
     digests, and the rows whose delivery seems lost by the wall clock `now`, which leases and
     queue times are kept in. Returns (written, requeued); no row is in both."""
     moment = rules_at or now
-    supplements.sweep(moment)  # its events are announced; their rows are flushed below
+    supplements.sweep(moment)  # their events are announced; their rows are flushed below
+    consultations.sweep(moment)
     written = sweep(moment) + progress.sweep(moment) + collect(moment)
     return written, requeue(now, besides=written)
 

@@ -91,6 +91,7 @@ class Figures:
     extended: int = 0          # tasks finished in the period whose period was extended
     transferred: int = 0       # tasks handed to the competent organization in the period
     returned: int = 0          # requests returned (반려) for want of a supplement
+    deemed: int = 0            # consultations whose consent was deemed given
     desk_median_seconds: int | None = None
     desk_cases: int = 0
     satisfaction: float | None = None
@@ -249,8 +250,8 @@ def _finished(actor, group_by, period: Period) -> tuple[dict, dict, dict]:
 def _law_clock(actor, group_by, period: Period) -> tuple[dict, dict]:
     """Of the tasks finished in the period: those finished after an extension of their
     period, those transferred to the competent organization (counted for the one that
-    transferred), and the requests returned for want of a supplement (for each group that
-    had a task on one)."""
+    transferred), the consultations deemed consented, and the requests returned for want of
+    a supplement (for each group that had a task on one)."""
     returned = and_(AgencyTask.status == TaskStatus.CANCELLED,
                     Case.status == CaseStatus.RETURNED)
     counts = [
@@ -258,9 +259,11 @@ def _law_clock(actor, group_by, period: Period) -> tuple[dict, dict]:
                             AgencyTask.extended_seconds > 0), 1), else_=0)).label("extended"),
         func.sum(case((AgencyTask.status == TaskStatus.TRANSFERRED, 1), else_=0))
         .label("transferred"),
+        func.sum(case((AgencyTask.status == TaskStatus.DEEMED_CONSENTED, 1), else_=0))
+        .label("deemed"),
         func.count(distinct(case((returned, AgencyTask.case_id)))).label("returned")]
     finished = (AgencyTask.status.in_((TaskStatus.DONE, TaskStatus.TRANSFERRED,
-                                       TaskStatus.CANCELLED)),
+                                       TaskStatus.DEEMED_CONSENTED, TaskStatus.CANCELLED)),
                 AgencyTask.finished_at >= period.start, AgencyTask.finished_at < period.end,
                 policy.visible_tasks(actor))
     tasks = select(null().label("g"), TOTAL, *counts).select_from(AgencyTask) \

@@ -42,6 +42,7 @@ WORK_COLUMNS = [
     Column(_l("Done after an extension"), lambda f: f.extended),
     Column(_l("Transferred to the competent organization"), lambda f: f.transferred),
     Column(_l("Returned for want of a supplement"), lambda f: f.returned),
+    Column(_l("Consent deemed given"), lambda f: f.deemed),
     Column(_l("Satisfaction (1–5)"), lambda f: f.satisfaction, "number"),
     Column(_l("Answers"), lambda f: f.answers),
 ]

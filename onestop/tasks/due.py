@@ -16,9 +16,10 @@ DUE_SOON_BUSINESS_DAYS = 3
 
 def legal_due_at(task: AgencyTask, calendar: WorkCalendar) -> datetime:
     """The due date the request type's period gives the task, moved out by the working
-    time it waited on the firm and the time its extensions added."""
+    time it waited on the firm, the time its extensions added and, for a consultation, its
+    recorded deliberations."""
     due = calendar.due_at(task.routed_at, parse_period(task.period))
-    return calendar.add_working_time(due, task.waited + task.extended)
+    return calendar.add_working_time(due, task.waited + task.extended + task.deliberated)
 
 
 def is_overdue(now: datetime) -> ColumnElement[bool]:

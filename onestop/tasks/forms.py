@@ -56,6 +56,16 @@ class TransferForm(VersionedForm):
                            validators=[DataRequired(), Length(max=2000)], id="transfer-reason")
 
 
+class PauseForm(VersionedForm):
+    kind = SelectField(_l("Deliberation or hearing"), id="pause-kind")
+    start = DateTimeLocalField(_l("Start of the period"), validators=[DataRequired()],
+                               format="%Y-%m-%dT%H:%M", id="pause-start")
+    end = DateTimeLocalField(_l("End of the period"), validators=[DataRequired()],
+                             format="%Y-%m-%dT%H:%M", id="pause-end")
+    note = StringField(_l("Note (the desk and the firm read it)"),
+                       validators=[Optional(), Length(max=500)], id="pause-note")
+
+
 class TaskFilterForm(BaseForm):
     class Meta:
         csrf = False

@@ -45,11 +45,18 @@ class AgencyTask(db.Model):
     supplement_more_time: Mapped[bool] = mapped_column(default=False)
     supplement_reminded: Mapped[bool] = mapped_column(default=False)
     supplement_lapsed_at: Mapped[datetime | None]
+    # A consultation on a main permit (tasks/consultations.py): consent is deemed when its
+    # period ends unanswered; the deliberations and hearings it records do not count.
+    is_consultation: Mapped[bool] = mapped_column(default=False)
+    deliberation_seconds: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
     # The service report reads the tasks done in a period, and those done on answered cases.
     __table_args__ = (Index("ix_agency_tasks_status_finished_at", "status", "finished_at"),
+                      # the deemed-consent sweep: running consultations by due date
+                      Index("ix_agency_tasks_consultation_due", "is_consultation", "status",
+                            "due_at"),
                       Index("ix_agency_tasks_case_status_org", "case_id", "status",
                             "organization_id"))
 
@@ -66,6 +73,10 @@ class AgencyTask(db.Model):
     @property
     def extended(self) -> timedelta:
         return timedelta(seconds=self.extended_seconds or 0)  # None until first flushed
+
+    @property
+    def deliberated(self) -> timedelta:
+        return timedelta(seconds=self.deliberation_seconds or 0)
 
 
 class TaskExtension(db.Model):

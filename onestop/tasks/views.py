@@ -15,13 +15,14 @@ from onestop.deadlines import SEOUL
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.orgs.models import Organization
-from onestop.tasks import extensions, services, supplements
+from onestop.tasks import consultations, extensions, services, supplements
 from onestop.tasks.forms import (
     AssignForm,
     DeclineForm,
     DueForm,
     ExtendForm,
     NoteForm,
+    PauseForm,
     QuestionForm,
     TaskFilterForm,
     TransferForm,
@@ -124,7 +125,9 @@ def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = No
         "due": DueForm(**fresh, due_at=due_local),
         "extend": ExtendForm(**fresh, due_at=_local_minute(latest)),
         "transfer": TransferForm(**fresh),
+        "pause": PauseForm(**fresh),
     }
+    forms["pause"].kind.choices = _pause_kinds()
     changes = changes_since(events, form, status)
     if refused:
         forms[refused] = refused_form_again(form, status, version=task.version, seen=seen)
@@ -140,6 +143,10 @@ def render_task(task: AgencyTask, *, status: int = 200, refused: str | None = No
                            latest_extension=latest,
                            extension_needs_consent=extensions.needs_consent(task),
                            extension_pending=extensions.pending(task)), status
+
+
+def _pause_kinds() -> list[tuple[str, str]]:
+    return [(k, str(label)) for k, label in consultations.PAUSE_KINDS.items()]
 
 
 def _local_minute(moment):
@@ -257,3 +264,18 @@ def transfer(task_id: int):
     return answer_form(
         form, transfer_to_chosen, again=_again(task, "transfer", form),
         landing=_task_url(task), done=confirmations.transferred)
+
+
+@bp.post("/<int:task_id>/pause")
+@login_required
+def record_pause(task_id: int):
+    task = load(AgencyTask, task_id, "task.record_pause")
+    form = PauseForm()
+    form.kind.choices = _pause_kinds()
+    return answer_form(
+        form, lambda: consultations.record_pause(
+            current_user, task, form.kind.data, form.start.data.replace(tzinfo=SEOUL),
+            form.end.data.replace(tzinfo=SEOUL), form.note.data or "", now=utcnow(),
+            version=form.version.data),
+        again=_again(task, "pause", form), landing=_task_url(task),
+        done=lambda _result: confirmations.pause_recorded(task))

@@ -9,14 +9,15 @@ from sqlalchemy import select
 
 from onestop import policy, workflow
 from onestop.cases import services as cases
-from onestop.cases.models import Event
+from onestop.cases.models import Case, Event
+from onestop.cases.urgency import capped_count, need_condition
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid, InvalidTransition, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.notifications import delivery, progress
 from onestop.notifications.models import Notification
 from onestop.reports.service import GroupBy, Period, service_report
-from onestop.tasks import extensions, supplements
+from onestop.tasks import consultations, extensions, supplements
 from onestop.tasks import services as tasks
 from onestop.tasks.due import legal_due_at
 from onestop.workdays.services import work_calendar
@@ -392,3 +393,103 @@ def test_the_service_report_counts_returned_requests(world):
     assert {f.subject.name_en: f.returned for f in found.rows} == {
         "Building permits": 1, "Labor union council": 0, "University foundation": 0}
     assert found.total.returned == 1
+
+
+CONSULTED_DUE = datetime(2026, 10, 22, 18, 0, tzinfo=SEOUL)  # 20 working days from 9.21
+
+
+def consultation(world, orgs=None):
+    world.permit_type.deems_permits = True
+    case, task = routed_permit(world, orgs or [world.union, world.univ])
+    union_task = next(t for t in case.tasks if t.organization == world.union)
+    tasks.assign_task(world.union_lead, union_task, world.union_staff, now=ROUTED, version=None)
+    db.session.commit()
+    return case, union_task
+
+
+def test_a_consultation_is_deemed_consented_exactly_when_its_period_ends(world):
+    case, task = consultation(world)
+    univ_task = next(t for t in case.tasks if t.organization == world.univ)
+    tasks.accept_task(world.univ_staff, univ_task, now=ROUTED, version=None)
+    tasks.request_information(world.univ_staff, univ_task, "Which lab?", now=ROUTED,
+                              version=None)  # its clock stops: the request stays open
+    db.session.commit()
+    assert (task.is_consultation, task.period, task.due_at) == (True, "20d", CONSULTED_DUE)
+    consultations.sweep(CONSULTED_DUE - timedelta(minutes=1))
+    db.session.commit()
+    assert task.status == "open", "not a minute before"
+    consultations.sweep(CONSULTED_DUE)
+    db.session.commit()
+    assert (task.status, task.finished_at) == ("deemed_consented", CONSULTED_DUE)
+    event = next(e for e in case.events if e.action == "task.deem_consent")
+    assert event.actor is None and event.created_at == CONSULTED_DUE
+    assert {"desk@test.example", "staff@union.test", "lead@union.test"} <= told(
+        case, "deemed_consent"), "the desk, the partner and its lead"
+    with pytest.raises(InvalidTransition):
+        tasks.decline_task(world.union_staff, task, "Too late.", now=CONSULTED_DUE,
+                           version=None)
+    db.session.rollback()
+    desk_sees = capped_count(Case.id == case.id,
+                             need_condition("deemed", CONSULTED_DUE, work_calendar()))
+    assert desk_sees == 1, "the desk's home page lists it"
+
+
+def test_a_deemed_consent_counts_as_done_for_the_request(world):
+    case, task = consultation(world, [world.union])
+    consultations.sweep(CONSULTED_DUE)
+    db.session.commit()
+    assert case.status == "resolved"
+
+
+def test_a_consultation_waiting_on_the_firm_is_not_deemed(world):
+    case, task = consultation(world)
+    tasks.accept_task(world.union_staff, task, now=ROUTED, version=None)
+    tasks.request_information(world.union_staff, task, "Which shifts?", now=ROUTED,
+                              version=None)
+    db.session.commit()
+    consultations.sweep(CONSULTED_DUE + timedelta(days=30))
+    db.session.commit()
+    assert task.status == "waiting_on_firm", "its clock is stopped"
+
+
+def test_a_recorded_deliberation_does_not_count(world):
+    case, task = consultation(world)
+    # 10.6 09:00 to 10.8 18:00: three working days (the substitute holiday 10.5 is not one).
+    consultations.record_pause(world.union_staff, task, "deliberation",
+                               datetime(2026, 10, 5, 9, 0, tzinfo=SEOUL),
+                               datetime(2026, 10, 8, 18, 0, tzinfo=SEOUL), "Labor committee",
+                               now=datetime(2026, 10, 9, 10, tzinfo=SEOUL), version=None)
+    db.session.commit()
+    assert task.due_at == datetime(2026, 10, 27, 18, 0, tzinfo=SEOUL)
+    assert task.deliberated == timedelta(hours=24)
+    assert "ceo@alpha.test" in told(case, "due_changed"), "the firm learns the new date"
+    consultations.sweep(CONSULTED_DUE)
+    db.session.commit()
+    assert task.status == "open"
+    with pytest.raises(Invalid, match="after the start"):
+        consultations.record_pause(world.union_staff, task, "hearing", CONSULTED_DUE,
+                                   CONSULTED_DUE, "", now=CONSULTED_DUE, version=None)
+    with pytest.raises(NotFound):
+        consultations.record_pause(world.permits_staff, task, "hearing", ROUTED, CONSULTED_DUE,
+                                   "", now=CONSULTED_DUE, version=None)
+
+
+def test_an_ordinary_task_records_no_deliberation_and_is_never_deemed(world):
+    case, task = routed_permit(world)
+    with pytest.raises(InvalidTransition):
+        consultations.record_pause(world.permits_staff, task, "hearing", ROUTED,
+                                   ROUTED + timedelta(days=1), "", now=ROUTED, version=None)
+    consultations.sweep(datetime(2027, 1, 1, tzinfo=SEOUL))
+    db.session.commit()
+    assert task.status == "open"
+
+
+def test_the_service_report_counts_deemed_consents(world):
+    case, task = consultation(world)
+    consultations.sweep(CONSULTED_DUE)
+    db.session.commit()
+    found = service_report(world.desk, Period(date(2026, 9, 1), date(2026, 10, 31)),
+                           GroupBy.ORGANIZATION, now=datetime(2026, 11, 2, tzinfo=SEOUL),
+                           calendar=work_calendar())
+    assert {f.subject.name_en: f.deemed for f in found.rows}["Labor union council"] == 1
+    assert found.total.deemed == 2, "the university did not answer either"

@@ -16,7 +16,7 @@ from onestop.cases import services as cases
 from onestop.cases.models import Event
 from onestop.errors import Invalid, InvalidTransition, NotAllowed
 from onestop.extensions import db
-from onestop.tasks import extensions, supplements
+from onestop.tasks import consultations, extensions, supplements
 from onestop.tasks import services as tasks
 from tests.factories import PDF
 
@@ -62,6 +62,8 @@ CASE_VERDICTS = {
 #   to the competent organization instead of declining it (not while it waits on the firm).
 # - extend (행정절차법 §19): the partner extends the period of an unfinished task; the state
 #   stays.
+# - deemed_consented (행정기본법 §24): a consultation on a main permit left unanswered when its
+#   period ends; the sweep finishes it, and nobody can change it any more (nor decline it).
 TASK_ACTIONS = ("accept", "request_info", "complete", "decline", "assign", "override_due",
                 "transfer", "extend")
 TASK_BUTTONS = {"accept", "request_info", "complete", "decline", "transfer"}  # workflow.task_actions
@@ -73,6 +75,7 @@ TASK_VERDICTS = {
     "done":            (R,          R,                 R,        R,          R,                 R,                 R,             R),
     "declined":        (R,          R,                 R,        R,          R,                 R,                 R,             R),
     "transferred":     (R,          R,                 R,        R,          R,                 R,                 R,             R),
+    "deemed_consented": (R,         R,                 R,        R,          R,                 R,                 R,             R),
     "cancelled":       (R,          R,                 R,        R,          R,                 R,                 R,             R),
 }
 
@@ -169,10 +172,15 @@ def bring_case_to(steps: Steps, state: str) -> None:
 def bring_task_to(steps: Steps, state: str):
     """The union's task in `state`; the permits task of the same case stays open."""
     w = steps.world
+    # A consultation on a main permit, unanswered when its period ends (the sweep).
+    w.permit_type.deems_permits = state == "deemed_consented"
     steps.file()
     steps.accept()
     steps.route()
     task = steps.union_task
+    if state == "deemed_consented":
+        consultations.sweep(steps.at() + timedelta(days=60))
+        db.session.commit()
     if state in ("accepted", "waiting_on_firm", "done"):
         steps.task_accept(task, w.union_staff)
     if state == "waiting_on_firm":

@@ -69,7 +69,8 @@ def test_every_kind_of_admin_change_is_recorded(browser, world):
     admin.post("/admin/organizations/new", {"name": "신규 기관", "kind": "institute", "is_active": "y"})
     admin.post(f"/admin/request-types/{world.hiring_type.id}", {
         "code": "recruitment", "name": "채용", "category": "hiring", "period": "7d",
-        "supplement_period": "7d", "progress_notice_period": "30d", "is_active": "y"})
+        "supplement_period": "7d", "progress_notice_period": "30d",
+        "consultation_period": "20d", "is_active": "y"})
     admin.post("/admin/holidays", {"day": "2026-12-31", "name": "year end"})
     admin.post("/admin/users/new", {"email": "n@city.example", "name": "N", "role": "caseworker",
                                     "organization": str(world.desk_org.id), "firm": "0",

@@ -261,6 +261,15 @@ def asked_firm(s, t):
     return task
 
 
+def consulted(s, t):
+    """The tenant's own partner task as a consultation on a main permit."""
+    task = fresh(AgencyTask, s.task[t].id)
+    if not task.is_consultation:
+        task.is_consultation = True
+        db.session.commit()
+    return task
+
+
 def lapsed(s):
     """Each tenant's main case, its supplement's second deadline passed (made on first use)."""
     for t in "AB":
@@ -525,6 +534,13 @@ ROUTES = [
      seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
      lambda s, t, role: count(Event, Event.case_id == s.case[t].id,
                               Event.action == "case.progress_asked") == 1),
+    # Recording a deliberation on a consultation: the task's organization only.
+    ("tasks.record_pause", "POST", lambda s, t: {"task_id": consulted(s, t).id},
+     lambda s, t: {"version": version(s.task[t]), "kind": "hearing", "start": future(2),
+                   "end": future(7), "note": "n"},  # five days: some are working days
+     lambda role, t: "ok" if role in OWN_ORG[t] else "403" if role in STAFF | OWN_FIRM[t]
+     else "404",
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).deliberation_seconds > 0),
     # Transferring to the competent organization: the task's organization only.
     ("tasks.transfer", "POST", lambda s, t: {"task_id": s.task[t].id},
      lambda s, t: {"version": version(s.task[t]), "reason": "r", "organization": str(
