@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     import onestop.accounts.twofactor_views  # noqa: F401
     import onestop.cases.bulk  # noqa: F401
     import onestop.cases.filing  # noqa: F401
+    import onestop.cases.objection_pages  # noqa: F401
     import onestop.cases.queue  # noqa: F401
     import onestop.cases.reassign  # noqa: F401
     import onestop.cases.saved_view_pages  # noqa: F401

@@ -141,3 +141,21 @@ def pause_recorded(task: AgencyTask) -> str:
     """After a partner recorded a deliberation or hearing on a consultation."""
     return _("Recorded. That time does not count: the consultation is now due %(due)s. The "
              "desk and %(firm)s are told.", due=when(task.due_at), firm=task.case.firm.name)
+
+
+def objection_filed(objection) -> str:
+    return _("Your objection is filed. The one-stop desk decides by %(due)s and tells you.",
+             due=when(objection.decision_due_at))
+
+
+def objection_extended(objection) -> str:
+    return _("The decision is now due %(due)s. %(firm)s is told, with your reason.",
+             due=when(objection.decision_due_at), firm=objection.case.firm.name)
+
+
+def objection_decided(case: Case) -> str:
+    if case.objection.decision == "upheld":
+        return _("Objection upheld: %(ref)s is back in the desk's review. %(firm)s is told.",
+                 ref=case.reference, firm=case.firm.name)
+    return _("Objection dismissed: the rejection of %(ref)s stands. %(firm)s is told, with "
+             "the remedies left.", ref=case.reference, firm=case.firm.name)

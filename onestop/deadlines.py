@@ -252,6 +252,14 @@ class WorkCalendar:
         itself): the period counted again from its due date, by the same rules."""
         return self.due_at(due, period)
 
+    def calendar_days_end(self, start: datetime, days: int) -> datetime:
+        """18:00 of the day `days` calendar days after start's, or of the next working day
+        when that one is not (a deadline such as the 90 days to object, 민원처리법 §35)."""
+        day = _seoul(start).date() + timedelta(days=days)
+        if not self.is_working_day(day):
+            day = self._next_working_day(day)
+        return _at(day, _CLOSE)
+
     def extension_window(self, due: datetime, period: Period,
                          language: str = "ko") -> CountedWindow:
         """The longest extension of a period due at `due`: its end, the working days it

@@ -200,6 +200,10 @@ EVENT_LABELS = {
     "task.supplement_reminded": _l("the deadline to answer %(org)s passed: the firm was "
                                    "reminded with a second one"),
     "task.supplement_lapsed": _l("the second deadline to answer %(org)s passed"),
+    "case.object": _l("objected to the rejection"),
+    "case.objection_extended": _l("the decision on the objection takes longer"),
+    "case.objection_decided": _l("decided on the objection"),
+    "case.reconsider": _l("objection upheld: the request goes back to the desk's review"),
     "task.deem_consent": _l("%(org)s gave no answer in the consultation period: consent deemed"),
     "task.pause_recorded": _l("%(org)s recorded a deliberation or hearing; its due date moved "
                               "out by it"),

@@ -148,6 +148,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "task.extend": lambda u, t: _staff(u) or _works_task(u, t),
     "case.answer_extension": _own_firm_case,
     "case.ask_progress": _own_firm_case,
+    "case.object": _own_firm_case,
+    "case.decide_objection": _staff,
     "task.assign": lambda u, t: _staff(u) or _leads_task(u, t),
     "task.override_due": lambda u, t: _staff(u),
     "task.see_internal": _sees_task_internals,

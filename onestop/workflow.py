@@ -57,6 +57,7 @@ CASE_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "close": ((C.RESOLVED,), C.CLOSED),
     "withdraw": (OPEN_CASE, C.WITHDRAWN),
     "return": ((C.WAITING_ON_FIRM,), C.RETURNED),
+    "reconsider": ((C.REJECTED,), C.SUBMITTED),  # an objection upheld (민원처리법 §35)
 }
 
 TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -74,7 +75,8 @@ TASK_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 # the case; a withdrawn case cancels its tasks); the actor of that first move is recorded.
 CASCADES = {("case", "start"), ("case", "wait_on_firm"), ("case", "firm_answered"),
             ("case", "tasks_done"), ("task", "firm_answered"), ("task", "cancel"),
-            ("task", "deem_consent")}  # the sweep, when a consultation's period ends
+            ("task", "deem_consent"),  # the sweep, when a consultation's period ends
+            ("case", "reconsider")}  # the desk upholding the firm's objection
 
 def decline_pending(task: AgencyTask) -> bool:
     """A declined task the desk has not rerouted since (nothing was routed after it)."""
@@ -271,6 +273,7 @@ ACTION_LABELS = {
     "close": _l("close"),
     "withdraw": _l("withdraw"),
     "return": _l("return"),
+    "reconsider": _l("reconsider"),
     "request_info": _l("ask for information"),
     "complete": _l("complete"),
     "decline": _l("decline"),

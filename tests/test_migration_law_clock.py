@@ -29,6 +29,11 @@ def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
                 conn.execute(cases.update().where(cases.c.id.in_((2, 3))).values(
                     accepted_at=ACCEPTED))
                 conn.execute(cases.update().where(cases.c.id == 3).values(status="resolved"))
+                conn.execute(cases.update().where(cases.c.id == 1).values(status="rejected"))
+                conn.execute(old.tables["events"].insert(), [{
+                    "id": 1, "case_id": 1, "actor_id": 1, "action": "case.reject",
+                    "from_status": "submitted", "to_status": "rejected", "detail": "No",
+                    "is_internal": False, "params": {}, "created_at": ACCEPTED}])
                 conn.execute(old.tables["agency_tasks"].insert(), [{
                     "id": 1, "case_id": 2, "organization_id": 1, "status": "open",
                     "period": "10d", "due_at": ACCEPTED, "due_override_reason": "",
@@ -39,6 +44,10 @@ def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
             with db.engine.connect() as conn:
                 notices = conn.execute(select(t["cases"].c.id, t["cases"].c.progress_notice_at)
                                        .order_by(t["cases"].c.id)).all()
+                rejected_at = conn.execute(select(t["cases"].c.closed_at).where(
+                    t["cases"].c.id == 1)).scalar_one()
+                objection_rules = conn.execute(select(t["request_types"].c.objection_days,
+                                                      t["request_types"].c.objection_period)).one()
                 tasks = t["agency_tasks"].c
                 task = conn.execute(select(tasks.extended_seconds, tasks.transferred_from_id,
                                            tasks.supplement_due_at, tasks.supplement_more_time,
@@ -55,3 +64,5 @@ def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
         assert tuple(task) == (0, None, None, False, False, False, 0), \
             "an old question has no deadline, an old task is no consultation"
         assert tuple(period) == ("30d", "7d", False, "20d")
+        assert rejected_at == ACCEPTED, "the objection period counts from the rejection"
+        assert tuple(objection_rules) == (90, "10d")

@@ -1,7 +1,15 @@
 """Admin forms."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from onestop.accounts.forms import ReauthForm
 from onestop.accounts.labels import ROLE_LABELS
@@ -88,6 +96,13 @@ class RequestTypeForm(OnceForm):
         _l("Consultation period"), validators=[DataRequired(), Length(max=20)], default="20d",
         description=_l("The partners' legal answer period on a main permit; deliberations "
                        "and hearings they record do not count"))
+    objection_days = IntegerField(
+        _l("Days to object"), validators=[InputRequired(), NumberRange(1, 365)], default=90,
+        description=_l("Calendar days from a rejection in which the firm may object "
+                       "(민원처리법 §35)"))
+    objection_period = StringField(
+        _l("Objection decision period"), validators=[DataRequired(), Length(max=20)],
+        default="10d", description=_l("The desk decides within it; extensible once by as much"))
     is_active = BooleanField(_l("Offered to firms"), default=True)
 
 

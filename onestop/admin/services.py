@@ -21,11 +21,13 @@ from onestop.tasks.models import AgencyTask
 ORGANIZATION_FIELDS = ("name", "name_en", "kind", "is_active")
 REQUEST_TYPE_FIELDS = ("code", "name", "name_en", "category", "period", "is_active", "checklist",
                        "form_fields", "default_partners", "supplement_period",
-                       "progress_notice_period", "deems_permits", "consultation_period")
+                       "progress_notice_period", "deems_permits", "consultation_period",
+                       "objection_days", "objection_period")
 # The law's clock of a request type: period field -> may it be empty (never)?
 LAW_PERIODS = {"supplement_period": False, "progress_notice_period": True,
-               "consultation_period": False}
+               "consultation_period": False, "objection_period": False}
 LAW_FLAGS = ("deems_permits",)
+LAW_DAYS = ("objection_days",)  # calendar days, 1 to 365
 
 
 def update_user(actor, user: User, *, name: str, role: str, is_enabled: bool,
@@ -155,8 +157,13 @@ def _law_periods(law: dict) -> dict:
     """The law's-clock settings given: periods in their canonical form ('' where never is
     allowed), flags as they are."""
     clean = {name: bool(law[name]) for name in LAW_FLAGS if name in law}
+    for name in LAW_DAYS:
+        if name in law:
+            if not isinstance(law[name], int) or not 1 <= law[name] <= 365:
+                raise Invalid(_l("Write a number of days from 1 to 365."), field=name)
+            clean[name] = law[name]
     for name, value in law.items():
-        if name in LAW_FLAGS:
+        if name in LAW_FLAGS or name in LAW_DAYS:
             continue
         value = (value or "").strip()
         if not value and LAW_PERIODS[name]:

@@ -204,6 +204,8 @@ def edit_request_type(type_id: int | None):
             progress_notice_period=request_type.progress_notice_period,
             deems_permits=request_type.deems_permits,
             consultation_period=request_type.consultation_period,
+            objection_days=request_type.objection_days,
+            objection_period=request_type.objection_period,
             partners=[p.id for p in request_type.default_partners],
             checklist="\n".join(f"{i['ko']} | {i['en']}" for i in request_type.checklist),
             form_fields=services.form_fields_text(request_type.form_fields))
@@ -217,8 +219,8 @@ def edit_request_type(type_id: int | None):
                    category=form.category.data, period=form.period.data,
                    checklist=form.checklist.data or "", form_fields=form.form_fields.data or "",
                    partners=chosen, is_active=form.is_active.data,
-                   law={name: form[name].data or "" for name in
-                        (*services.LAW_PERIODS, *services.LAW_FLAGS)},
+                   law={name: form[name].data for name in
+                        (*services.LAW_PERIODS, *services.LAW_FLAGS, *services.LAW_DAYS)},
                    now=utcnow(), form=form,
                    landing=url_for("admin.request_types")):
             flash(_("%(name)s is saved. New requests follow it; requests filed before keep "

@@ -67,6 +67,19 @@ class ReasonForm(VersionedForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=4000)])
 
 
+class ObjectionForm(FilesMixin, OnceForm):
+    reasons = TextAreaField(_l("Why should the rejection be reconsidered?"),
+                            validators=[DataRequired(), Length(max=10000)])
+
+
+class ObjectionDecisionForm(OnceForm):
+    decision = RadioField(_l("Decision"), validators=[InputRequired()],
+                          choices=[("upheld", _l("Uphold: the request goes back to review")),
+                                   ("dismissed", _l("Dismiss: the rejection stands"))])
+    reason = TextAreaField(_l("Reason (the firm reads it)"), id="decision-reason",
+                           validators=[DataRequired(), Length(max=4000)])
+
+
 class RouteForm(VersionedForm):
     organizations = MultiCheckboxField(_l("Partner organizations"), coerce=record_id,
                                        validate_choice=False)

@@ -1,4 +1,4 @@
-"""Cases and what hangs off them: comments, attachments, history."""
+"""Cases and what hangs off them: comments, attachments, history, an objection."""
 from datetime import datetime
 from enum import StrEnum
 
@@ -69,6 +69,7 @@ class Case(db.Model):
     comments = relationship("Comment", back_populates="case", order_by="Comment.created_at")
     attachments = relationship("Attachment", back_populates="case", order_by="Attachment.id")
     events = relationship("Event", back_populates="case", order_by="Event.id")
+    objection = relationship("Objection", back_populates="case", uselist=False)
 
     @property
     def reference(self) -> str:
@@ -167,3 +168,28 @@ class SatisfactionAnswer(db.Model):
     answered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     case = relationship("Case")
+
+
+class Objection(db.Model):
+    """A firm's objection to the rejection of its request (민원처리법 §35): its reasons and
+    files are a public comment on the case; the desk decides by decision_due_at."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime]
+    decision_due_at: Mapped[datetime] = mapped_column(index=True)
+    extended: Mapped[bool] = mapped_column(default=False)
+    decision: Mapped[str] = mapped_column(String(20), default="", index=True)  # '' pending
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    case = relationship("Case", back_populates="objection")
+    comment = relationship("Comment")

@@ -129,6 +129,7 @@ def reject_case(actor, case: Case, reason: str, *, now: datetime, version) -> No
         raise Invalid(_l("Give the firm a reason."), field="reason")
     workflow.apply_case(actor, case, "reject", now=now, detail=reason.strip())
     case.rejection_reason = reason.strip()
+    case.closed_at = now  # the objection period counts from here (cases/objections.py)
 
 
 def check_can_take(case: Case, org: Organization, *, field: str) -> None:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from onestop.cases.models import Case, Event
+from onestop.cases.models import Case, Event, Objection
 from onestop.deadlines import WorkCalendar
 from onestop.extensions import db
 from onestop.tasks.due import DUE_SOON_BUSINESS_DAYS
@@ -64,6 +64,12 @@ def _lapsed(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
         AgencyTask.supplement_lapsed_at.is_not(None)).exists())
 
 
+def _objections(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    """Rejected requests whose firm objected, waiting for the desk's decision."""
+    return select(Objection.id).where(Objection.case_id == Case.id,
+                                      Objection.decision == "").exists()
+
+
 # name -> (condition, heading, what the section says when it is empty), in urgency order.
 NEEDS = {
     "declined": (_declined, _l("Declined: reroute these"),
@@ -77,6 +83,8 @@ NEEDS = {
                _l("No supplement is past its second deadline.")),
     "deemed": (_deemed, _l("Consent deemed given"),
                _l("No consultation ran out of its period unanswered.")),
+    "objections": (_objections, _l("Objections to decide"),
+                   _l("No objection waits for a decision.")),
 }
 
 

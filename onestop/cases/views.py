@@ -18,11 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from onestop import confirmations, policy
-from onestop.cases import ownership, services
+from onestop.cases import objections, ownership, services
 from onestop.cases.forms import (
     AUDIENCE_LABELS,
     ChecklistForm,
     CommentForm,
+    ObjectionDecisionForm,
+    ObjectionForm,
     ReasonForm,
     RouteForm,
     SatisfactionForm,
@@ -86,6 +88,9 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         "comment": comment_form(case, formdata=None),
         "satisfaction": SatisfactionForm(formdata=None),
         "reassign": ownership.reassign_form(case, seen),
+        "objection": ObjectionForm(formdata=None),
+        "objection_extend": ReasonForm(**fresh),
+        "objection_decision": ObjectionDecisionForm(formdata=None),
     }
     changes = changes_since(events, form, status)
     form = refused_form_again(form, status, version=case.version, seen=seen)
@@ -108,6 +113,8 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         refused=refused, kept=files.kept if files else [],
         changes=changes, comments=comments, attachments=attachments,
         questions=_open_questions(tasks, comments),
+        objection_deadline=objections.deadline(case),
+        may_object=objections.may_object(case, utcnow()),
         extension_asks=[(t, extensions.pending(t)) for t in tasks
                         if extensions.pending(t) and t.status in ACTIVE_TASK]
         if policy.can(current_user, "case.answer_extension", case) else [],

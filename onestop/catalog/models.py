@@ -47,6 +47,10 @@ class RequestType(db.Model):
     # consultations with this legal answer period; unanswered at its end, consent is deemed.
     deems_permits: Mapped[bool] = mapped_column(default=False)
     consultation_period: Mapped[str] = mapped_column(String(20), default="20d")
+    # 민원처리법 §35: a rejected firm may object within this many calendar days; the desk
+    # decides within the objection period (extensible once by as much, with notice).
+    objection_days: Mapped[int] = mapped_column(default=90)
+    objection_period: Mapped[str] = mapped_column(String(20), default="10d")
 
     default_partners = relationship(
         "Organization", secondary=request_type_partners, order_by="Organization.name"

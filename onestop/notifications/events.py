@@ -144,6 +144,9 @@ WHO_HEARS: dict[str, list[tuple[str, Audience, str]]] = {
     "task.deem_consent": [(E.DEEMED_CONSENT, desk, WHOLE), (E.DEEMED_CONSENT, task_people, WHOLE),
                           (E.DEEMED_CONSENT, leads, WHOLE)],
     "task.pause_recorded": [(E.DUE_CHANGED, desk, WHOLE), (E.DUE_CHANGED, firm, CASE_FACT)],
+    "case.object": [(E.OBJECTION_FILED, desk, WHOLE)],
+    "case.objection_extended": [(E.OBJECTION_EXTENDED, firm, WHOLE)],
+    "case.objection_decided": [(E.OBJECTION_DECIDED, firm, WHOLE)],
     "task.transferred_in": [(E.TASK_ROUTED, task_people, WHOLE),
                             (E.TASK_TRANSFERRED, firm, WHOLE), (E.TASK_TRANSFERRED, desk, WHOLE)],
 }
@@ -195,6 +198,9 @@ KIND_LABELS = {
     E.SUPPLEMENT_LAPSED: _l("Supplement not received"),
     E.CASE_RETURNED: _l("Request returned"),
     E.DEEMED_CONSENT: _l("Consent deemed given"),
+    E.OBJECTION_FILED: _l("Objection to a rejection"),
+    E.OBJECTION_EXTENDED: _l("Objection: decision later"),
+    E.OBJECTION_DECIDED: _l("Objection decided"),
     E.COMMENT: _l("New comment"),
     E.NOTE: _l("New internal note"),
 }
@@ -300,6 +306,10 @@ SENTENCES = {
                         "did not come. It can be filed again with it."),
     E.DEEMED_CONSENT: _l("%(org)s gave no answer within the legal consultation period: its "
                          "consent is deemed given (행정기본법 §24) and it can no longer decline."),
+    E.OBJECTION_FILED: _l("%(firm)s objected to the rejection of its request. Decide by "
+                          "%(due)s."),
+    E.OBJECTION_EXTENDED: _l("The one-stop desk needs longer to decide on your objection: it "
+                             "decides by %(due)s."),
     E.TASK_TRANSFERRED: _l("%(org)s now handles part of the request: it was transferred to it "
                            "as the competent organization. The period still runs from the "
                            "first receipt; it is due %(due)s."),
@@ -308,6 +318,13 @@ SENTENCES = {
 }
 RESOLVED_ASK = _l("The request was resolved. How did it go? Answer one question on the "
                   "request's page.")
+OBJECTION_DECISIONS = {
+    "upheld": _l("The one-stop desk upheld your objection: your request goes back to its "
+                 "review."),
+    "dismissed": _l("The one-stop desk dismissed your objection: the rejection stands. You "
+                    "may still bring an administrative appeal (행정심판) or an administrative "
+                    "lawsuit (행정소송), within 90 days of this decision."),
+}
 EXTENSION_ASK_FIRM = _l("%(org)s asks to extend its period again, to %(due)s, and needs your "
                         "consent. Agree or not on the request's page, or reply to this email "
                         "with “agree” or “do not agree” on the first line.")
@@ -320,6 +337,8 @@ QUOTE_LABELS = {
     E.DUE_CHANGED: _l("Change"), E.CASE_REASSIGNED: _l("Change"),
     E.PERIOD_EXTENDED: _l("Reason"), E.EXTENSION_ASKED: _l("Reason"),
     E.TASK_TRANSFERRED: _l("Reason"), E.CASE_RETURNED: _l("Reason"),
+    E.OBJECTION_FILED: _l("Reasons"), E.OBJECTION_EXTENDED: _l("Reason"),
+    E.OBJECTION_DECIDED: _l("Reason"),
 }
 
 
@@ -345,6 +364,8 @@ def message_context(row) -> dict:
         sentence = RESOLVED_ASK
     elif row.kind == E.EXTENSION_ASKED and row.user.role == Role.FIRM:
         sentence = EXTENSION_ASK_FIRM
+    elif row.kind == E.OBJECTION_DECIDED:
+        sentence = OBJECTION_DECISIONS[ev.params["decision"]]
     else:
         sentence = SENTENCES[row.kind]
     quote = ""

@@ -46,6 +46,9 @@ class EventKind(StrEnum):
     SUPPLEMENT_LAPSED = "supplement_lapsed"        # the second passed: the desk may return
     CASE_RETURNED = "case_returned"                # 반려
     DEEMED_CONSENT = "deemed_consent"              # a consultation unanswered in its period
+    OBJECTION_FILED = "objection_filed"            # the firm objects to a rejection
+    OBJECTION_EXTENDED = "objection_extended"      # the desk takes longer to decide
+    OBJECTION_DECIDED = "objection_decided"
     COMMENT = "comment"
     NOTE = "note"
 

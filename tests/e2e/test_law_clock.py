@@ -1,5 +1,6 @@
-"""The law's clock in a real browser: a partner extends its period, then asks for more; the
-firm agrees on its phone, in Korean; a partner that is not competent transfers its task."""
+"""The law's clock in a real browser, the firm on its phone in Korean: it agrees to a second
+extension, takes more time to answer a supplement request and answers before the deadline,
+and objects to a rejection (which the desk upholds); a partner transfers its task."""
 import re
 
 from playwright.sync_api import expect
@@ -7,6 +8,7 @@ from playwright.sync_api import expect
 from tests.e2e.test_case_page import BROKEN_WORDS, _fits_the_phone
 from tests.e2e.test_journeys import WORDS, file_request, open_task, signed_in
 from tests.e2e.test_pages import PHONE, _check_page
+from tests.e2e.test_trust import PDF
 
 
 def routed_request(people, title):
@@ -115,3 +117,44 @@ def test_the_firm_takes_more_time_then_answers_before_the_deadline_on_its_phone(
     questions.get_by_role("button", name="보완 답변 제출").click()
     expect(page.locator(".headline-status .status-in_progress")).to_be_visible()
     expect(page.locator("#questions")).to_have_count(0)
+
+
+def test_the_firm_objects_to_a_rejection_on_its_phone(people):
+    title = "E2E 거부 이의신청"
+    words = WORDS["ko"]
+    firm_desktop = signed_in(people, "hr@carbonfiber.example", "ko", "firm-desktop")
+    case_url = file_request(firm_desktop, words, title)
+    desk = signed_in(people, "desk@city.example", "ko", "desk")
+    desk.page.goto(case_url)
+    reject = desk.page.locator("details.action", has_text="거부")
+    reject.locator("summary").click()
+    reject.get_by_role("textbox").fill("산업단지 밖의 부지입니다.")
+    reject.get_by_role("button").click()
+    expect(desk.page.locator(".headline-status .status-rejected")).to_be_visible()
+
+    phone = people("firm-phone", viewport=PHONE)
+    phone.login("hr@carbonfiber.example", lang="ko")
+    page = phone.page
+    page.goto(case_url)
+    objection = page.locator("#objection")
+    expect(objection).to_contain_text("이의신청")
+    _fits_the_phone(page)
+    assert not page.evaluate(BROKEN_WORDS)
+    assert not _check_page(page)
+    phone.shot("phone-ko-firm-objection-form")
+    objection.get_by_label("거부를 다시 검토해야 하는 이유").fill("부지는 2공구 안에 있습니다.")
+    objection.get_by_label("첨부파일").set_input_files(PDF)
+    objection.get_by_role("button", name="이의신청", exact=True).click()
+    expect(page.locator(".flash.success")).to_contain_text("이의신청을 접수했습니다")
+    expect(page.locator("#objection")).to_contain_text("부지는 2공구 안에 있습니다.")
+    assert not _check_page(page)
+    phone.shot("phone-ko-firm-objection-filed")
+
+    desk.page.reload()
+    decide = desk.page.locator("#objection form", has_text="결정")
+    decide.get_by_label("받아들임").check()
+    decide.get_by_label("사유 (기업에 표시됩니다)").fill("2공구 안의 부지임을 확인했습니다.")
+    decide.get_by_role("button", name="결정하고 기업에 알리기").click()
+    expect(desk.page.locator(".headline-status .status-submitted")).to_be_visible()
+    page.reload()
+    expect(page.locator("#objection")).to_contain_text("2공구 안의 부지임을 확인했습니다.")

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from onestop import policy, workflow
+from onestop.cases import objections
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Event
 from onestop.cases.urgency import capped_count, need_condition
@@ -21,6 +22,7 @@ from onestop.tasks import consultations, extensions, supplements
 from onestop.tasks import services as tasks
 from onestop.tasks.due import legal_due_at
 from onestop.workdays.services import work_calendar
+from tests.factories import PDF
 from tests.services.test_inbound import address_for, deliver, reply
 
 ROUTED = datetime(2026, 9, 21, 10, 0, tzinfo=SEOUL)  # Monday before Chuseok
@@ -493,3 +495,78 @@ def test_the_service_report_counts_deemed_consents(world):
                            calendar=work_calendar())
     assert {f.subject.name_en: f.deemed for f in found.rows}["Labor union council"] == 1
     assert found.total.deemed == 2, "the university did not answer either"
+
+
+REJECTED_AT = datetime(2026, 9, 21, 15, 0, tzinfo=SEOUL)
+
+
+def rejected(world):
+    case = cases.file_case(world.firm_a_user, world.permit_type, title="Plant 3",
+                           description="d", priority="normal", form_data={"floor_area": "9"},
+                           checked_items=[0, 1], files=[], now=REJECTED_AT - timedelta(hours=2))
+    cases.reject_case(world.desk, case, "Outside the zone.", now=REJECTED_AT, version=None)
+    db.session.commit()
+    return case
+
+
+def test_the_firm_objects_within_ninety_days_and_the_desk_decides_within_ten(world):
+    case = rejected(world)
+    # 90 calendar days from 9.21 is 12.20, a Sunday: the next working day.
+    assert objections.deadline(case) == datetime(2026, 12, 21, 18, 0, tzinfo=SEOUL)
+    with pytest.raises(NotFound):
+        objections.file_objection(world.firm_b_user, case, "No.", [], now=REJECTED_AT)
+    filed_at = datetime(2026, 9, 22, 10, 0, tzinfo=SEOUL)
+    objection = objections.file_objection(world.firm_a_user, case, "The site is inside.",
+                                          [("map.pdf", PDF)], now=filed_at)
+    db.session.commit()
+    # 10 working days, the first counted: Chuseok, 10.5 and the weekends skipped.
+    assert objection.decision_due_at == datetime(2026, 10, 8, 18, 0, tzinfo=SEOUL)
+    assert objection.comment.attachments[0].filename == "map.pdf"
+    assert "desk@test.example" in told(case, "objection_filed")
+    with pytest.raises(InvalidTransition, match="already"):
+        objections.file_objection(world.firm_a_user2, case, "Again.", [], now=filed_at)
+    with pytest.raises(NotAllowed):
+        objections.extend_decision(world.firm_a_user, objection, "Later.", now=filed_at)
+
+    objections.extend_decision(world.desk, objection, "Site survey needed.", now=filed_at)
+    db.session.commit()
+    # Once, by 10 working days more after 10.8: Hangul Day (10.9) skipped.
+    assert objection.decision_due_at == datetime(2026, 10, 23, 18, 0, tzinfo=SEOUL)
+    assert {"ceo@alpha.test", "hr@alpha.test"} <= told(case, "objection_extended")
+    with pytest.raises(InvalidTransition, match="once"):
+        objections.extend_decision(world.desk, objection, "Again.", now=filed_at)
+    db.session.rollback()
+
+    objections.decide(world.desk, objection, True, "The site is inside the zone.",
+                      now=datetime(2026, 10, 20, 11, 0, tzinfo=SEOUL))
+    db.session.commit()
+    assert (case.status, objection.decision) == ("submitted", "upheld")
+    assert case.review_due_at is not None and case.closed_at is None
+    assert "ceo@alpha.test" in told(case, "objection_decided")
+    with pytest.raises(InvalidTransition, match="decided"):
+        objections.decide(world.desk, objection, False, "No.", now=filed_at)
+
+
+def test_a_dismissed_objection_leaves_the_rejection_and_names_the_remedies(world):
+    case = rejected(world)
+    objection = objections.file_objection(world.firm_a_user, case, "Please.", [],
+                                          now=REJECTED_AT + timedelta(days=1))
+    objections.decide(world.desk, objection, False, "Still outside.",
+                      now=REJECTED_AT + timedelta(days=2))
+    db.session.commit()
+    assert case.status == "rejected"
+    world.firm_a_user.locale = "en"
+    row = db.session.scalars(select(Notification).where(
+        Notification.kind == "objection_decided", Notification.user == world.firm_a_user)).one()
+    text = delivery.render_email(row).get_body(("plain",)).get_content()
+    assert "dismissed your objection" in text and "행정심판" in text and "Still outside." in text
+
+
+def test_an_objection_after_ninety_days_is_refused(world):
+    case = rejected(world)
+    late = datetime(2026, 12, 21, 18, 1, tzinfo=SEOUL)
+    assert not objections.may_object(case, late)
+    with pytest.raises(InvalidTransition, match="2026-12-21"):
+        objections.file_objection(world.firm_a_user, case, "Late.", [], now=late)
+    with pytest.raises(Invalid):
+        objections.file_objection(world.firm_a_user, case, "  ", [], now=REJECTED_AT)

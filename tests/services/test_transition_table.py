@@ -360,7 +360,7 @@ def test_an_illegal_move_says_what_was_tried_and_where_the_case_stands(world, no
     assert str(refusal.value.message) == "Cannot accept: it is Rejected now."
     with force_locale("ko"):
         korean = str(refusal.value.message)
-    assert "접수" in korean and "반려" in korean, korean
+    assert "접수" in korean and "거부" in korean, korean
 
 
 def test_filing_records_who_filed_and_when(world, now):

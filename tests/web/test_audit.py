@@ -70,7 +70,8 @@ def test_every_kind_of_admin_change_is_recorded(browser, world):
     admin.post(f"/admin/request-types/{world.hiring_type.id}", {
         "code": "recruitment", "name": "채용", "category": "hiring", "period": "7d",
         "supplement_period": "7d", "progress_notice_period": "30d",
-        "consultation_period": "20d", "is_active": "y"})
+        "consultation_period": "20d", "objection_days": "90", "objection_period": "10d",
+        "is_active": "y"})
     admin.post("/admin/holidays", {"day": "2026-12-31", "name": "year end"})
     admin.post("/admin/users/new", {"email": "n@city.example", "name": "N", "role": "caseworker",
                                     "organization": str(world.desk_org.id), "firm": "0",

@@ -23,6 +23,7 @@ from onestop.accounts import addresses, resets
 from onestop.accounts.models import RecoveryCode, SiteSetting, User
 from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
+from onestop.cases import objections
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Comment, Event, SatisfactionAnswer, SavedView
 from onestop.commitments.models import ActualReport, Agreement, CommitmentFile, ImportRun, Target
@@ -259,6 +260,25 @@ def asked_firm(s, t):
         tasks.request_information(staff, task, "Send the plan", now=utcnow(), version=None)
         db.session.commit()
     return task
+
+
+def rejected(s, t):
+    """The tenant's submitted case, rejected by the desk (made on first use)."""
+    case = fresh(Case, s.submitted[t].id)
+    if case.status == "submitted":
+        cases.reject_case(s.world.desk, case, "Outside", now=utcnow(), version=None)
+        db.session.commit()
+    return case
+
+
+def objected(s, t):
+    """That rejection, objected to by the firm (made on first use)."""
+    case = rejected(s, t)
+    if case.objection is None:
+        objections.file_objection(s.user("firm_a" if t == "A" else "firm_b"), case, "Why",
+                                  [], now=utcnow())
+        db.session.commit()
+    return case
 
 
 def consulted(s, t):
@@ -534,6 +554,18 @@ ROUTES = [
      seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
      lambda s, t, role: count(Event, Event.case_id == s.case[t].id,
                               Event.action == "case.progress_asked") == 1),
+    # An objection to a rejection: the firm's own members file it, the desk decides.
+    ("cases.object_to_rejection", "POST", lambda s, t: {"case_id": rejected(s, t).id},
+     lambda s, t: {"reasons": "r"}, seen_by(lambda t: SEES_SUBMITTED[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: fresh(Case, s.submitted[t].id).objection is not None),
+    ("cases.extend_objection", "POST", lambda s, t: {"case_id": objected(s, t).id},
+     lambda s, t: {"version": version(s.submitted[t]), "reason": "r"},
+     seen_by(lambda t: SEES_SUBMITTED[t], lambda t: STAFF),
+     lambda s, t, role: fresh(Case, s.submitted[t].id).objection.extended),
+    ("cases.decide_objection", "POST", lambda s, t: {"case_id": objected(s, t).id},
+     lambda s, t: {"decision": "dismissed", "reason": "r"},
+     seen_by(lambda t: SEES_SUBMITTED[t], lambda t: STAFF),
+     lambda s, t, role: fresh(Case, s.submitted[t].id).objection.decision == "dismissed"),
     # Recording a deliberation on a consultation: the task's organization only.
     ("tasks.record_pause", "POST", lambda s, t: {"task_id": consulted(s, t).id},
      lambda s, t: {"version": version(s.task[t]), "kind": "hearing", "start": future(2),

@@ -176,7 +176,8 @@ def test_an_admin_saving_a_request_type_unchanged_changes_nothing(browser, world
     fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
     textareas = dict(re.findall(r'<textarea[^>]*name="(\w+)"[^>]*>\s*([^<]*)</textarea>', page))
     data = {k: fields[k] for k in ("code", "name", "name_en", "period", "supplement_period",
-                                   "progress_notice_period", "consultation_period")}
+                                   "progress_notice_period", "consultation_period",
+                                   "objection_days", "objection_period")}
     data.update(category="permit", is_active="y", partners=[str(world.permits.id)],
                 checklist=html.unescape(textareas["checklist"]),
                 form_fields=html.unescape(textareas["form_fields"]))
@@ -192,12 +193,14 @@ def test_an_admin_sets_a_request_types_clock_of_the_law(browser, world):
     url = f"/admin/request-types/{world.hiring_type.id}"
     data = {"code": "recruitment", "name": "채용 지원", "category": "hiring", "period": "5d",
             "is_active": "y", "supplement_period": "5x", "progress_notice_period": "",
-            "consultation_period": "20d", "deems_permits": "y"}
+            "consultation_period": "20d", "deems_permits": "y", "objection_days": "60",
+            "objection_period": "10d"}
     refused = admin.post(url, data)
     assert refused.status_code == 422
     assert "3h, 5d, 10d" in refused.get_data(as_text=True)
     assert admin.post(url, {**data, "supplement_period": " 10d "}).status_code == 303
     db.session.expire_all()
     assert (world.hiring_type.supplement_period, world.hiring_type.progress_notice_period,
-            world.hiring_type.deems_permits) == ("10d", "", True), \
+            world.hiring_type.deems_permits, world.hiring_type.objection_days) == (
+        "10d", "", True, 60), \
         "an empty progress notice period: never"
