@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -106,8 +106,10 @@ def _calendar_end(first: date, period: Period) -> date:
 class WorkCalendar:
     """Seoul working time: weekdays 09–12 and 13–18, minus public holidays and extra days."""
 
-    def __init__(self, extra_days: Mapping[date, str] | None = None) -> None:
+    def __init__(self, extra_days: Mapping[date, str] | None = None,
+                 working_days: Iterable[date] = ()) -> None:
         self._extra: dict[date, str] = dict(extra_days or {})
+        self._working = frozenset(working_days)  # listed holidays that count after all
         self._library: dict[tuple[int, str], dict[date, str]] = {}
 
     def _library_names(self, year: int, language: str) -> dict[date, str]:
@@ -119,12 +121,14 @@ class WorkCalendar:
 
     def holiday_name(self, day: date, language: str = "ko") -> str | None:
         _check_language(language)
+        if day in self._working:
+            return None
         if day in self._extra:
             return self._extra[day]
         return self._library_names(day.year, language).get(day)
 
     def is_working_day(self, day: date) -> bool:
-        return (
+        return day in self._working or (
             day.weekday() < 5
             and day not in self._extra
             and day not in self._library_names(day.year, "ko")

@@ -200,6 +200,8 @@ EVENT_LABELS = {
     "task.supplement_reminded": _l("the deadline to answer %(org)s passed: the firm was "
                                    "reminded with a second one"),
     "task.supplement_lapsed": _l("the second deadline to answer %(org)s passed"),
+    "task.due_recomputed": _l("%(org)s task due date recomputed: the holiday calendar changed"),
+    "case.due_recomputed": _l("due date recomputed: the holiday calendar changed"),
     "case.object": _l("objected to the rejection"),
     "case.objection_extended": _l("the decision on the objection takes longer"),
     "case.objection_decided": _l("decided on the objection"),

@@ -109,3 +109,6 @@ class RequestTypeForm(OnceForm):
 class HolidayForm(OnceForm):
     day = DateField(_l("Day"), validators=[DataRequired()])
     name = StringField(_l("Why"), validators=[DataRequired(), Length(max=120)])
+    # Off: a day that does not count; on: a listed holiday that does.
+    working = BooleanField(_l("It is a working day after all (the library lists it as a "
+                              "holiday)"))

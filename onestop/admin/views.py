@@ -24,6 +24,7 @@ from onestop.admin.forms import (
     UserForm,
 )
 from onestop.audit.events import security_event
+from onestop.cases import calendar_changes
 from onestop.catalog.models import RequestType
 from onestop.db import utcnow
 from onestop.errors import NotFound
@@ -32,7 +33,6 @@ from onestop.firms.models import Firm
 from onestop.orgs.models import Organization
 from onestop.web import perform, refusal_status
 from onestop.workdays.models import ExtraHoliday
-from onestop.workdays.services import add_extra_holiday, remove_extra_holiday
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -234,10 +234,13 @@ def edit_request_type(type_id: int | None):
 def holidays():
     form = HolidayForm()
     if form.validate_on_submit():
-        if perform(add_extra_holiday, current_user, form.day.data, form.name.data, now=utcnow(),
-                   form=form, landing=url_for("admin.holidays")):
-            flash(_("%(day)s (%(name)s) is added. Deadlines counted from now on skip it.",
-                    day=form.day.data.isoformat(), name=form.name.data.strip()), "success")
+        saved = perform(calendar_changes.add_day, current_user, form.day.data, form.name.data,
+                        working=form.working.data, now=utcnow(), form=form,
+                        landing=url_for("admin.holidays"))
+        if saved:
+            flash(_("%(day)s (%(name)s) is saved. %(n)d running due dates were recomputed and "
+                    "their holders told.", day=form.day.data.isoformat(),
+                    name=form.name.data.strip(), n=saved[1]), "success")
             return redirect(url_for("admin.holidays"), 303)
     rows = db.session.scalars(select(ExtraHoliday).order_by(ExtraHoliday.day.desc())).all()
     return render_template("admin/holidays.html", form=form, holidays=rows), refusal_status()
@@ -247,7 +250,8 @@ def holidays():
 def delete_holiday(holiday_id: int):
     holiday = _get(ExtraHoliday, holiday_id)
     day, name = holiday.day.isoformat(), holiday.name
-    if perform(remove_extra_holiday, current_user, holiday, now=utcnow()):
-        flash(_("%(day)s (%(name)s) is removed. Deadlines counted from now on count it again.",
-                day=day, name=name), "success")
+    removed = perform(calendar_changes.remove_day, current_user, holiday, now=utcnow())
+    if removed:
+        flash(_("%(day)s (%(name)s) is removed. %(n)d running due dates were recomputed and "
+                "their holders told.", day=day, name=name, n=removed[1]), "success")
     return redirect(url_for("admin.holidays"), 303)

@@ -12,7 +12,7 @@ from onestop.cases.models import PRIORITIES, Attachment, Case, Comment, Event, N
 from onestop.catalog.fields import clean_value
 from onestop.catalog.models import RequestType
 from onestop.concurrency import check_version
-from onestop.deadlines import parse_period
+from onestop.deadlines import WorkCalendar, parse_period
 from onestop.errors import Conflict, Invalid, NotAllowed
 from onestop.extensions import db
 from onestop.orgs.models import Organization
@@ -81,10 +81,11 @@ def file_case(actor, request_type: RequestType, *, title: str, description: str,
     return case
 
 
-def review_due(filed_at: datetime) -> datetime:
+def review_due(filed_at: datetime, calendar: WorkCalendar | None = None) -> datetime:
     """When the desk should have reviewed a request filed then (its intake deadline)."""
     days = current_app.config["INTAKE_WORKING_DAYS"]
-    return work_calendar().due_at(filed_at, parse_period(f"{days}d")).astimezone(filed_at.tzinfo)
+    return (calendar or work_calendar()).due_at(filed_at, parse_period(f"{days}d")) \
+        .astimezone(filed_at.tzinfo)
 
 
 def _ticked(items: list, checked_items: list[int]) -> set[int]:

@@ -1,4 +1,6 @@
-"""Non-working days an admin adds on top of the public-holiday library."""
+"""The admin's changes to the public-holiday library: days that do not count (a temporary
+holiday declared late) and listed holidays that do (where the library and the official
+calendar differ)."""
 from datetime import date
 
 from sqlalchemy import String
@@ -12,4 +14,5 @@ class ExtraHoliday(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(120))  # the holiday's name, or the reason
+    is_working_day: Mapped[bool] = mapped_column(default=False)

@@ -1,4 +1,4 @@
-"""The work calendar with the admin's extra days, and their management."""
+"""The work calendar with the admin's changes to the holiday list, and their management."""
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -14,25 +14,36 @@ from onestop.workdays.models import ExtraHoliday
 
 
 def work_calendar() -> WorkCalendar:
-    """The public holidays plus every day an admin added."""
-    extra = {h.day: h.name for h in db.session.scalars(select(ExtraHoliday))}
-    return WorkCalendar(extra)
+    """The public holidays with the admin's changes: days added, listed days that count."""
+    rows = db.session.scalars(select(ExtraHoliday)).all()
+    return WorkCalendar({h.day: h.name for h in rows if not h.is_working_day},
+                        working_days=[h.day for h in rows if h.is_working_day])
 
 
-def add_extra_holiday(actor, day: date, name: str, *, now: datetime | None = None) -> ExtraHoliday:
+def add_extra_holiday(actor, day: date, name: str, *, working: bool = False,
+                      now: datetime | None = None) -> ExtraHoliday:
+    """A day that does not count (a temporary holiday), or with `working` a listed holiday
+    that does, with its name or reason."""
     policy.require(actor, "admin.manage")
     if db.session.scalar(select(ExtraHoliday.id).where(ExtraHoliday.day == day)):
+        raise Conflict(_l("That day is changed already; remove that change first."), field="day")
+    counts = work_calendar().is_working_day(day)
+    if not working and not counts:
         raise Conflict(_l("That day is already a non-working day."), field="day")
-    holiday = ExtraHoliday(day=day, name=name.strip())
+    if working and counts:
+        raise Conflict(_l("That day is a working day already."), field="day")
+    holiday = ExtraHoliday(day=day, name=name.strip(), is_working_day=working)
     db.session.add(holiday)
     db.session.flush()
-    record_change(actor, "holiday.add", "holiday", holiday.id,
-                  after={"day": day.isoformat(), "name": holiday.name}, now=now or utcnow())
+    record_change(actor, "holiday.working_day" if working else "holiday.add", "holiday",
+                  holiday.id, after={"day": day.isoformat(), "name": holiday.name},
+                  now=now or utcnow())
     return holiday
 
 
 def remove_extra_holiday(actor, holiday: ExtraHoliday, *, now: datetime | None = None) -> None:
     policy.require(actor, "admin.manage")
     record_change(actor, "holiday.remove", "holiday", holiday.id,
-                  before={"day": holiday.day.isoformat(), "name": holiday.name}, now=now or utcnow())
+                  before={"day": holiday.day.isoformat(), "name": holiday.name,
+                          "is_working_day": holiday.is_working_day}, now=now or utcnow())
     db.session.delete(holiday)

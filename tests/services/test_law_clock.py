@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from onestop import policy, workflow
-from onestop.cases import objections
+from onestop.audit.models import AuditEntry
+from onestop.cases import calendar_changes, objections
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Event
 from onestop.cases.urgency import capped_count, need_condition
 from onestop.deadlines import SEOUL
-from onestop.errors import Invalid, InvalidTransition, NotAllowed, NotFound
+from onestop.errors import Conflict, Invalid, InvalidTransition, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.notifications import delivery, progress
 from onestop.notifications.models import Notification
@@ -21,6 +22,7 @@ from onestop.reports.service import GroupBy, Period, service_report
 from onestop.tasks import consultations, extensions, supplements
 from onestop.tasks import services as tasks
 from onestop.tasks.due import legal_due_at
+from onestop.workdays.models import ExtraHoliday
 from onestop.workdays.services import work_calendar
 from tests.factories import PDF
 from tests.services.test_inbound import address_for, deliver, reply
@@ -570,3 +572,48 @@ def test_an_objection_after_ninety_days_is_refused(world):
         objections.file_objection(world.firm_a_user, case, "Late.", [], now=late)
     with pytest.raises(Invalid):
         objections.file_objection(world.firm_a_user, case, "  ", [], now=REJECTED_AT)
+
+
+def test_a_temporary_holiday_declared_late_moves_the_due_dates_it_falls_in(world):
+    case, task = routed_permit(world, [world.permits, world.union])
+    union_task = next(t for t in case.tasks if t.organization == world.union)
+    tasks.override_due(world.desk, union_task, datetime(2026, 10, 30, 18, 0, tzinfo=SEOUL),
+                       "Site visit", now=ROUTED, version=None)
+    db.session.commit()
+    assert (task.due_at, case.due_at) == (DUE, DUE)
+    now = ROUTED + timedelta(days=2)
+    day, moved = calendar_changes.add_day(world.admin, date(2026, 9, 30), "임시공휴일",
+                                          working=False, now=now)
+    db.session.commit()
+    # One working day fewer before 10.7: the task and the request end a working day later.
+    assert (moved, task.due_at, case.due_at) == (2, datetime(2026, 10, 8, 18, 0, tzinfo=SEOUL),
+                                                 datetime(2026, 10, 8, 18, 0, tzinfo=SEOUL))
+    assert union_task.due_at == datetime(2026, 10, 30, 18, 0, tzinfo=SEOUL), "set by hand"
+    assert "staff@permits.test" in told(case, "due_changed")
+    assert {"ceo@alpha.test", "hr@alpha.test"} <= told(case, "due_changed")
+    assert "task.due_recomputed" in [e.action for e in case.events]
+    audit = db.session.scalars(select(AuditEntry.action)).all()
+    assert "holiday.add" in audit
+    with pytest.raises(Conflict):
+        calendar_changes.add_day(world.admin, date(2026, 10, 9), "한글날", working=False,
+                                 now=now)
+
+
+def test_a_listed_holiday_marked_as_working_pulls_the_due_dates_in_and_back(world):
+    case, task = routed_permit(world)
+    assert task.due_at == DUE
+    now = ROUTED + timedelta(days=2)
+    # The substitute holiday of 10.5 counts after all: 10.7 becomes the 11th day.
+    calendar_changes.add_day(world.admin, date(2026, 10, 5), "공공기관 정상 근무", working=True,
+                             now=now)
+    db.session.commit()
+    assert task.due_at == datetime(2026, 10, 6, 18, 0, tzinfo=SEOUL)
+    holiday = db.session.scalars(select(ExtraHoliday)).one()
+    assert holiday.is_working_day
+    with pytest.raises(NotAllowed):
+        calendar_changes.remove_day(world.desk, holiday, now=now)
+    calendar_changes.remove_day(world.admin, holiday, now=now)
+    db.session.commit()
+    assert task.due_at == DUE, "undone, the due date is what it was"
+    with pytest.raises(Conflict):
+        calendar_changes.add_day(world.admin, date(2026, 10, 6), "x", working=True, now=now)
