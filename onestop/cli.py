@@ -21,7 +21,9 @@ def seoul_moment(text: str, hint: str) -> datetime:
 @click.argument("period")
 @click.option("--extended", is_flag=True, help="Also print the longest extension of the "
               "period: its end, the working days it counts and the days it skips.")
-def deadline_command(start: str, period: str, extended: bool) -> None:
+@click.option("--consultation", is_flag=True, help="PERIOD is a consultation on a main "
+              "permit: print when consent is deemed and the working days counted.")
+def deadline_command(start: str, period: str, extended: bool, consultation: bool) -> None:
     """Print the due moment of PERIOD counted from START (Asia/Seoul), e.g. 2026-09-23T14:00 5d."""
     from onestop.workdays.services import work_calendar
 
@@ -33,8 +35,12 @@ def deadline_command(start: str, period: str, extended: bool) -> None:
     calendar = work_calendar()
     due = calendar.due_at(moment, parsed)
     click.echo(due.isoformat())
-    for day, why in calendar.skipped_days(moment, due, language="en"):
+    counted = calendar.counted(moment, due, "en")
+    for day, why in counted.skipped:
         click.echo(f"  skipped {day.isoformat()} {why}")
+    if consultation:
+        click.echo(f"consent deemed at {due.isoformat()} "
+                   f"({counted.working_days} working days counted)")
     if extended:
         window = calendar.extension_window(due, parsed, "en")
         click.echo(f"extended at most to {window.end.isoformat()} "

@@ -264,16 +264,19 @@ class WorkCalendar:
             day = self._next_working_day(day)
         return _at(day, _CLOSE)
 
+    def counted(self, start: datetime, end: datetime, language: str = "ko") -> CountedWindow:
+        """From start to end: the working days counted (the first as a day-counted period
+        counts it), the working time, and the days skipped."""
+        first = self._first_day(start)
+        days = sum(1 for day in _days(first, _seoul(end).date()) if self.is_working_day(day))
+        return CountedWindow(start=_seoul(start), end=_seoul(end), working_days=days,
+                             working=self.working_time_between(start, end),
+                             skipped=self.skipped_days(start, end, language))
+
     def extension_window(self, due: datetime, period: Period,
                          language: str = "ko") -> CountedWindow:
-        """The longest extension of a period due at `due`: its end, the working days it
-        counts and the days it skips."""
-        end = self.extension_limit(due, period)
-        return CountedWindow(start=_seoul(due), end=end,
-                             working_days=self.business_days_between(_seoul(due).date(),
-                                                                     end.date()),
-                             working=self.working_time_between(due, end),
-                             skipped=self.skipped_days(due, end, language))
+        """The longest extension of a period due at `due`, counted."""
+        return self.counted(due, self.extension_limit(due, period), language)
 
 
 @dataclass(frozen=True)

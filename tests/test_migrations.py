@@ -77,7 +77,7 @@ def test_deadline_command(tmp_path, args, first_line):
     assert result.stdout.splitlines()[0] == first_line
 
 
-def test_deadline_command_shows_the_longest_extension_with_the_days_it_counts(tmp_path):
+def test_deadline_command_shows_extensions_and_deemed_consent_with_the_days_counted(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}",
            "ONESTOP_INSTANCE": str(tmp_path)}
     subprocess.run([sys.executable, "-m", "flask", "--app", "onestop", "db", "upgrade"],
@@ -91,6 +91,12 @@ def test_deadline_command_shows_the_longest_extension_with_the_days_it_counts(tm
     extension = lines.index("extended at most to 2026-10-22T18:00:00+09:00 "
                             "(10 working days counted)")
     assert lines[extension + 1] == "  skipped 2026-10-09 Hangul Day"
+    consulted = subprocess.run([sys.executable, "-m", "flask", "--app", "onestop", "deadline",
+                                "2026-09-21T10:00", "20d", "--consultation"], env=env,
+                               capture_output=True, text=True, cwd=ROOT)
+    assert consulted.stdout.splitlines()[-1] == (
+        "consent deemed at 2026-10-22T18:00:00+09:00 (20 working days counted)")
+    assert "  skipped 2026-09-25 Chuseok" in consulted.stdout.splitlines()
 
 
 def test_deadline_command_rejects_bad_input(tmp_path):

@@ -102,6 +102,7 @@ def calculator():
     start_text = request.args.get("start", "")
     period_text = request.args.get("period", "")
     extended = request.args.get("extended") == "1"
+    consultation = request.args.get("consultation") == "1"
     result, error = None, None
     if start_text or period_text:
         try:
@@ -119,13 +120,11 @@ def calculator():
                 calendar = work_calendar_for_request()
                 due = calendar.due_at(start, period)
                 language = str(get_locale())
-                result = {
-                    "start": start, "period": period, "due": due,
-                    "skipped": calendar.skipped_days(start, due, language=language),
-                    "working": calendar.working_time_between(start, due),
-                }
+                result = {"start": start, "period": period, "due": due,
+                          "counted": calendar.counted(start, due, language)}
                 if extended:
                     result["extension"] = calendar.extension_window(due, period, language)
     return render_template("home/calculator.html", start=start_text, period=period_text,
-                           extended=extended, result=result, error=error,
+                           extended=extended, consultation=consultation, result=result,
+                           error=error,
                            hours=lambda d: d / timedelta(hours=1)), (422 if error else 200)

@@ -160,6 +160,15 @@ def test_deadline_calculator_shows_the_longest_extension(browser, world):
     assert "2026-10-09" in extension and "2026-09-25" not in extension
 
 
+def test_deadline_calculator_shows_when_consent_is_deemed(browser, world):
+    desk = browser("desk@test.example")
+    html = desk.get("/deadlines?start=2026-09-21T10:00&period=20d&consultation=1") \
+        .get_data(as_text=True)
+    assert "협의 간주 시점" in html
+    assert 'datetime="2026-10-22T18:00:00+09:00"' in html
+    assert "20근무일(159근무시간)" in html and "2026-10-05" in html  # from 10:00
+
+
 def test_korean_by_default_and_english_on_request(browser, world):
     firm = browser("ceo@alpha.test")
     assert '<html lang="ko">' in firm.get("/").get_data(as_text=True)
