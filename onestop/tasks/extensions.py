@@ -131,10 +131,13 @@ def answer_extension(actor, extension: TaskExtension, agree: bool, *, now: datet
 
 def _grant(actor, extension: TaskExtension, action: str, now: datetime,
            calendar: WorkCalendar) -> None:
+    """The extension takes effect. A due date that moved past it meanwhile (the firm
+    answered a question, the clock moved it out) is not pulled back in."""
     task = extension.task
-    added = calendar.working_time_between(task.due_at, extension.due_at)
-    task.extended_seconds += int(added.total_seconds())
-    task.due_at = extension.due_at
+    if extension.due_at > task.due_at:
+        added = calendar.working_time_between(task.due_at, extension.due_at)
+        task.extended_seconds += int(added.total_seconds())
+        task.due_at = extension.due_at
     db.session.add(Event(case=task.case, task=task, actor=actor, action=action,
                          detail=extension.reason,
                          params={"due_at": extension.due_at.isoformat(),

@@ -617,3 +617,19 @@ def test_a_listed_holiday_marked_as_working_pulls_the_due_dates_in_and_back(worl
     assert task.due_at == DUE, "undone, the due date is what it was"
     with pytest.raises(Conflict):
         calendar_changes.add_day(world.admin, date(2026, 10, 6), "x", working=True, now=now)
+
+
+def test_consent_never_pulls_a_due_date_that_moved_out_meanwhile_back_in(world):
+    case, task = routed_permit(world)
+    extend(world.permits_staff, task, datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL))
+    second = extend(world.permits_staff, task, datetime(2026, 10, 15, 18, 0, tzinfo=SEOUL))
+    tasks.accept_task(world.permits_staff, task, now=ROUTED, version=None)
+    tasks.request_information(world.permits_staff, task, "Plan?", now=ROUTED + timedelta(days=3),
+                              version=None)
+    cases.add_comment(world.firm_a_user, case, "Here.", now=ROUTED + timedelta(days=10))
+    db.session.commit()
+    moved = task.due_at
+    assert moved > second.due_at, "the wait moved the due date past the asked extension"
+    extensions.answer_extension(world.firm_a_user, second, True, now=ROUTED + timedelta(days=10))
+    db.session.commit()
+    assert (second.consent, task.due_at) == ("given", moved)
