@@ -154,7 +154,7 @@ def objection_extended(objection) -> str:
 
 
 def objection_decided(case: Case) -> str:
-    if case.objection.decision == "upheld":
+    if case.status != "rejected":  # upheld: back in review
         return _("Objection upheld: %(ref)s is back in the desk's review. %(firm)s is told.",
                  ref=case.reference, firm=case.firm.name)
     return _("Objection dismissed: the rejection of %(ref)s stands. %(firm)s is told, with "

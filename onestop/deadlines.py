@@ -253,8 +253,13 @@ class WorkCalendar:
 
     def extension_limit(self, due: datetime, period: Period) -> datetime:
         """The latest date a period may be extended to (행정절차법 §19: at most the period
-        itself): the period counted again from its due date, by the same rules."""
-        return self.due_at(due, period)
+        itself): the period counted again after its due date, by the same rules (a period
+        counted in days starts on the next working day, even when the due date moved to
+        mid-day after a wait)."""
+        if period.unit in ("hours", "immediate") or (period.unit == "days"
+                                                     and period.amount <= 5):
+            return self.due_at(due, period)
+        return self.due_at(_at(_seoul(due).date(), _CLOSE), period)
 
     def calendar_days_end(self, start: datetime, days: int) -> datetime:
         """18:00 of the day `days` calendar days after start's, or of the next working day

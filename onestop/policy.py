@@ -339,11 +339,19 @@ def visible_comments(user) -> ColumnElement[bool]:
     return false()
 
 
+# A task's entries the firm reads with their reasons (the law tells it why) but which are,
+# like a due-date override's reason, another organization's own business.
+TASK_REASONS = ("task.extend", "task.extension_asked", "task.extension_consented",
+                "task.extension_refused", "task.transfer", "task.transferred_in",
+                "task.pause_recorded", "task.supplement_more_time")
+
+
 def visible_events(user) -> ColumnElement[bool]:
     """WHERE clause for the history entries this user may read.
 
     Internal entries (a decline's reason, a due-date override's reason, an assignment) are
-    for the desk and the organization whose task they concern; a note's entry follows its note.
+    for the desk and the organization whose task they concern, and so are the TASK_REASONS
+    entries but for the firm; a note's entry follows its note.
     """
     if _staff(user):
         return true()
@@ -351,7 +359,8 @@ def visible_events(user) -> ColumnElement[bool]:
         return and_(Event.is_internal.is_(False), Event.case.has(Case.firm_id == user.firm_id))
     if _partner(user):
         return and_(_own_task_on_case(user, Event.case_id), or_(
-            and_(Event.is_internal.is_(False), Event.comment_id.is_(None)),
+            and_(Event.is_internal.is_(False), Event.comment_id.is_(None),
+                 or_(Event.task_id.is_(None), Event.action.not_in(TASK_REASONS))),
             Event.task.has(AgencyTask.organization_id == user.organization_id),
             Event.comment.has(visible_comments(user))))
     return false()

@@ -1,4 +1,4 @@
-"""objections: a firm's objection to a rejection and the desk's decision; each request
+"""objections: a firm's objection to a rejection (one per rejection) and the desk's decision; each request
 type's objection days (90) and decision period (10 days); a rejected request's closed_at is
 its rejection's moment (backfilled from the history)
 
@@ -39,9 +39,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_objections_decided_by_id_users')),
     sa.ForeignKeyConstraint(['filed_by_id'], ['users.id'], name=op.f('fk_objections_filed_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_objections')),
-    sa.UniqueConstraint('case_id', name=op.f('uq_objections_case_id'))
     )
     with op.batch_alter_table('objections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_objections_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_objections_decision'), ['decision'], unique=False)
         batch_op.create_index(batch_op.f('ix_objections_decision_due_at'), ['decision_due_at'], unique=False)
 
@@ -63,6 +63,7 @@ def downgrade():
         batch_op.drop_column('objection_days')
 
     with op.batch_alter_table('objections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_objections_case_id'))
         batch_op.drop_index(batch_op.f('ix_objections_decision_due_at'))
         batch_op.drop_index(batch_op.f('ix_objections_decision'))
 

@@ -69,7 +69,6 @@ class Case(db.Model):
     comments = relationship("Comment", back_populates="case", order_by="Comment.created_at")
     attachments = relationship("Attachment", back_populates="case", order_by="Attachment.id")
     events = relationship("Event", back_populates="case", order_by="Event.id")
-    objection = relationship("Objection", back_populates="case", uselist=False)
 
     @property
     def reference(self) -> str:
@@ -171,13 +170,14 @@ class SatisfactionAnswer(db.Model):
 
 
 class Objection(db.Model):
-    """A firm's objection to the rejection of its request (민원처리법 §35): its reasons and
-    files are a public comment on the case; the desk decides by decision_due_at."""
+    """A firm's objection to a rejection of its request (민원처리법 §35): its reasons and
+    files are a public comment on the case; the desk decides by decision_due_at. One per
+    rejection: upheld, the request goes back to review and may be rejected again."""
 
     __tablename__ = "objections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     filed_at: Mapped[datetime]
@@ -191,5 +191,5 @@ class Objection(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    case = relationship("Case", back_populates="objection")
+    case = relationship("Case")
     comment = relationship("Comment")

@@ -43,7 +43,7 @@ def extend_objection(case_id: int):
         form, lambda: objections.extend_decision(current_user, _objection(case),
                                                  form.reason.data, now=utcnow()),
         again=_again(case, "objection_extend", form), landing=_case_url(case, "objection"),
-        done=lambda _result: confirmations.objection_extended(case.objection))
+        done=lambda _result: confirmations.objection_extended(objections.current(case)))
 
 
 @bp.post("/<int:case_id>/objection/decide")
@@ -64,6 +64,7 @@ def _load(case_id: int, action: str) -> Case:
 
 
 def _objection(case: Case):
-    if case.objection is None:
+    objection = objections.current(case)
+    if objection is None:
         raise NotFound("not found")
-    return case.objection
+    return objection

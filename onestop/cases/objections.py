@@ -6,6 +6,7 @@ the decision and the remedies left. Upheld, the request goes back to the desk's 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from onestop import policy, workflow
 from onestop.cases.models import Case, Comment, Event, NoteAudience, Objection
@@ -19,6 +20,17 @@ from onestop.workflow import CaseStatus
 UPHELD, DISMISSED = "upheld", "dismissed"
 
 
+def current(case: Case) -> Objection | None:
+    """The objection to the case's rejection as it stands: the latest, unless the request
+    was rejected again since."""
+    objection = db.session.scalar(select(Objection).where(Objection.case_id == case.id)
+                                  .order_by(Objection.id.desc()).limit(1))
+    if objection is None or (case.closed_at is not None
+                             and objection.filed_at < case.closed_at):
+        return None
+    return objection
+
+
 def deadline(case: Case) -> datetime | None:
     """The last moment the firm may object, for a rejected request."""
     if case.status != CaseStatus.REJECTED or case.closed_at is None:
@@ -28,13 +40,13 @@ def deadline(case: Case) -> datetime | None:
 
 def may_object(case: Case, now: datetime) -> bool:
     limit = deadline(case)
-    return case.objection is None and limit is not None and now <= limit
+    return current(case) is None and limit is not None and now <= limit
 
 
 def file_objection(actor, case: Case, reasons: str, files: list[tuple[str, bytes]], *,
                    now: datetime) -> Objection:
     policy.require(actor, "case.object", case)
-    if case.objection is not None:
+    if current(case) is not None:
         raise InvalidTransition(_l("Your firm has objected to this rejection already."))
     limit = deadline(case)
     if limit is None:

@@ -113,7 +113,7 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         refused=refused, kept=files.kept if files else [],
         changes=changes, comments=comments, attachments=attachments,
         questions=_open_questions(tasks, comments),
-        objection_deadline=objections.deadline(case),
+        objection=objections.current(case), objection_deadline=objections.deadline(case),
         may_object=objections.may_object(case, utcnow()),
         extension_asks=[(t, extensions.pending(t)) for t in tasks
                         if extensions.pending(t) and t.status in ACTIVE_TASK]

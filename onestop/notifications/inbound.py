@@ -29,8 +29,9 @@ from onestop.cases.services import add_comment
 from onestop.errors import Conflict, DomainError, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.notifications import ledger, reply_mail
-from onestop.notifications.models import AlertKind, InboundMessage, InboundStatus
+from onestop.notifications.models import AlertKind, EventKind, InboundMessage, InboundStatus
 from onestop.tasks import extensions
+from onestop.workflow import ACTIVE_TASK
 
 # --- The reply address -----------------------------------------------------------------------
 #
@@ -39,8 +40,11 @@ from onestop.tasks import extensions
 # which survive a mail server that lowercases the local part (itsdangerous' tokens are
 # case-sensitive base64) and keep it within the 64 characters RFC 5321 allows.
 
+# EXTENSION_ASK: a reply to the email asking the firm's consent to a further extension (its
+# first line may answer it); otherwise the replier's usual audience.
+EXTENSION_ASK = "extension_ask"
 _AUDIENCE_CODES = {"": b"d", NoteAudience.PUBLIC: b"p", NoteAudience.PARTNERS: b"n",
-                   NoteAudience.DESK: b"k"}
+                   NoteAudience.DESK: b"k", EXTENSION_ASK: b"x"}
 _AUDIENCES = {code: audience for audience, code in _AUDIENCE_CODES.items()}
 _PAYLOAD = struct.Struct(">IIcI")  # user id, case id, audience code, issued (Unix seconds)
 _MAC_BYTES = 12
@@ -51,7 +55,7 @@ PREFIX = "reply+"
 class ReplyAddress:
     user_id: int
     case_id: int
-    audience: str  # "" for the replier's usual audience on the case
+    audience: str  # "" for the replier's usual audience on the case, or EXTENSION_ASK
     issued_at: datetime
 
 
@@ -71,7 +75,8 @@ def reply_address(row) -> str:
     reply goes to (that of the comment or note it answers; else the replier's usual one),
     signed, dated by the row so that every rendering of it is the same."""
     comment = row.event.comment if row.event_id and row.event.comment_id else None
-    audience = comment.audience if comment is not None else ""
+    audience = (comment.audience if comment is not None
+                else EXTENSION_ASK if row.kind == EventKind.EXTENSION_ASKED else "")
     payload = _PAYLOAD.pack(row.user_id, row.case_id, _AUDIENCE_CODES[audience],
                             int(row.created_at.timestamp()))
     token = base64.b32encode(payload + _mac(_keys()[0], payload)).decode().lower()
@@ -218,34 +223,39 @@ def _post(stored: InboundMessage, message: EmailMessage, now: datetime):
     if not user.is_enabled or not policy.can(user, "case.comment", case):
         raise _Refused("no_access", user=user)
     audiences = policy.note_audiences(user, case)
-    audience = address.audience or audiences[0]
+    answers_extension = address.audience == EXTENSION_ASK
+    audience = "" if answers_extension else address.audience
+    audience = audience or audiences[0]
     if audience not in audiences:
         raise _Refused("audience", user=user, case=case)
     body = reply_mail.reply_text(message)
     if not body:
         raise _Refused("empty", user=user, case=case)
+    ask = _extension_answered(user, case, body) if answers_extension else None
     try:
         # A refused attachment or a finished case leaves nothing behind but the refusal.
         with db.session.begin_nested():
-            comment = add_comment(user, case, body, audience=audience,
-                                  files=reply_mail.attachments(message), now=now)
-            _answer_extension(user, case, body, now)
-            return comment
+            if ask is not None:  # the answer is the record; it is not a comment
+                extensions.answer_extension(user, ask[0], ask[1], now=now)
+                return None
+            return add_comment(user, case, body, audience=audience,
+                               files=reply_mail.attachments(message), now=now)
     except (Conflict, NotAllowed, NotFound):
         raise _Refused("audience", user=user, case=case) from None
     except DomainError as error:  # a file the upload checks refuse, a finished request
         raise _Refused("invalid", user=user, case=case, detail=error.message) from None
 
 
-def _answer_extension(user: User, case: Case, body: str, now: datetime) -> None:
-    """A firm's reply that says agree (or not) on its first line answers the one request to
-    extend a period waiting on the case; with none or several waiting it stays a comment."""
+def _extension_answered(user: User, case: Case, body: str):
+    """(the request to extend, agreed?) when a reply to the email asking the firm's consent
+    says agree or not on its first line and exactly one request waits on an active task;
+    else None (the reply is a comment like any other)."""
     agree = extensions.consent_in(body)
     if agree is None or not policy.can(user, "case.answer_extension", case):
-        return
-    asks = [ask for task in case.tasks if (ask := extensions.pending(task))]
-    if len(asks) == 1:
-        extensions.answer_extension(user, asks[0], agree, now=now)
+        return None
+    asks = [ask for task in case.tasks
+            if task.status in ACTIVE_TASK and (ask := extensions.pending(task))]
+    return (asks[0], agree) if len(asks) == 1 else None
 
 
 def _tell(stored: InboundMessage, message: EmailMessage, refused: _Refused,

@@ -2,7 +2,7 @@
 desk accepted a request that is still unfinished, and whenever the firm asks on its request
 page, the firm's members get the progress and the expected completion date. Each trigger is
 an Event, and its ledger rows are keyed by it: sent once per trigger."""
-from datetime import datetime
+from datetime import datetime, time
 
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from onestop import policy
 from onestop.accounts.models import Role, User
 from onestop.cases.models import Case, Event
-from onestop.errors import InvalidTransition
+from onestop.deadlines import SEOUL
+from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
 from onestop.notifications import ledger
 from onestop.notifications.models import EventKind
@@ -35,6 +36,11 @@ def ask_progress(actor, case: Case, *, now: datetime) -> Event:
     if case.status not in ROUTABLE_CASE:
         raise InvalidTransition(_l("A progress notice is sent while the request is being "
                                    "processed."))
+    today = datetime.combine(now.astimezone(SEOUL).date(), time(0), SEOUL)
+    if db.session.scalar(select(Event.id).where(
+            Event.case_id == case.id, Event.action == "case.progress_asked",
+            Event.created_at >= today).limit(1)):
+        raise Invalid(_l("The progress was sent today already; it is in your firm's mailboxes."))
     return _notice(case, actor, "case.progress_asked", now)[0]
 
 

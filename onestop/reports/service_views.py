@@ -39,10 +39,6 @@ WORK_COLUMNS = [
     Column(_l("On-time share (%)"), lambda f: f.on_time_share, "share"),
     Column(_l("Median working days to finish"), lambda f: f.median_days, "number"),
     Column(_l("90th percentile, working days"), lambda f: f.p90_days, "number"),
-    Column(_l("Done after an extension"), lambda f: f.extended),
-    Column(_l("Transferred to the competent organization"), lambda f: f.transferred),
-    Column(_l("Returned for want of a supplement"), lambda f: f.returned),
-    Column(_l("Consent deemed given"), lambda f: f.deemed),
     Column(_l("Satisfaction (1–5)"), lambda f: f.satisfaction, "number"),
     Column(_l("Answers"), lambda f: f.answers),
 ]
@@ -59,8 +55,15 @@ TIME_COLUMNS = [
            lambda f: _hours(f.paused_seconds), "number"),
     Column(_l("Paused per task, hours"), lambda f: f.average_hours(f.paused_seconds),
            "number"),
+]
+# The law's clock (행정절차법 §19, 민원처리법 §16, §22, 행정기본법 §24), counted apart.
+LAW_COLUMNS = [
+    Column(_l("Done after an extension"), lambda f: f.extended),
     Column(_l("Added by extensions, working hours"), lambda f: _hours(f.extended_seconds),
            "number"),
+    Column(_l("Transferred to the competent organization"), lambda f: f.transferred),
+    Column(_l("Returned for want of a supplement"), lambda f: f.returned),
+    Column(_l("Consent deemed given"), lambda f: f.deemed),
 ]
 DESK_COLUMN = Column(_l("Desk: median working hours from filing to acceptance"),
                      lambda f: _hours(f.desk_median_seconds), "number")
@@ -144,7 +147,7 @@ def service():
     bars = on_time_bars(report)
     return render_template(
         "reports/service.html", form=form, report=report, work_columns=WORK_COLUMNS,
-        time_columns=time_columns(report.group_by), shown=shown,
+        time_columns=time_columns(report.group_by), law_columns=LAW_COLUMNS, shown=shown,
         label=lambda f: row_label(report, f), group_label=GROUP_LABELS[report.group_by],
         bars=bars, bars_summary="; ".join(f"{b['label']}: {b['text']}" for b in bars),
         points=monthly_points(report), month_headers=month_headers(),
@@ -165,7 +168,7 @@ def service_download(fmt: str):
                 for m in report.months]
         return exports.download(fmt, f"service-months-{report.period.first}-"
                                      f"{report.period.last}", header, rows)
-    columns = WORK_COLUMNS + time_columns(report.group_by)
+    columns = WORK_COLUMNS + time_columns(report.group_by) + LAW_COLUMNS
     header = [str(GROUP_LABELS[report.group_by])] + [str(c.header) for c in columns]
     rows = [[row_label(report, f)] + [rounded(c.value(f), c.kind) for c in columns]
             for f in [*report.rows, report.total]]

@@ -34,6 +34,8 @@ def record_pause(actor, task: AgencyTask, kind: str, start: datetime, end: datet
         raise Invalid(_l("Choose deliberation or hearing."), field="kind")
     if end <= start:
         raise Invalid(_l("The end must come after the start."), field="end")
+    if end > now:
+        raise Invalid(_l("Record a deliberation or hearing once it has ended."), field="end")
     if start < task.routed_at:
         raise Invalid(_l("It cannot start before the task was received."), field="start")
     calendar = work_calendar()

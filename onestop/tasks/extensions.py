@@ -35,8 +35,9 @@ CONSENT_LABELS = {
 
 
 def needs_consent(task: AgencyTask) -> bool:
-    """Has the period been extended already (so the next extension needs the firm's yes)?"""
-    return any(e.consent in GRANTED for e in task.extensions)
+    """Has the period been extended already (so the next extension needs the firm's yes)?
+    The time extensions added goes with a transferred task, so this holds across one."""
+    return task.extended_seconds > 0 or any(e.consent in GRANTED for e in task.extensions)
 
 
 def pending(task: AgencyTask) -> TaskExtension | None:

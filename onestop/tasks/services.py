@@ -87,9 +87,10 @@ def transfer_task(actor, task: AgencyTask, organization: Organization, reason: s
                         params={"organization_id": organization.id})
     successor = AgencyTask(
         case=task.case, organization=organization, period=task.period, routed_at=task.routed_at,
-        due_at=task.due_at, waited_seconds=task.waited_seconds,
-        extended_seconds=task.extended_seconds, instructions=task.instructions,
-        transferred_from_id=task.id)
+        due_at=task.due_at, due_override_reason=task.due_override_reason,
+        waited_seconds=task.waited_seconds, extended_seconds=task.extended_seconds,
+        is_consultation=task.is_consultation, deliberation_seconds=task.deliberation_seconds,
+        instructions=task.instructions, transferred_from_id=task.id)
     db.session.add(successor)
     workflow.open_task(actor, successor, now=now, transferred_from=task, detail=reason)
     task.case.updated_at = now  # bumps the case version: concurrent moves conflict

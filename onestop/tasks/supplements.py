@@ -3,7 +3,7 @@ the firm a deadline (the request type's supplement period unless the partner set
 the firm may ask once for more time; when the deadline passes unanswered the sweep reminds
 the firm with a second one, and when that passes too the desk may return the request (반려).
 The waiting never counts against the partner: its clock is stopped meanwhile."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -18,6 +18,7 @@ from onestop.workdays.services import work_calendar
 from onestop.workflow import TaskStatus
 
 SWEEP_BATCH = 500
+LONGEST = timedelta(days=366)  # a deadline a partner sets
 
 
 def next_deadline(task: AgencyTask, start: datetime, calendar: WorkCalendar) -> datetime:
@@ -27,8 +28,8 @@ def next_deadline(task: AgencyTask, start: datetime, calendar: WorkCalendar) -> 
 
 def deadline_for(task: AgencyTask, due_at: datetime | None, *, now: datetime) -> datetime:
     """The deadline of a new information request: the one given, or the default."""
-    if due_at is not None and due_at <= now:
-        raise Invalid(_l("The supplement deadline must be in the future."),
+    if due_at is not None and not now < due_at <= now + LONGEST:
+        raise Invalid(_l("The supplement deadline must be in the future, within a year."),
                       field="supplement_due")
     return due_at or next_deadline(task, now, work_calendar())
 

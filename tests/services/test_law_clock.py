@@ -171,8 +171,8 @@ def test_a_transfer_keeps_the_original_clock_and_tells_the_firm_who_handles_it(w
 
     seen = {e.action for e in db.session.scalars(
         select(Event).where(Event.case_id == case.id, policy.visible_events(world.univ_staff)))}
-    assert {"task.transfer", "task.transferred_in"} <= seen
-    assert "task.assign" not in seen, "the union's internal work stays the union's"
+    assert "task.transferred_in" in seen, "the new organization learns why it has the task"
+    assert not {"task.transfer", "task.assign"} & seen, "the union's own work stays the union's"
 
 
 def test_a_transfer_goes_to_another_partner_that_has_no_task_on_the_request(world):
@@ -227,13 +227,30 @@ def test_the_firm_answers_a_request_to_extend_by_replying_to_its_email(world, fi
     extend(world.permits_staff, task, datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL))
     second = extend(world.permits_staff, task, datetime(2026, 10, 20, 18, 0, tzinfo=SEOUL))
     to = address_for(world.firm_a_user, "extension_asked")
-    outcome, _stored = deliver(reply(to, "ceo@alpha.test", first_line + "\n\n> 연장 요청\n"),
-                               to, received_at=ROUTED + timedelta(days=3),
-                               now=ROUTED + timedelta(days=3))
-    assert outcome == "posted", "the reply is kept as a comment in every case"
+    outcome, stored = deliver(reply(to, "ceo@alpha.test", first_line + "\n\n> 연장 요청\n"),
+                              to, received_at=ROUTED + timedelta(days=3),
+                              now=ROUTED + timedelta(days=3))
+    assert outcome == "posted"
     db.session.expire_all()
     assert (second.consent, task.due_at) == (consent, due)
-    assert case.comments[-1].body == first_line
+    # An answer is recorded as the firm's consent (or refusal), anything else as a comment.
+    assert (stored.comment is None) == (consent != "asked")
+
+
+def test_a_yes_to_another_email_is_a_comment_and_no_consent(world):
+    case, task = routed_permit(world)
+    tasks.accept_task(world.permits_staff, task, now=ROUTED, version=None)
+    tasks.request_information(world.permits_staff, task, "Send the plan.", now=ROUTED,
+                              version=None)
+    extend(world.permits_staff, task, datetime(2026, 10, 14, 18, 0, tzinfo=SEOUL))
+    second = extend(world.permits_staff, task, datetime(2026, 10, 20, 18, 0, tzinfo=SEOUL))
+    to = address_for(world.firm_a_user, "info_requested")
+    outcome, stored = deliver(reply(to, "ceo@alpha.test", "Yes\n\n> 보완 요청\n"), to,
+                              received_at=ROUTED + timedelta(days=3),
+                              now=ROUTED + timedelta(days=3))
+    db.session.expire_all()
+    assert outcome == "posted" and stored.comment.body == "Yes"
+    assert second.consent == "asked", "an answer to the question is no consent"
 
 
 def test_the_progress_notice_goes_out_thirty_days_after_acceptance_once(world):
@@ -278,6 +295,8 @@ def test_the_firm_asks_for_the_progress_and_each_ask_is_sent_once(world):
     assert sorted((r.event_id, r.user.email) for r in rows) == sorted(
         (e.id, u) for e in (first, second) for u in ("ceo@alpha.test", "hr@alpha.test")), \
         "the one who asked is sent it too"
+    with pytest.raises(Invalid, match="today already"):
+        progress.ask_progress(world.firm_a_user, case, now=ROUTED + timedelta(days=2, hours=1))
     with pytest.raises(NotFound):
         progress.ask_progress(world.firm_b_user, case, now=ROUTED)
     with pytest.raises(NotAllowed):
@@ -524,6 +543,7 @@ def test_the_firm_objects_within_ninety_days_and_the_desk_decides_within_ten(wor
     # 10 working days, the first counted: Chuseok, 10.5 and the weekends skipped.
     assert objection.decision_due_at == datetime(2026, 10, 8, 18, 0, tzinfo=SEOUL)
     assert objection.comment.attachments[0].filename == "map.pdf"
+    assert objections.current(case) == objection
     assert "desk@test.example" in told(case, "objection_filed")
     with pytest.raises(InvalidTransition, match="already"):
         objections.file_objection(world.firm_a_user2, case, "Again.", [], now=filed_at)
@@ -633,3 +653,51 @@ def test_consent_never_pulls_a_due_date_that_moved_out_meanwhile_back_in(world):
     extensions.answer_extension(world.firm_a_user, second, True, now=ROUTED + timedelta(days=10))
     db.session.commit()
     assert (second.consent, task.due_at) == ("given", moved)
+
+
+def test_another_partner_on_the_request_reads_no_extension_or_transfer_reasons(world):
+    case, task = routed_permit(world, [world.permits, world.union])
+    union_task = next(t for t in case.tasks if t.organization == world.union)
+    extend(world.permits_staff, task, LATEST, reason="PERMITS-REASON")
+    tasks.transfer_task(world.union_staff, union_task, world.univ, "UNION-REASON",
+                        now=ROUTED + timedelta(days=1), version=None)
+    db.session.commit()
+
+    def read_by(user):
+        return {(e.action, e.detail) for e in db.session.scalars(select(Event).where(
+            Event.case_id == case.id, policy.visible_events(user)))}
+    assert ("task.extend", "PERMITS-REASON") not in read_by(world.univ_staff)
+    assert ("task.transfer", "UNION-REASON") not in read_by(world.permits_staff)
+    assert ("task.extend", "PERMITS-REASON") in read_by(world.permits_staff)
+    assert {("task.extend", "PERMITS-REASON"), ("task.transfer", "UNION-REASON")} <= read_by(
+        world.firm_a_user), "the firm is told why"
+    assert ("task.transferred_in", "UNION-REASON") in read_by(world.univ_staff), \
+        "the new organization learns why it has the task"
+
+
+def test_a_transferred_task_keeps_its_extensions_and_consultation(world):
+    case, task = consultation(world, [world.union])
+    extend(world.union_staff, task, CONSULTED_DUE + timedelta(days=1))
+    successor = tasks.transfer_task(world.union_staff, task, world.univ, "The university's.",
+                                    now=ROUTED + timedelta(days=3), version=None)
+    db.session.commit()
+    assert successor.is_consultation and extensions.needs_consent(successor)
+    asked = extend(world.univ_staff, successor, successor.due_at + timedelta(days=1))
+    assert asked.consent == "asked", "a transfer is no way round the firm's consent"
+
+
+def test_a_request_rejected_again_after_an_upheld_objection_can_be_objected_to_again(world):
+    case = rejected(world)
+    first = objections.file_objection(world.firm_a_user, case, "Inside.", [],
+                                      now=REJECTED_AT + timedelta(days=1))
+    objections.decide(world.desk, first, True, "Agreed.", now=REJECTED_AT + timedelta(days=2))
+    db.session.commit()
+    assert objections.current(case) == first, "the upheld decision shows on the request"
+    cases.reject_case(world.desk, case, "Still incomplete.", now=REJECTED_AT + timedelta(days=3),
+                      version=None)
+    db.session.commit()
+    assert objections.current(case) is None
+    second = objections.file_objection(world.firm_a_user, case, "Complete now.", [],
+                                       now=REJECTED_AT + timedelta(days=4))
+    db.session.commit()
+    assert objections.current(case) == second != first

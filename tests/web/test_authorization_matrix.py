@@ -85,6 +85,11 @@ REPORT_CANARY = {"A": "CANARY-REPORT-A-4e7a", "B": "CANARY-REPORT-B-93d0"}
 EVIDENCE_CANARY = {"A": "CANARY-EVIDENCE-A-b81c", "B": "CANARY-EVIDENCE-B-2f6d"}
 
 
+def local_minute(moment) -> str:
+    """A moment as a date-time field sends it."""
+    return moment.astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
+
+
 def future(days: int) -> str:
     """A due date the real clock still has ahead, as a date-time field sends it."""
     return (utcnow() + timedelta(days=days)).astimezone(SEOUL).strftime("%Y-%m-%dT18:00")
@@ -274,7 +279,7 @@ def rejected(s, t):
 def objected(s, t):
     """That rejection, objected to by the firm (made on first use)."""
     case = rejected(s, t)
-    if case.objection is None:
+    if objections.current(case) is None:
         objections.file_objection(s.user("firm_a" if t == "A" else "firm_b"), case, "Why",
                                   [], now=utcnow())
         db.session.commit()
@@ -557,22 +562,25 @@ ROUTES = [
     # An objection to a rejection: the firm's own members file it, the desk decides.
     ("cases.object_to_rejection", "POST", lambda s, t: {"case_id": rejected(s, t).id},
      lambda s, t: {"reasons": "r"}, seen_by(lambda t: SEES_SUBMITTED[t], lambda t: OWN_FIRM[t]),
-     lambda s, t, role: fresh(Case, s.submitted[t].id).objection is not None),
+     lambda s, t, role: objections.current(fresh(Case, s.submitted[t].id)) is not None),
     ("cases.extend_objection", "POST", lambda s, t: {"case_id": objected(s, t).id},
      lambda s, t: {"version": version(s.submitted[t]), "reason": "r"},
      seen_by(lambda t: SEES_SUBMITTED[t], lambda t: STAFF),
-     lambda s, t, role: fresh(Case, s.submitted[t].id).objection.extended),
+     lambda s, t, role: objections.current(fresh(Case, s.submitted[t].id)).extended),
     ("cases.decide_objection", "POST", lambda s, t: {"case_id": objected(s, t).id},
      lambda s, t: {"decision": "dismissed", "reason": "r"},
      seen_by(lambda t: SEES_SUBMITTED[t], lambda t: STAFF),
-     lambda s, t, role: fresh(Case, s.submitted[t].id).objection.decision == "dismissed"),
+     lambda s, t, role: objections.current(fresh(Case, s.submitted[t].id)).decision
+     == "dismissed"),
     # Recording a deliberation on a consultation: the task's organization only.
     ("tasks.record_pause", "POST", lambda s, t: {"task_id": consulted(s, t).id},
-     lambda s, t: {"version": version(s.task[t]), "kind": "hearing", "start": future(2),
-                   "end": future(7), "note": "n"},  # five days: some are working days
+     lambda s, t: {"version": version(s.task[t]), "kind": "hearing",
+                   "start": local_minute(s.task[t].routed_at + timedelta(minutes=1)),
+                   "end": local_minute(utcnow() - timedelta(minutes=1)), "note": "n"},
      lambda role, t: "ok" if role in OWN_ORG[t] else "403" if role in STAFF | OWN_FIRM[t]
      else "404",
-     lambda s, t, role: fresh(AgencyTask, s.task[t].id).deliberation_seconds > 0),
+     lambda s, t, role: count(Event, Event.task_id == s.task[t].id,
+                              Event.action == "task.pause_recorded") == 1),
     # Transferring to the competent organization: the task's organization only.
     ("tasks.transfer", "POST", lambda s, t: {"task_id": s.task[t].id},
      lambda s, t: {"version": version(s.task[t]), "reason": "r", "organization": str(

@@ -98,8 +98,9 @@ def test_a_download_holds_exactly_the_rows_the_page_shows(signed_in, figures, em
     b = signed_in(email)
     query = f"{PERIOD}&group={group}"
     text = b.get(f"/reports/service?{query}").get_data(as_text=True)
-    shown = [[w[0]] + [number(cell) for cell in w[1:] + t[1:]]
-             for w, t in zip(table(text, "work"), table(text, "time"), strict=True)]
+    shown = [[w[0]] + [number(cell) for cell in w[1:] + t[1:] + law[1:]]
+             for w, t, law in zip(table(text, "work"), table(text, "time"), table(text, "law"),
+                                  strict=True)]
     # The page's own link: the same period and grouping.
     link = html.unescape(re.search(rf'href="(/reports/service/download\.{fmt}\?[^"]+)"',
                                    text)[1])
