@@ -88,6 +88,11 @@ NEEDS = {
 }
 
 
+# What the law's clock rarely brings: its section shows only while it holds a request (its
+# count on the home page's tiles always shows).
+QUIET_WHEN_EMPTY = frozenset({"lapsed", "deemed", "objections"})
+
+
 def need_condition(name: str, now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     return NEEDS[name][0](now, calendar)
 

@@ -10,7 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.cases.models import Case
-from onestop.cases.urgency import COUNT_CAP, NEEDS, capped_count, need_condition
+from onestop.cases.urgency import (
+    COUNT_CAP,
+    NEEDS,
+    QUIET_WHEN_EMPTY,
+    capped_count,
+    need_condition,
+)
 from onestop.commitments.pages import progress_of, reports_to_verify
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
@@ -65,6 +71,7 @@ def _needs(now: datetime) -> list[dict]:
         order = Case.submitted_at if name == "new" else Case.due_at
         count = capped_count(visible, condition)
         sections.append({"name": name, "heading": heading, "empty": empty, "count": count,
+                         "quiet": not count and name in QUIET_WHEN_EMPTY,
                          "shown": f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}",
                          "cases": _cases(condition, order=order, limit=NEEDS_SHOWN)})
     return sections

@@ -50,8 +50,12 @@ def test_sections_in_urgency_order_with_counts_and_queue_links(browser, world):
     _world_of_needs(world)
     desk = browser("desk@test.example")
     html = desk.get("/").get_data(as_text=True)
-    order = [html.index(f'id="need-{name}"') for name in urgency.NEEDS]
+    shown = [name for name in urgency.NEEDS if name not in urgency.QUIET_WHEN_EMPTY]
+    order = [html.index(f'id="need-{name}"') for name in shown]
     assert order == sorted(order)
+    assert not [name for name in urgency.QUIET_WHEN_EMPTY if f'id="need-{name}"' in html], \
+        "the law's rarer sections show only when they hold a request"
+    assert 'href="/cases/?need=objections"' in html, "their tiles stay"
     assert order[-1] < html.index('id="needs-action"')
     for name, title in [("declined", "Declined one"), ("overdue", "Late one"),
                         ("new", "Fresh one"), ("due_soon", "Soon one"),
