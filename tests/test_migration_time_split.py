@@ -8,13 +8,13 @@ from sqlalchemy import select
 from onestop import create_app
 from onestop.extensions import db
 from tests.service_data import H, seoul
-from tests.test_migrations import targets
+from tests.test_migrations import tables_as_of, targets
 
 BEFORE = "c69a1c5c6c50"
 
 
 def _rows(conn):
-    t = db.metadata.tables
+    t = tables_as_of(conn)
     conn.execute(t["organizations"].insert(), [
         {"id": 1, "name": "desk", "name_en": "desk", "kind": "city_desk", "is_active": True},
         {"id": 2, "name": "union", "name_en": "union", "kind": "labor_union", "is_active": True}])

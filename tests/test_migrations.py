@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
 from onestop import create_app
 from onestop.app import ROOT
@@ -25,6 +25,16 @@ def targets(tmp_path):
     if server:
         with throwaway_postgres(server, "onestop_migrations") as url:
             yield url
+
+
+def tables_as_of(conn) -> dict[str, Table]:
+    """The models' tables cut down to the columns the database has at its revision: rows
+    written through them get the models' types and defaults, and no column added later."""
+    inspector = inspect(conn)
+    old = MetaData()
+    return {name: Table(name, old, *[c._copy() for c in table.columns
+                                     if c.name in {o["name"] for o in inspector.get_columns(name)}])
+            for name, table in db.metadata.tables.items() if inspector.has_table(name)}
 
 
 def test_one_head():

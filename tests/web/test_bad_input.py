@@ -9,7 +9,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 
 from onestop.extensions import db
 from tests.web.test_authorization_matrix import ROUTES as MATRIX
-from tests.web.test_authorization_matrix import Scenario, desk_view
+from tests.web.test_authorization_matrix import Scenario, asked_extension, desk_view
 
 # One of each kind: signed out, a firm, the desk (admin sees every page), a partner.
 ROLES = ["anon", "firm_a", "admin", "union_lead"]
@@ -45,7 +45,7 @@ def real_values(s: Scenario) -> dict:
             "notification_id": s.notification["A"].id, "rule_id": s.rule.id,
             "report_id": s.report["A"].id, "file_id": s.evidence["A"].id,
             "run_id": s.import_run.id, "fmt": "csv", "reply_id": s.reply["A"].id,
-            "view_id": desk_view(s, "A").id,
+            "view_id": desk_view(s, "A").id, "extension_id": asked_extension(s, "A").id,
             "name": "sample.eml", "token": s.invitation,
             # Each link's own kind of token, so that its handler runs deep.
             "accounts.reset_password.token": s.reset_token,

@@ -84,4 +84,4 @@ def test_admin_holiday_confirmation_names_the_day(browser, world):
     admin.get("/admin/holidays")
     said = _flash(admin, admin.post("/admin/holidays", {"day": "2026-12-24",
                                                         "name": "시 개청 기념일"}))
-    assert said.startswith("2026-12-24(시 개청 기념일)을(를) 추가했습니다")
+    assert said.startswith("2026-12-24(시 개청 기념일)을(를) 저장했습니다")
