@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from onestop.accounts.models import Role
 from onestop.cases.models import Case, Comment, NoteAudience
 from onestop.notifications.progress import expected_completion
+from onestop.statuses import TaskStatus
 from onestop.tasks.models import AgencyTask
-from onestop.workflow import TaskStatus
 
 EXCERPT = 60
 

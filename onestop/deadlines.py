@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -111,6 +112,10 @@ class WorkCalendar:
         self._extra: dict[date, str] = dict(extra_days or {})
         self._working = frozenset(working_days)  # listed holidays that count after all
         self._library: dict[tuple[int, str], dict[date, str]] = {}
+        # The cumulative working-day index: per year, the working days from 1 January up to
+        # each day; and each year's first index, counted from the first year asked about.
+        self._running: dict[int, list[int]] = {}
+        self._bases: dict[int, int] = {}
 
     def _library_names(self, year: int, language: str) -> dict[date, str]:
         key = (year, language)
@@ -200,18 +205,45 @@ class WorkCalendar:
         agency = max(self.working_time_between(start, end) - waited, timedelta(0))
         return agency, waited, max(wall - agency - waited, timedelta(0))
 
+    def _year_running(self, year: int) -> list[int]:
+        if year not in self._running:
+            total, running = 0, []
+            for day in _days(date(year, 1, 1), date(year, 12, 31)):
+                total += self.is_working_day(day)
+                running.append(total)
+            self._running[year] = running
+        return self._running[year]
+
+    def _base(self, year: int) -> int:
+        if not self._bases:
+            self._bases[year] = 0
+        known = min(self._bases, key=lambda y: abs(y - year))
+        while known < year:
+            self._bases[known + 1] = self._bases[known] + self._year_running(known)[-1]
+            known += 1
+        while known > year:
+            self._bases[known - 1] = self._bases[known] - self._year_running(known - 1)[-1]
+            known -= 1
+        return self._bases[year]
+
+    def _index(self, day: date) -> int:
+        """Working days up to and including `day`, from a fixed origin: differences count."""
+        return self._base(day.year) + self._year_running(day.year)[day.timetuple().tm_yday - 1]
+
     def end_of_business_day(self, moment: datetime, n: int) -> datetime:
         """18:00 of the n-th working day after moment's day ("due within n business days")."""
         day = _seoul(moment).date()
-        while n > 0:
-            day += timedelta(days=1)
-            n -= self.is_working_day(day)
+        if n > 0:
+            wanted, year = self._index(day) + n, day.year
+            while self._base(year) + self._year_running(year)[-1] < wanted:
+                year += 1
+            position = bisect_left(self._year_running(year), wanted - self._base(year))
+            day = date(year, 1, 1) + timedelta(days=position)
         return _at(day, WORK_PERIODS[-1][1])
 
     def business_days_between(self, from_day: date, to_day: date) -> int:
-        if to_day < from_day:
-            return -self.business_days_between(to_day, from_day)
-        return sum(1 for day in _days(from_day + _ONE_DAY, to_day) if self.is_working_day(day))
+        """Working days after from_day up to and including to_day (negative when earlier)."""
+        return self._index(to_day) - self._index(from_day)
 
     def skipped_days(
         self, start: datetime, end: datetime, language: str = "ko"

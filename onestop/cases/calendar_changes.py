@@ -10,11 +10,11 @@ from onestop.cases.models import Case, Event
 from onestop.cases.services import review_due
 from onestop.deadlines import SEOUL, WorkCalendar, parse_period
 from onestop.extensions import db
+from onestop.statuses import ACTIVE_TASK, ROUTABLE_CASE, CaseStatus
 from onestop.tasks.due import legal_due_at
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.models import ExtraHoliday
 from onestop.workdays.services import add_extra_holiday, remove_extra_holiday, work_calendar
-from onestop.workflow import ACTIVE_TASK, ROUTABLE_CASE, CaseStatus
 
 
 def add_day(actor, day: date, name: str, *, working: bool,

@@ -5,14 +5,13 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from onestop.cases.models import PRIORITIES, NoteAudience
@@ -111,7 +110,8 @@ class CaseFilterForm(BaseForm):
     category = SelectField(_l("Category"), validators=[Optional()])
     request_type = SelectField(_l("Request type"), validators=[Optional()])
     organization = SelectField(_l("Partner organization"), validators=[Optional()])
-    firm = SelectField(_l("Firm"), validators=[Optional()])
+    # Any firm's id: the choices shown are the chosen firm and the firms on the page.
+    firm = SelectField(_l("Firm"), validators=[Optional()], validate_choice=False)
     owner = SelectField(_l("Owner"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
     # The home page's "see all" links (onestop/cases/urgency.py NEEDS); not shown as a field.
@@ -122,7 +122,8 @@ class CaseFilterForm(BaseForm):
                                             ("age", _l("Waiting longest first")),
                                             ("-submitted", _l("Newest first"))],
                        validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
+    # Where the page starts: the last row's sort key on the page before (onestop/lists.py).
+    after = StringField(validators=[Optional(), Length(max=200)])
 
 
 class SaveViewForm(OnceForm):

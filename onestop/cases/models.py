@@ -2,11 +2,13 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Computed, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Computed, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import StoredFile, utcnow
 from onestop.extensions import db
+from onestop.search import SEARCH_VECTOR, grams
+from onestop.statuses import OPEN_CASE
 
 PRIORITIES = ("normal", "high", "urgent")
 PRIORITY_RANK_SQL = "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END"
@@ -18,6 +20,9 @@ class NoteAudience(StrEnum):
     PUBLIC = "public"      # the firm and everyone on the case
     PARTNERS = "partners"  # internal: the desk and the partners holding an active task
     DESK = "desk"          # internal: the desk only
+
+
+_OPEN = text(f"status IN ({', '.join(repr(str(status)) for status in OPEN_CASE)})")
 
 
 class Case(db.Model):
@@ -57,9 +62,24 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # The title's and description's bigrams (onestop/search.py), kept by _keep_grams.
+    search_grams: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_cases_priority_rank", "priority_rank", "id"),)
+    __table_args__ = (
+        Index("ix_cases_priority_rank", "priority_rank", "id"),
+        # The queue's open requests in each of its orders, without touching the closed ones.
+        *(Index(f"ix_cases_open_{name}", *columns, "id", sqlite_where=_OPEN,
+                postgresql_where=_OPEN) for name, columns in (
+            ("due", ("due_at",)), ("submitted", ("submitted_at",)),
+            ("priority", ("priority_rank",)))),
+        Index("ix_cases_status_submitted_at", "status", "submitted_at"),
+        Index("ix_cases_status_due_at", "status", "due_at"),
+        Index("ix_cases_status_review_due_at", "status", "review_due_at"),
+        Index("ix_cases_firm_id_due_at", "firm_id", "due_at"),
+        Index("ix_cases_search_grams", text(SEARCH_VECTOR),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
+    )
 
     firm = relationship("Firm")
     request_type = relationship("RequestType")
@@ -74,6 +94,12 @@ class Case(db.Model):
     def reference(self) -> str:
         return f"OS-{self.submitted_at:%Y}-{self.id:05d}"
 
+
+
+@event.listens_for(Case, "before_insert")
+@event.listens_for(Case, "before_update")
+def _keep_case_grams(_mapper, _connection, case: Case) -> None:
+    case.search_grams = grams(case.title, case.description)
 
 
 class SavedView(db.Model):
@@ -100,6 +126,10 @@ class Comment(db.Model):
     # A partner's request for information (보완요구) to the firm.
     is_info_request: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    search_grams: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    __table_args__ = (Index("ix_comments_search_grams", text(SEARCH_VECTOR),
+                            postgresql_using="gin").ddl_if(dialect="postgresql"),)
 
     case = relationship("Case", back_populates="comments")
     author = relationship("User")
@@ -108,6 +138,12 @@ class Comment(db.Model):
     @property
     def is_internal(self) -> bool:
         return self.audience != NoteAudience.PUBLIC
+
+
+@event.listens_for(Comment, "before_insert")
+@event.listens_for(Comment, "before_update")
+def _keep_comment_grams(_mapper, _connection, comment: Comment) -> None:
+    comment.search_grams = grams(comment.body)
 
 
 class Attachment(StoredFile, db.Model):

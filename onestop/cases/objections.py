@@ -14,8 +14,8 @@ from onestop.cases.services import attach_files, review_due
 from onestop.deadlines import parse_period
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.statuses import CaseStatus
 from onestop.workdays.services import work_calendar
-from onestop.workflow import CaseStatus
 
 UPHELD, DISMISSED = "upheld", "dismissed"
 

@@ -3,7 +3,7 @@ import re
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from onestop import policy
@@ -12,20 +12,24 @@ from onestop.cases.urgency import need_condition, overdue
 from onestop.catalog.models import RequestType
 from onestop.extensions import db
 from onestop.firms.models import Firm
+from onestop.lists import Key
+from onestop.search import may_contain
+from onestop.statuses import OPEN_CASE
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import OPEN_CASE
 
 SEARCH_MAX_CHARS = 100
 SEARCH_MAX_WORDS = 10
 _REFERENCE = re.compile(r"(?:OS-\d{4}-)?0*(\d{1,9})", re.IGNORECASE)
 
 SORTS = {
-    "due": (Case.due_at.asc().nulls_last(), Case.id),
-    "-due": (Case.due_at.desc().nulls_last(), Case.id.desc()),
-    "-submitted": (Case.submitted_at.desc(), Case.id.desc()),
-    "age": (Case.submitted_at.asc(), Case.id),
-    "priority": (Case.priority_rank.asc(), Case.id),
+    "due": (Key("due_at", Case.due_at, nullable=True), Key("id", Case.id)),
+    "-due": (Key("due_at", Case.due_at, descending=True, nullable=True),
+             Key("id", Case.id, descending=True)),
+    "-submitted": (Key("submitted_at", Case.submitted_at, descending=True),
+                   Key("id", Case.id, descending=True)),
+    "age": (Key("submitted_at", Case.submitted_at), Key("id", Case.id)),
+    "priority": (Key("priority_rank", Case.priority_rank), Key("id", Case.id)),
 }
 
 
@@ -43,31 +47,33 @@ def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_condition(user, text: str):
+def search_condition(user, text: str, dialect: str):
     """Every word must appear somewhere (in any order): the title, the description, the
     firm's name, or a comment this user may read; a word that reads as a reference (OS-2026-00042,
-    42) also matches that case."""
+    42) also matches that case. Each word is a set of case ids that an index finds."""
     conditions = []
     for word in text.split():
         pattern = _like(word)
         matches = [
-            Case.title.ilike(pattern, escape="\\"),
-            Case.description.ilike(pattern, escape="\\"),
-            select(Firm.id).where(Firm.id == Case.firm_id,
-                                  Firm.name.ilike(pattern, escape="\\")).exists(),
-            select(Comment.id).where(Comment.case_id == Case.id, policy.visible_comments(user),
-                                     Comment.body.ilike(pattern, escape="\\")).exists(),
+            select(Case.id).where(may_contain(Case.search_grams, word, dialect), or_(
+                Case.title.ilike(pattern, escape="\\"),
+                Case.description.ilike(pattern, escape="\\"))),
+            select(Case.id).where(Case.firm_id.in_(
+                select(Firm.id).where(Firm.name.ilike(pattern, escape="\\")))),
+            select(Comment.case_id).where(may_contain(Comment.search_grams, word, dialect),
+                                          Comment.body.ilike(pattern, escape="\\"),
+                                          policy.visible_comments(user)),
         ]
         reference = _REFERENCE.fullmatch(word)
         if reference:
-            matches.append(Case.id == int(reference.group(1)))
-        conditions.append(or_(*matches))
+            matches.append(select(Case.id).where(Case.id == int(reference.group(1))))
+        conditions.append(Case.id.in_(union(*matches)))
     return and_(*conditions)
 
 
 def case_query(user, filters: dict, now: datetime):
     """The cases the user may see, narrowed by the filters (the filter form's data, ids as
-    ints, owner "me" already read as the user's id)."""
+    ints, owner "me" already read as the user's id); unordered: `sorted_by` orders it."""
     stmt = select(Case).where(policy.visible_cases(user))
     status = filters.get("status")
     if status == "open":
@@ -75,11 +81,13 @@ def case_query(user, filters: dict, now: datetime):
     elif status:
         stmt = stmt.where(Case.status == status)
     if filters.get("category"):
-        stmt = stmt.where(Case.request_type.has(RequestType.category == filters["category"]))
+        stmt = stmt.where(Case.request_type_id.in_(select(RequestType.id).where(
+            RequestType.category == filters["category"])))
     if filters.get("request_type"):
         stmt = stmt.where(Case.request_type_id == filters["request_type"])
     if filters.get("organization"):
-        stmt = stmt.where(Case.tasks.any(AgencyTask.organization_id == filters["organization"]))
+        stmt = stmt.where(Case.id.in_(select(AgencyTask.case_id).where(
+            AgencyTask.organization_id == filters["organization"])))
     if filters.get("firm"):
         stmt = stmt.where(Case.firm_id == filters["firm"])
     owner = filters.get("owner")
@@ -92,9 +100,18 @@ def case_query(user, filters: dict, now: datetime):
     if filters.get("need"):  # the home page's sections
         stmt = stmt.where(need_condition(filters["need"], now, work_calendar()))
     if filters.get("q"):
-        stmt = stmt.where(search_condition(user, filters["q"]))
-    return stmt.order_by(*SORTS[filters.get("sort") or "due"]).options(
-        selectinload(Case.firm), selectinload(Case.request_type), selectinload(Case.owner))
+        stmt = stmt.where(search_condition(user, filters["q"], db.engine.dialect.name))
+    return stmt.options(selectinload(Case.firm), selectinload(Case.request_type),
+                        selectinload(Case.owner))
+
+
+def sort_keys(filters: dict) -> tuple[Key, ...]:
+    return SORTS[filters.get("sort") or "due"]
+
+
+def sorted_by(stmt, filters: dict):
+    """Every case in the list's order (downloads; a page is lists.page with sort_keys)."""
+    return stmt.order_by(*(key.order() for key in sort_keys(filters)))
 
 
 def partners_of(user, case_ids: list[int]) -> dict[int, list]:

@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from onestop import exports, policy
+from onestop import exports, lists, policy
 from onestop.cases import saved_views
 from onestop.cases.forms import PRIORITY_LABELS, BulkForm, CaseFilterForm, SaveViewForm
 from onestop.cases.ownership import caseworkers
-from onestop.cases.queries import case_query, partners_of, shorten_search
+from onestop.cases.queries import case_query, partners_of, shorten_search, sort_keys, sorted_by
 from onestop.cases.urgency import NEEDS
 from onestop.cases.views import bp, category_label
 from onestop.catalog.models import Category, RequestType
@@ -21,7 +21,8 @@ from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.orgs.models import Organization
-from onestop.workflow import STATUS_LABELS, CaseStatus
+from onestop.statuses import CaseStatus
+from onestop.workflow import STATUS_LABELS
 
 
 def _filter_choices(form: CaseFilterForm) -> None:
@@ -35,9 +36,7 @@ def _filter_choices(form: CaseFilterForm) -> None:
     orgs = db.session.scalars(select(Organization).where(Organization.kind != "city_desk")
                               .order_by(Organization.name))
     form.organization.choices = any_ + [(str(o.id), o.display_name(locale)) for o in orgs]
-    firms = db.session.scalars(select(Firm).where(policy.visible_firms(current_user))
-                               .order_by(Firm.name))
-    form.firm.choices = any_ + [(str(f.id), f.name) for f in firms]
+    form.firm.choices = any_
     form.owner.choices = any_ + [("me", _("Me")), ("none", _("Nobody"))]
     if policy.can(current_user, "case.queue"):
         form.owner.choices += [(str(u.id), u.name) for u in caseworkers()]
@@ -88,20 +87,34 @@ def _int(value: str) -> int:
     return number
 
 
+def _firm_choices(form: CaseFilterForm, cases: list) -> None:
+    """The chosen firm and the firms on this page: never a drop-down of every firm."""
+    firms = {case.firm for case in cases}
+    if form.firm.data:
+        firms.add(db.session.scalar(select(Firm).where(
+            Firm.id == _int(form.firm.data), policy.visible_firms(current_user))))
+    form.firm.choices += sorted(((str(f.id), f.name) for f in firms if f),
+                                key=lambda choice: choice[1])
+
+
 @bp.get("/")
 @login_required
 def index():
     form = filter_form(request.args)
-    pagination = db.paginate(case_query(current_user, filters_of(form), utcnow()),
-                             page=form.page.data or 1,
-                             per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    filters = filters_of(form)
+    try:
+        page = lists.page(case_query(current_user, filters, utcnow()), sort_keys(filters),
+                          form.after.data, current_app.config["PAGE_SIZE"])
+    except lists.BadCursor:
+        abort(400)
+    _firm_choices(form, page.items)
     now = utcnow()
     return render_template(
-        "cases/index.html", form=form, pagination=pagination, bulk=_bulk_form(),
+        "cases/index.html", form=form, page=page, bulk=_bulk_form(),
         save_form=SaveViewForm(formdata=None, query=saved_views.clean_query(
             request.query_string.decode())) if policy.can(current_user, "case.save_view")
         else None,
-        partners=partners_of(current_user, [c.id for c in pagination.items]),
+        partners=partners_of(current_user, [c.id for c in page.items]),
         need=NEEDS[form.need.data][1] if form.need.data else None,
         active_filters=sum(1 for name in ("q", "category", "request_type", "organization",
                                           "firm", "owner", "overdue") if form[name].data),
@@ -127,7 +140,8 @@ def _bulk_form() -> BulkForm | None:
 @login_required
 def export(fmt: str):
     """Every case the list shows under the same filters (all pages), as a file."""
-    query = case_query(current_user, filters_of(filter_form(request.args)), utcnow())
+    filters = filters_of(filter_form(request.args))
+    query = sorted_by(case_query(current_user, filters, utcnow()), filters)
     locale = str(get_locale())
     header = [_("Reference"), _("Title"), _("Firm"), _("Type"), _("Status"), _("Priority"),
               _("Owner"), _("Submitted"), _("Review due"), _("Accepted"), _("Due"),

@@ -8,7 +8,7 @@ from onestop import policy
 from onestop.cases.models import Case, SatisfactionAnswer
 from onestop.errors import Conflict, Invalid, InvalidTransition
 from onestop.extensions import db
-from onestop.workflow import CaseStatus
+from onestop.statuses import CaseStatus
 
 SCORES = range(1, 6)
 RATEABLE = (CaseStatus.RESOLVED, CaseStatus.CLOSED)

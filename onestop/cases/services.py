@@ -16,11 +16,11 @@ from onestop.deadlines import WorkCalendar, parse_period
 from onestop.errors import Conflict, Invalid, NotAllowed
 from onestop.extensions import db
 from onestop.orgs.models import Organization
+from onestop.statuses import ACTIVE_TASK, FINISHED_CASE, ROUTABLE_CASE, CaseStatus, TaskStatus
 from onestop.storage import store_upload
 from onestop.tasks.due import set_due
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import ACTIVE_TASK, FINISHED_CASE, ROUTABLE_CASE, CaseStatus, TaskStatus
 
 
 def attach_files(actor, case: Case, files: list[tuple[str, bytes]],

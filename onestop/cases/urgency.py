@@ -3,29 +3,26 @@ queue's `need` filter are the same conditions, so a count and its "see all" alwa
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from onestop.cases.models import Case, Event, Objection
 from onestop.deadlines import WorkCalendar
-from onestop.extensions import db
+from onestop.statuses import OPEN_CASE, CaseStatus, TaskStatus
 from onestop.tasks.due import DUE_SOON_BUSINESS_DAYS
 from onestop.tasks.models import AgencyTask
-from onestop.workflow import OPEN_CASE, CaseStatus, TaskStatus
 
 # The case-level clock runs in these states (a case waiting on the firm is paused).
 _RUNNING = (CaseStatus.TRIAGED, CaseStatus.IN_PROGRESS)
-# Counts stop here: "1000+" says enough and never counts a huge set.
-COUNT_CAP = 1000
 
 
 def _declined(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     """Open cases with a declined task nothing was routed after (workflow.decline_pending)."""
     later = aliased(AgencyTask)
-    return and_(Case.status.in_(OPEN_CASE), select(AgencyTask.id).where(
-        AgencyTask.case_id == Case.id, AgencyTask.status == TaskStatus.DECLINED,
+    return and_(Case.status.in_(OPEN_CASE), Case.id.in_(select(AgencyTask.case_id).where(
+        AgencyTask.status == TaskStatus.DECLINED,
         ~select(later.id).where(later.case_id == AgencyTask.case_id,
-                                later.routed_at > AgencyTask.finished_at).exists()).exists())
+                                later.routed_at > AgencyTask.finished_at).exists())))
 
 
 def overdue(now: datetime, calendar: WorkCalendar | None = None) -> ColumnElement[bool]:
@@ -46,28 +43,26 @@ def _due_soon(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
 
 def _reopened(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     """Open cases the firm reopened after their resolution."""
-    return and_(Case.status.in_(OPEN_CASE), select(Event.id).where(
-        Event.case_id == Case.id, Event.action == "case.reopen").exists())
+    return and_(Case.status.in_(OPEN_CASE), Case.id.in_(
+        select(Event.case_id).where(Event.action == "case.reopen")))
 
 
 def _deemed(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     """Open cases on which a consultation's consent was deemed given (행정기본법 §24)."""
-    return and_(Case.status.in_(OPEN_CASE), select(AgencyTask.id).where(
-        AgencyTask.case_id == Case.id,
-        AgencyTask.status == TaskStatus.DEEMED_CONSENTED).exists())
+    return and_(Case.status.in_(OPEN_CASE), Case.id.in_(select(AgencyTask.case_id).where(
+        AgencyTask.status == TaskStatus.DEEMED_CONSENTED)))
 
 
 def _lapsed(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     """Requests whose supplement did not come by its second deadline: the desk may return."""
-    return and_(Case.status == CaseStatus.WAITING_ON_FIRM, select(AgencyTask.id).where(
-        AgencyTask.case_id == Case.id, AgencyTask.status == TaskStatus.WAITING_ON_FIRM,
-        AgencyTask.supplement_lapsed_at.is_not(None)).exists())
+    return and_(Case.status == CaseStatus.WAITING_ON_FIRM, Case.id.in_(
+        select(AgencyTask.case_id).where(AgencyTask.status == TaskStatus.WAITING_ON_FIRM,
+                                         AgencyTask.supplement_lapsed_at.is_not(None))))
 
 
 def _objections(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     """Rejected requests whose firm objected, waiting for the desk's decision."""
-    return select(Objection.id).where(Objection.case_id == Case.id,
-                                      Objection.decision == "").exists()
+    return Case.id.in_(select(Objection.case_id).where(Objection.decision == ""))
 
 
 # name -> (condition, heading, what the section says when it is empty), in urgency order.
@@ -95,9 +90,3 @@ QUIET_WHEN_EMPTY = frozenset({"lapsed", "deemed", "objections"})
 
 def need_condition(name: str, now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
     return NEEDS[name][0](now, calendar)
-
-
-def capped_count(*conditions) -> int:
-    """How many cases match, counting no further than COUNT_CAP + 1."""
-    ids = select(Case.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(ids))

@@ -40,12 +40,12 @@ from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.notifications import progress
 from onestop.orgs.models import Organization
+from onestop.statuses import ACTIVE_TASK, CaseStatus, TaskStatus
 from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
 from onestop.tasks import extensions, supplements
 from onestop.tasks.models import AgencyTask, TaskExtension
 from onestop.web import answer_form, changes_since, load, perform, refused_form_again
-from onestop.workflow import ACTIVE_TASK, CaseStatus, TaskStatus
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 

@@ -20,9 +20,9 @@ from onestop.extensions import db
 from onestop.firms.forms import FirmForm, InviteMemberForm, OfficerForm, ResendInvitationForm
 from onestop.firms.models import Firm
 from onestop.firms.services import onboard_firm, reassign_officer
+from onestop.statuses import OPEN_CASE
 from onestop.submissions.uploads import FormFiles
 from onestop.web import load, perform, refusal_status
-from onestop.workflow import OPEN_CASE
 
 bp = Blueprint("firms", __name__, url_prefix="/firms")
 

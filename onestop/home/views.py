@@ -8,15 +8,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from onestop import policy
+from onestop import lists, policy
 from onestop.cases.models import Case
-from onestop.cases.urgency import (
-    COUNT_CAP,
-    NEEDS,
-    QUIET_WHEN_EMPTY,
-    capped_count,
-    need_condition,
-)
+from onestop.cases.urgency import NEEDS, QUIET_WHEN_EMPTY, need_condition
 from onestop.commitments.pages import progress_of, reports_to_verify
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
@@ -24,13 +18,9 @@ from onestop.extensions import db
 from onestop.orgs.models import Organization
 from onestop.pages import work_calendar_for_request
 from onestop.reports.zone import zone_figures
+from onestop.statuses import ACTIVE_TASK, OPEN_CASE, CaseStatus
 from onestop.tasks.due import is_overdue
 from onestop.tasks.models import AgencyTask
-from onestop.workflow import (
-    ACTIVE_TASK,
-    OPEN_CASE,
-    CaseStatus,
-)
 
 bp = Blueprint("home", __name__)
 HOME_LIMIT = 20
@@ -69,10 +59,11 @@ def _needs(now: datetime) -> list[dict]:
     for name, (_condition, heading, empty) in NEEDS.items():
         condition = need_condition(name, now, calendar)
         order = Case.submitted_at if name == "new" else Case.due_at
-        count = capped_count(visible, condition)
+        count = lists.capped_count(select(Case.id).where(visible, condition))
         sections.append({"name": name, "heading": heading, "empty": empty, "count": count,
                          "quiet": not count and name in QUIET_WHEN_EMPTY,
-                         "shown": f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}",
+                         "shown": f"{lists.COUNT_CAP:,}+" if count > lists.COUNT_CAP
+                         else f"{count:,}",
                          "cases": _cases(condition, order=order, limit=NEEDS_SHOWN)})
     return sections
 

@@ -23,9 +23,9 @@ from onestop.notifications import ledger
 from onestop.notifications.models import EventKind
 from onestop.notifications.preferences import role_defaults, start_of
 from onestop.notifications.progress import progress_context
+from onestop.statuses import ACTIVE_TASK
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import ACTIVE_TASK
 
 E = EventKind
 _NEW_EVENTS = "onestop.notifications.new_events"

@@ -30,8 +30,8 @@ from onestop.errors import Conflict, DomainError, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.notifications import ledger, reply_mail
 from onestop.notifications.models import AlertKind, EventKind, InboundMessage, InboundStatus
+from onestop.statuses import ACTIVE_TASK
 from onestop.tasks import extensions
-from onestop.workflow import ACTIVE_TASK
 
 # --- The reply address -----------------------------------------------------------------------
 #

@@ -17,8 +17,9 @@ from onestop.extensions import db
 from onestop.notifications import ledger
 from onestop.notifications.models import EventKind
 from onestop.notifications.preferences import role_defaults, start_of
+from onestop.statuses import ACTIVE_TASK, ROUTABLE_CASE
 from onestop.workdays.services import work_calendar
-from onestop.workflow import ACTIVE_TASK, ROUTABLE_CASE, STATUS_LABELS
+from onestop.workflow import STATUS_LABELS
 
 SWEEP_BATCH = 500
 SENTENCE = _l("Progress of your request %(ref)s: %(status)s. Expected completion: %(due)s.")

@@ -22,9 +22,9 @@ from onestop.notifications.report_reminders import (
     report_rows,
     report_still_missing,
 )
+from onestop.statuses import ACTIVE_TASK, RUNNING_TASK, TaskStatus
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, TaskStatus
 
 DEFAULT_RULES = [
     (RuleKind.TASK_DUE, 3, Audience.ASSIGNEE),

@@ -36,9 +36,9 @@ from onestop.catalog.models import RequestType
 from onestop.deadlines import SEOUL, WorkCalendar
 from onestop.extensions import db
 from onestop.orgs.models import Organization
+from onestop.statuses import ACTIVE_TASK, CaseStatus, TaskStatus
 from onestop.tasks.due import is_due_soon, is_overdue
 from onestop.tasks.models import AgencyTask
-from onestop.workflow import ACTIVE_TASK, CaseStatus, TaskStatus
 
 WORKDAY_SECONDS = 8 * 3600
 

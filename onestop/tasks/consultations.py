@@ -14,9 +14,9 @@ from onestop.cases.services import resolve_if_all_done
 from onestop.concurrency import check_version
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.statuses import RUNNING_TASK
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import RUNNING_TASK
 
 SWEEP_BATCH = 500
 PAUSE_KINDS = {"deliberation": _l("Deliberation (심의)"), "hearing": _l("Hearing (청문)")}

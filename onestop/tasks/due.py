@@ -8,8 +8,8 @@ from onestop.cases.models import Event
 from onestop.deadlines import SEOUL, WorkCalendar, parse_period
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.statuses import RUNNING_TASK
 from onestop.tasks.models import AgencyTask
-from onestop.workflow import RUNNING_TASK
 
 DUE_SOON_BUSINESS_DAYS = 3
 

@@ -12,10 +12,10 @@ from onestop.concurrency import check_version
 from onestop.deadlines import WorkCalendar, parse_period
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.statuses import ACTIVE_TASK
 from onestop.tasks.due import minute_text
 from onestop.tasks.models import AgencyTask, TaskExtension
 from onestop.workdays.services import work_calendar
-from onestop.workflow import ACTIVE_TASK
 
 
 class Consent(StrEnum):

@@ -3,12 +3,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from onestop.cases.forms import VersionedForm
 from onestop.forms import BaseForm, record_id
@@ -73,4 +72,5 @@ class TaskFilterForm(BaseForm):
     status = SelectField(_l("Status"), validators=[Optional()])
     mine = BooleanField(_l("Assigned to me"))
     overdue = BooleanField(_l("Overdue only"))
-    page = IntegerField(validators=[Optional(), NumberRange(1, 100_000)])
+    # Where the page starts (onestop/lists.py).
+    after = StringField(validators=[Optional(), Length(max=200)])

@@ -58,7 +58,16 @@ class AgencyTask(db.Model):
                       Index("ix_agency_tasks_consultation_due", "is_consultation", "status",
                             "due_at"),
                       Index("ix_agency_tasks_case_status_org", "case_id", "status",
-                            "organization_id"))
+                            "organization_id"),
+                      # the task queues (an organization's, everyone's) and the reminder
+                      # sweep's windows, by due date or since when the firm is waited on
+                      Index("ix_agency_tasks_org_status_due", "organization_id", "status",
+                            "due_at", "id"),
+                      Index("ix_agency_tasks_status_due_at", "status", "due_at", "id"),
+                      Index("ix_agency_tasks_status_paused_at", "status", "paused_at"),
+                      # "cases routed to this organization" (the queue's filter, a partner's
+                      # requests)
+                      Index("ix_agency_tasks_org_case", "organization_id", "case_id"))
 
     case = relationship("Case", back_populates="tasks")
     organization = relationship("Organization")

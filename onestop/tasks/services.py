@@ -11,11 +11,11 @@ from onestop.concurrency import check_version
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
 from onestop.orgs.models import Organization
+from onestop.statuses import ACTIVE_TASK, CaseStatus
 from onestop.tasks import supplements
 from onestop.tasks.due import set_due
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import ACTIVE_TASK, CaseStatus
 
 
 def accept_task(actor, task: AgencyTask, *, now: datetime, version) -> None:

@@ -13,9 +13,9 @@ from onestop.cases.models import Event
 from onestop.deadlines import WorkCalendar, parse_period
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.statuses import TaskStatus
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
-from onestop.workflow import TaskStatus
 
 SWEEP_BATCH = 500
 LONGEST = timedelta(days=366)  # a deadline a partner sets

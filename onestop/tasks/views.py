@@ -6,16 +6,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from onestop import confirmations, exports, policy
+from onestop import confirmations, exports, lists, policy
 from onestop.accounts.models import PARTNER_ROLES, User
 from onestop.cases.forms import VersionedForm
-from onestop.cases.models import Case, Comment, Event
+from onestop.cases.models import Comment, Event
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.orgs.models import Organization
-from onestop.tasks import consultations, extensions, services, supplements
+from onestop.statuses import TaskStatus
+from onestop.tasks import consultations, extensions, queries, services, supplements
 from onestop.tasks.forms import (
     AssignForm,
     DeclineForm,
@@ -30,50 +31,39 @@ from onestop.tasks.forms import (
 from onestop.tasks.models import AgencyTask
 from onestop.web import answer_form, changes_since, load, refused_form_again
 from onestop.workdays.services import work_calendar
-from onestop.workflow import ACTIVE_TASK, RUNNING_TASK, STATUS_LABELS, TaskStatus
+from onestop.workflow import STATUS_LABELS
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
-def _task_query():
-    """The tasks the user may see, narrowed by the filter form, and the form."""
+def _filters() -> tuple[dict, TaskFilterForm]:
     policy.require(current_user, "task.queue")
     form = TaskFilterForm(request.args)
     form.status.choices = [("", _("Open and waiting"))] + [
         (s.value, str(STATUS_LABELS[s])) for s in TaskStatus]
     if request.args and not form.validate():
         abort(400)
-    stmt = select(AgencyTask).where(policy.visible_tasks(current_user))
-    if form.status.data:
-        stmt = stmt.where(AgencyTask.status == form.status.data)
-    else:
-        stmt = stmt.where(AgencyTask.status.in_(ACTIVE_TASK))
-    if form.mine.data:
-        stmt = stmt.where(AgencyTask.assignee_id == current_user.id)
-    if form.overdue.data:
-        stmt = stmt.where(AgencyTask.due_at < utcnow(),
-                          AgencyTask.status.in_(RUNNING_TASK))
-    stmt = stmt.order_by(AgencyTask.due_at, AgencyTask.id).options(
-        selectinload(AgencyTask.case).selectinload(Case.firm),
-        selectinload(AgencyTask.case).selectinload(Case.request_type),
-        selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
-    return stmt, form
+    return form.data, form
 
 
 @bp.get("/")
 @login_required
 def index():
-    stmt, form = _task_query()
-    pagination = db.paginate(stmt, page=form.page.data or 1,
-                             per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("tasks/index.html", form=form, pagination=pagination)
+    filters, form = _filters()
+    try:
+        page = lists.page(queries.task_query(current_user, filters, utcnow()), queries.ORDER,
+                          form.after.data, current_app.config["PAGE_SIZE"])
+    except lists.BadCursor:
+        abort(400)
+    return render_template("tasks/index.html", form=form, page=page)
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
 @login_required
 def export(fmt: str):
     """Every task the queue shows under the same filters (all pages), as a file."""
-    stmt, _form = _task_query()
+    filters, _form = _filters()
+    stmt = queries.sorted_by(queries.task_query(current_user, filters, utcnow()))
     locale = str(get_locale())
     header = [_("Reference"), _("Request"), _("Firm"), _("Type"), _("Partner"), _("Assignee"),
               _("Status"), _("Routed"), _("Due"), _("Finished")]

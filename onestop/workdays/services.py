@@ -12,12 +12,24 @@ from onestop.errors import Conflict
 from onestop.extensions import db
 from onestop.workdays.models import ExtraHoliday
 
+_built: dict[tuple, WorkCalendar] = {}
+
 
 def work_calendar() -> WorkCalendar:
-    """The public holidays with the admin's changes: days added, listed days that count."""
-    rows = db.session.scalars(select(ExtraHoliday)).all()
-    return WorkCalendar({h.day: h.name for h in rows if not h.is_working_day},
-                        working_days=[h.day for h in rows if h.is_working_day])
+    """The public holidays with the admin's changes: days added, listed days that count.
+
+    One calendar per process for each state of the admin's list (a small query tells which),
+    so its day index is built once, and an admin's change reaches every process at once."""
+    rows = tuple(tuple(row) for row in db.session.execute(
+        select(ExtraHoliday.day, ExtraHoliday.name, ExtraHoliday.is_working_day)
+        .order_by(ExtraHoliday.day)).all())
+    calendar = _built.get(rows)
+    if calendar is None:
+        calendar = WorkCalendar({day: name for day, name, working in rows if not working},
+                                working_days=[day for day, _name, working in rows if working])
+        _built.clear()
+        _built[rows] = calendar
+    return calendar
 
 
 def add_extra_holiday(actor, day: date, name: str, *, working: bool = False,

@@ -12,10 +12,11 @@ from onestop.audit.models import AuditEntry
 from onestop.cases import calendar_changes, objections
 from onestop.cases import services as cases
 from onestop.cases.models import Case, Event
-from onestop.cases.urgency import capped_count, need_condition
+from onestop.cases.urgency import need_condition
 from onestop.deadlines import SEOUL
 from onestop.errors import Conflict, Invalid, InvalidTransition, NotAllowed, NotFound
 from onestop.extensions import db
+from onestop.lists import capped_count
 from onestop.notifications import delivery, progress
 from onestop.notifications.models import Notification
 from onestop.reports.service import GroupBy, Period, service_report
@@ -452,8 +453,8 @@ def test_a_consultation_is_deemed_consented_exactly_when_its_period_ends(world):
         tasks.decline_task(world.union_staff, task, "Too late.", now=CONSULTED_DUE,
                            version=None)
     db.session.rollback()
-    desk_sees = capped_count(Case.id == case.id,
-                             need_condition("deemed", CONSULTED_DUE, work_calendar()))
+    desk_sees = capped_count(select(Case.id).where(
+        Case.id == case.id, need_condition("deemed", CONSULTED_DUE, work_calendar())))
     assert desk_sees == 1, "the desk's home page lists it"
 
 

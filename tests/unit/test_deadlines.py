@@ -595,3 +595,32 @@ class _NoOffset(tzinfo):
 def test_a_zone_without_an_offset_is_naive_too(cal: WorkCalendar) -> None:
     with pytest.raises(ValueError, match="[Nn]aive"):
         cal.next_working_moment(datetime(2026, 3, 9, 10, 0, tzinfo=_NoOffset()))
+
+
+def test_day_counting_agrees_with_walking_the_days_one_by_one() -> None:
+    """The cumulative index against a day-by-day walk, across years, an added holiday and a
+    listed holiday that counts, in both directions."""
+    import random
+
+    cal = WorkCalendar({date(2026, 12, 24): "임시공휴일"}, working_days=[date(2026, 10, 9)])
+
+    def walked(first: date, last: date) -> int:
+        if last < first:
+            return -walked(last, first)
+        return sum(cal.is_working_day(first + timedelta(days=i))
+                   for i in range(1, (last - first).days + 1))
+
+    def walked_end(day: date, n: int) -> date:
+        while n > 0:
+            day += timedelta(days=1)
+            n -= cal.is_working_day(day)
+        return day
+
+    rng = random.Random(12)
+    for _ in range(2000):
+        first = date(2023, 1, 1) + timedelta(days=rng.randrange(1800))
+        last = first + timedelta(days=rng.randrange(-800, 800))
+        assert cal.business_days_between(first, last) == walked(first, last), (first, last)
+        n = rng.randrange(0, 300)
+        moment = datetime(first.year, first.month, first.day, rng.randrange(24), tzinfo=SEOUL)
+        assert cal.end_of_business_day(moment, n).date() == walked_end(first, n), (first, n)

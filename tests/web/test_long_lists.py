@@ -1,0 +1,153 @@
+"""Long lists: pages follow one another by the last row's sort key (every row once, in order,
+whatever the sort), counts stop at a cap, and the search finds two-syllable Korean words
+exactly as a plain scan would."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from onestop import lists
+from onestop.cases import services as cases
+from onestop.cases.models import Case, NoteAudience
+from onestop.extensions import db
+from onestop.tasks.models import AgencyTask
+from tests.factories import NOW
+
+REF = re.compile(r'<small class="muted">(OS-\d{4}-\d{5})</small>')
+NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
+
+
+def _file(world, user, title, description="d", *, priority="normal", at=NOW):
+    return cases.file_case(user, world.hiring_type, title=title, description=description,
+                           priority=priority, form_data={}, checked_items=[], files=[], now=at)
+
+
+def _walk(client, url: str, pattern=REF) -> list[str]:
+    """Every row of a list, following its "Next" links."""
+    seen = []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += pattern.findall(html)
+        following = NEXT.search(html)
+        url = following.group(1).replace("&amp;", "&") if following else None
+    return seen
+
+
+@pytest.fixture
+def many(world, app, monkeypatch):
+    """Fifteen requests: equal due dates, no due date yet, every priority, on two firms."""
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 4)
+    made = []
+    for n in range(15):
+        user = world.firm_a_user if n % 2 else world.firm_b_user
+        case = _file(world, user, f"Request {n}", priority=("normal", "high", "urgent")[n % 3],
+                     at=NOW - timedelta(hours=n % 5))
+        if n % 4:  # a quarter stay unaccepted: no due date
+            cases.accept_case(world.desk, case, now=NOW, version=None)
+            cases.route_case(world.desk, case, [world.union] if n % 2 else [world.univ],
+                             now=NOW + timedelta(minutes=n % 3), version=None)
+        made.append(case)
+    db.session.commit()
+    return made
+
+
+def _expected(made, sort: str) -> list[str]:
+    far = NOW + timedelta(days=10_000)
+    orders = {
+        "due": lambda c: (c.due_at is None, c.due_at or far, c.id),
+        "-due": lambda c: (c.due_at is None, -(c.due_at or far).timestamp(), -c.id),
+        "-submitted": lambda c: (-c.submitted_at.timestamp(), -c.id),
+        "age": lambda c: (c.submitted_at, c.id),
+        "priority": lambda c: (c.priority_rank, c.id),
+    }
+    return [c.reference for c in sorted(made, key=orders[sort])]
+
+
+@pytest.mark.parametrize("sort", ["due", "-due", "-submitted", "age", "priority"])
+def test_following_next_shows_every_request_once_in_order(browser, many, sort):
+    for case in many:
+        db.session.refresh(case)
+    walked = _walk(browser("desk@test.example"), f"/cases/?status=&sort={sort}")
+    assert walked == _expected(many, sort)
+
+
+def test_a_partner_walks_its_own_task_queue(browser, world, many):
+    mine = db.session.scalars(select(AgencyTask).where(
+        AgencyTask.organization_id == world.union.id)
+        .order_by(AgencyTask.due_at, AgencyTask.id)).all()
+    walked = _walk(browser("staff@union.test"), "/tasks/",
+                   re.compile(r'href="/tasks/(\d+)"'))
+    assert [int(i) for i in dict.fromkeys(walked)] == [t.id for t in mine]
+    assert len(mine) > 4, "more than one page"
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "WyJ4Il0", "W251bGwsICJ4Il0", "W10"])
+def test_a_cursor_the_list_did_not_write_is_a_bad_request(browser, many, cursor):
+    assert browser("desk@test.example").get(f"/cases/?after={cursor}").status_code == 400
+    assert browser("staff@union.test").get(f"/tasks/?after={cursor}").status_code == 400
+
+
+def test_the_count_stops_at_its_cap(browser, many, monkeypatch):
+    monkeypatch.setattr(lists, "COUNT_CAP", 10)
+    desk = browser("desk@test.example")
+    assert "요청 10건 초과" in desk.get("/cases/?status=").get_data(as_text=True)
+    assert "요청 15건" not in desk.get("/cases/?status=").get_data(as_text=True)
+    monkeypatch.setattr(lists, "COUNT_CAP", 1000)
+    assert "요청 15건" in desk.get("/cases/?status=").get_data(as_text=True)
+
+
+TEXTS = [
+    ("승인 요청", "공장 등록 승인을 바랍니다"),
+    ("미승인 건 재검토", "d"),
+    ("승 인", "띄어 쓴 두 글자"),
+    ("채용 박람회", "인력 채용"),
+    ("Hiring fair", "HIRE fifty engineers"),
+    ("Discount 50%", "a_b literal"),
+    ("Boiler", "승인서 사본"),
+    ("인", "한 글자"),
+]
+
+
+@pytest.fixture
+def searchable(world):
+    made = [_file(world, world.firm_a_user if n % 2 else world.firm_b_user, title, body)
+            for n, (title, body) in enumerate(TEXTS)]
+    case = made[2]
+    cases.add_comment(world.firm_b_user, case, "채용 공고를 올렸습니다", now=NOW)
+    cases.add_comment(world.desk, made[4], "내부 메모: 승인 대기", now=NOW,
+                      audience=NoteAudience.DESK)
+    db.session.commit()
+    return made
+
+
+def _scan(user_sees_desk_notes: bool, firm_id, made, words: str) -> list[str]:
+    """What a plain scan finds: every word in the title, description, firm's name or a
+    comment the reader may read."""
+    found = []
+    for case in made:
+        if firm_id and case.firm_id != firm_id:
+            continue
+        readable = [c.body for c in case.comments
+                    if user_sees_desk_notes or c.audience == NoteAudience.PUBLIC]
+        haystack = " ".join([case.title, case.description, case.firm.name, *readable]).lower()
+        if all(word.lower() in haystack for word in words.split()):
+            found.append(case.reference)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("words", ["승인", "채용", "승 인", "인", "hire", "HIRING fair", "50%",
+                                   "a_b", "%", "_", "승인 요청", "Alpha", "승인서", "없는말"])
+def test_search_finds_what_a_plain_scan_finds(browser, world, searchable, words):
+    for email, desk_notes, firm in (("desk@test.example", True, None),
+                                    ("ceo@alpha.test", False, world.firm_a.id)):
+        html = browser(email).get("/cases/", query_string={"status": "", "q": words}
+                                  ).get_data(as_text=True)
+        assert sorted(REF.findall(html)) == _scan(desk_notes, firm, searchable, words), email
+
+
+def test_grams_are_kept_when_a_title_changes(world, searchable):
+    case = searchable[0]
+    case.title = "새 제목 고용"
+    db.session.commit()
+    assert "고용" in db.session.scalar(select(Case.search_grams).where(Case.id == case.id))
