@@ -22,7 +22,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from onestop import policy, workflow
+from onestop import policy, statuses, workflow
 from onestop.audit.events import security_event
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
@@ -145,7 +145,7 @@ def due_phrase(due_at: datetime | None, status: str | None = None) -> tuple[str,
     """('in 2 business days' / '3 days overdue' / 'due today', badge style)."""
     if due_at is None:
         return "", ""
-    if status is not None and status not in workflow.OPEN_CASE + workflow.ACTIVE_TASK:
+    if status is not None and status not in statuses.OPEN_CASE + statuses.ACTIVE_TASK:
         return "", ""
     if status == "waiting_on_firm":
         return _("clock stopped"), "paused"
@@ -251,9 +251,9 @@ def register_template_helpers(app: Flask) -> None:
             "status_help": lambda status, kind="case": (
                 workflow.TASK_STATUS_HELP if kind == "task" else workflow.CASE_STATUS_HELP
             ).get(status, ""),
-            "routable": lambda case: case.status in workflow.ROUTABLE_CASE,
-            "finished": lambda case: case.status in workflow.FINISHED_CASE,
-            "active": lambda task: task.status in workflow.ACTIVE_TASK,
+            "routable": lambda case: case.status in statuses.ROUTABLE_CASE,
+            "finished": lambda case: case.status in statuses.FINISHED_CASE,
+            "active": lambda task: task.status in statuses.ACTIVE_TASK,
             "now": utcnow,
             "extension_state": lambda consent: CONSENT_LABELS[consent],
             "due_phrase": due_phrase,

@@ -11,7 +11,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from onestop import workflow
+from onestop import statuses, workflow
 from onestop.cases import services as cases
 from onestop.cases.models import Event
 from onestop.errors import Invalid, InvalidTransition, NotAllowed
@@ -340,8 +340,8 @@ def test_task_action_in_every_state(world, now, state, action, expected):
 
 
 def test_the_tables_cover_every_state_and_every_move_a_person_makes():
-    assert {s.split(",")[0] for s in CASE_VERDICTS} == set(workflow.CaseStatus)
-    assert set(TASK_VERDICTS) == set(workflow.TaskStatus)
+    assert {s.split(",")[0] for s in CASE_VERDICTS} == set(statuses.CaseStatus)
+    assert set(TASK_VERDICTS) == set(statuses.TaskStatus)
     for verdicts, actions in ((CASE_VERDICTS, CASE_ACTIONS), (TASK_VERDICTS, TASK_ACTIONS)):
         assert all(len(row) == len(actions) for row in verdicts.values())
     # A move added to the workflow without a column here fails (moves that only follow
