@@ -34,8 +34,9 @@ def enqueue(task_name: str, *args) -> None:
 
 
 def enqueue_deliveries(notification_ids: list[int]) -> int:
-    """Send one delivery message per row. A failure to reach the broker loses nothing: the
-    rows stay queued and the next sweep queues them again. Returns how many were sent."""
+    """Send one delivery message per row, all over one broker connection. A failure to reach
+    the broker loses nothing: the rows stay queued and the next sweep queues them again.
+    Returns how many were sent."""
     return _enqueue_each(DELIVER, notification_ids, "rows")
 
 
@@ -52,13 +53,18 @@ def enqueue_imports(run_ids: list[int]) -> int:
 
 
 def _enqueue_each(task_name: str, ids: list[int], what: str) -> int:
+    if not ids:
+        return 0
+    celery = current_app.extensions["celery"]
+    queue = ROUTES.get(task_name, {}).get("queue", DELIVERY_QUEUE)
     sent = 0
-    for row_id in ids:
-        try:
-            enqueue(task_name, row_id)
-            sent += 1
-        except Exception:  # noqa: BLE001 - any broker failure; the sweep retries
-            current_app.logger.warning("broker unreachable; %s %s wait for the next sweep",
-                                       len(ids) - sent, what)
-            break
+    try:
+        # One producer (connection and channel) for the batch, not one acquired per message.
+        with celery.producer_or_acquire() as producer:
+            for row_id in ids:
+                celery.send_task(task_name, args=(row_id,), queue=queue, producer=producer)
+                sent += 1
+    except Exception:  # noqa: BLE001 - any broker failure; the sweep retries
+        current_app.logger.warning("broker unreachable; %s %s wait for the next sweep",
+                                   len(ids) - sent, what)
     return sent

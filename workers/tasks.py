@@ -21,8 +21,13 @@ from onestop.mail import longest_send
 from onestop.notifications import delivery, inbound, services
 from workers.celery_app import celery_app, settings
 
+# A sweep holds the sweep lock (another finds it taken and returns at once) and reads only
+# what can fire, so it is short; the limits stop one that is not before the beat's next few,
+# its transaction rolled back (written again by the next sweep, nothing sent twice).
+SWEEP_SOFT_LIMIT, SWEEP_HARD_LIMIT = 240, 300
 
-@celery_app.task(name=SWEEP)
+
+@celery_app.task(name=SWEEP, soft_time_limit=SWEEP_SOFT_LIMIT, time_limit=SWEEP_HARD_LIMIT)
 def sweep_reminders() -> int:
     now = utcnow()
     written, requeued = services.sweep_and_requeue(now)

@@ -46,18 +46,18 @@ def ask_progress(actor, case: Case, *, now: datetime) -> Event:
 
 
 def sweep(now: datetime) -> list[int]:
-    """Send the notices that fall due; each request's once (the claim clears its moment)."""
-    due = db.session.scalars(select(Case.id).where(
-        Case.progress_notice_at <= now, Case.status.in_(ROUTABLE_CASE))
-        .order_by(Case.progress_notice_at).limit(SWEEP_BATCH)).all()
+    """Send the notices that fall due; each request's once (the claim clears its moment, in
+    one statement for the batch)."""
+    due = select(Case.id).where(
+        Case.progress_notice_at <= now, Case.status.in_(ROUTABLE_CASE)
+    ).order_by(Case.progress_notice_at).limit(SWEEP_BATCH)
+    claimed = db.session.scalars(
+        update(Case).where(Case.id.in_(due), Case.progress_notice_at.is_not(None))
+        .values(progress_notice_at=None).returning(Case.id)
+        .execution_options(synchronize_session=False)).all()
     written = []
-    for case_id in due:
-        claimed = db.session.execute(update(Case).where(
-            Case.id == case_id, Case.progress_notice_at.is_not(None))
-            .values(progress_notice_at=None).execution_options(synchronize_session=False))
-        if claimed.rowcount:
-            case = db.session.get(Case, case_id)
-            written += _notice(case, None, "case.progress_notice", now)[1]
+    for case_id in sorted(claimed):
+        written += _notice(db.session.get(Case, case_id), None, "case.progress_notice", now)[1]
     return written
 
 

@@ -1,10 +1,10 @@
 """Reminder rules and the sweep that writes the ledger rows they call for."""
 from collections import defaultdict
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
 
 from onestop import policy
 from onestop.accounts.models import PARTNER_ROLES, Role, User
@@ -14,7 +14,8 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid
 from onestop.extensions import db
-from onestop.notifications import ledger
+from onestop.firms.models import Firm
+from onestop.notifications import ledger, reminder_windows, sweep_state
 from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind
 from onestop.notifications.preferences import role_defaults, start_of
 from onestop.notifications.report_reminders import (
@@ -22,7 +23,7 @@ from onestop.notifications.report_reminders import (
     report_rows,
     report_still_missing,
 )
-from onestop.statuses import ACTIVE_TASK, RUNNING_TASK, TaskStatus
+from onestop.statuses import RUNNING_TASK, TaskStatus
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
 
@@ -70,15 +71,64 @@ def ensure_default_rules() -> None:
         db.session.flush()
 
 
-class _Recipients:
-    """Who an audience means for a task, from users loaded once per sweep."""
+class _Task(NamedTuple):
+    """What the rules and audiences read of a task, one row of the window's query."""
 
-    def __init__(self) -> None:
+    id: int
+    case_id: int
+    organization_id: int
+    assignee_id: int | None
+    status: str
+    due_at: datetime
+    paused_at: datetime | None
+    firm_id: int
+    officer_id: int | None  # the firm's account officer, else the case's owner
+
+
+# The column each kind's window ranges over, and the statuses it can fire in.
+_ANCHORS = {RuleKind.TASK_DUE: (AgencyTask.due_at, RUNNING_TASK),
+            RuleKind.TASK_OVERDUE: (AgencyTask.due_at, RUNNING_TASK),
+            RuleKind.INFO_REQUEST: (AgencyTask.paused_at, (TaskStatus.WAITING_ON_FIRM,))}
+
+
+def _candidates(rules: list[ReminderRule], now: datetime, calendar,
+                since: datetime | None) -> list[_Task]:
+    """The active tasks in the rules' windows: one indexed range query per merged window."""
+    by_anchor = defaultdict(list)
+    for rule in rules:
+        found = reminder_windows.window(rule, now, calendar, since)
+        if found is not None:
+            by_anchor[_ANCHORS[rule.kind]].append(found)
+    tasks: dict[int, _Task] = {}
+    for (column, statuses), windows in by_anchor.items():
+        for start, end in reminder_windows.merged(windows):
+            query = (select(AgencyTask.id, AgencyTask.case_id, AgencyTask.organization_id,
+                            AgencyTask.assignee_id, AgencyTask.status, AgencyTask.due_at,
+                            AgencyTask.paused_at, Case.firm_id,
+                            func.coalesce(Firm.account_officer_id, Case.owner_id))
+                     .join(Case, Case.id == AgencyTask.case_id)
+                     .join(Firm, Firm.id == Case.firm_id)
+                     .where(AgencyTask.status.in_(statuses), column < end))
+            if start is not None:
+                query = query.where(column >= start)
+            tasks.update((row[0], _Task(*row)) for row in db.session.execute(query))
+    return list(tasks.values())
+
+
+class _Recipients:
+    """Who an audience means for a task, from the users of the tasks at hand, loaded once."""
+
+    def __init__(self, tasks: list[_Task]) -> None:
         self.members: dict[int, list[User]] = defaultdict(list)
         self.leads: dict[int, list[User]] = defaultdict(list)
         self.firm_members: dict[int, list[User]] = defaultdict(list)
         self.enabled: dict[int, User] = {}
-        for user in db.session.scalars(select(User).where(User.is_enabled)):
+        orgs = {t.organization_id for t in tasks}
+        firms = {t.firm_id for t in tasks}
+        ids = {t.assignee_id for t in tasks} | {t.officer_id for t in tasks}
+        for user in db.session.scalars(select(User).where(User.is_enabled, or_(
+                User.organization_id.in_(orgs), User.firm_id.in_(firms),
+                User.id.in_(ids - {None})))):
             self.enabled[user.id] = user
             if user.role in PARTNER_ROLES and user.organization_id:
                 self.members[user.organization_id].append(user)
@@ -87,19 +137,18 @@ class _Recipients:
             elif user.role == Role.FIRM and user.firm_id:
                 self.firm_members[user.firm_id].append(user)
 
-    def __call__(self, audience: str, task: AgencyTask) -> list[User]:
+    def __call__(self, audience: str, task: _Task) -> list[User]:
         if audience == Audience.ASSIGNEE:
-            assignee = task.assignee
-            if (assignee and assignee.is_enabled and assignee.is_partner
-                    and assignee.organization_id == task.organization_id):
+            assignee = self.enabled.get(task.assignee_id)
+            if assignee and assignee.is_partner and assignee.organization_id == task.organization_id:
                 return [assignee]
             return self.members[task.organization_id]
         if audience == Audience.PARTNER_LEAD:
             return self.leads[task.organization_id]
         if audience == Audience.ACCOUNT_OFFICER:
-            officer = self.enabled.get(task.case.firm.account_officer_id or task.case.owner_id)
+            officer = self.enabled.get(task.officer_id)
             return [officer] if officer else []
-        return self.firm_members[task.case.firm_id]
+        return self.firm_members[task.firm_id]
 
 
 def sweep(now: datetime) -> list[int]:
@@ -107,8 +156,12 @@ def sweep(now: datetime) -> list[int]:
 
     Outside working hours nothing is written: a reminder that falls due at night or on a
     holiday goes out when the next working morning's sweep runs. Rows already written (same
-    rule, item, due date, recipient and, for daily repeats, day) are left alone.
+    rule, item, due date, recipient and, for daily repeats, day) are left alone. Only the
+    tasks in the rules' windows are read (reminder_windows.py), and while another sweep
+    runs this one writes nothing.
     """
+    if not sweep_state.acquire():
+        return []
     calendar = work_calendar()
     if calendar.next_working_moment(now) != now.astimezone(SEOUL):
         return []
@@ -121,15 +174,11 @@ def sweep(now: datetime) -> list[int]:
                        now=now, calendar=calendar, defaults=defaults, written_at=written_at)
     if not rules:
         return ledger.write(rows)
-    tasks = db.session.scalars(
-        select(AgencyTask).where(AgencyTask.status.in_(
-            ACTIVE_TASK))
-        .options(selectinload(AgencyTask.assignee),
-                 selectinload(AgencyTask.case).selectinload(Case.firm))).all()
-    recipients = _Recipients()
+    signature = sweep_state.fingerprint(rules)
+    tasks = _candidates(rules, now, calendar, sweep_state.written_through(signature, now))
+    recipients = _Recipients(tasks) if tasks else None
     for task in tasks:
-        due_day = task.due_at.astimezone(SEOUL).date()
-        days_left = calendar.business_days_between(today, due_day)
+        days_left = calendar.business_days_between(today, task.due_at.astimezone(SEOUL).date())
         for rule in rules:
             fires, occurrence, params = _fires(rule, task, now, today, days_left, calendar)
             if not fires:
@@ -142,6 +191,7 @@ def sweep(now: datetime) -> list[int]:
                     user_id=user.id, rule_id=rule.id, kind=rule.kind, case_id=task.case_id,
                     task_id=task.id, params=params, now=written_at,
                     status=start_of(user, rule.kind, now, calendar, defaults)["status"]))
+    sweep_state.remember(signature, now)
     return ledger.write(rows)
 
 

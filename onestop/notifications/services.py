@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select
 
 from onestop import policy
 from onestop.extensions import db
-from onestop.notifications import progress
+from onestop.notifications import progress, sweep_state
 from onestop.notifications.delivery import requeue
 from onestop.notifications.digests import collect
 from onestop.notifications.models import (
@@ -33,7 +33,10 @@ def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None
                       ) -> tuple[list[int], list[int]]:
     """One sweep: the rows the rules call for at `rules_at` (default: now) and the morning's
     digests, and the rows whose delivery seems lost by the wall clock `now`, which leases and
-    queue times are kept in. Returns (written, requeued); no row is in both."""
+    queue times are kept in. Returns (written, requeued); no row is in both. While another
+    sweep runs, this one does nothing: that one does it all."""
+    if not sweep_state.acquire():
+        return [], []
     moment = rules_at or now
     supplements.sweep(moment)  # their events are announced; their rows are flushed below
     consultations.sweep(moment)
