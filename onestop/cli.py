@@ -53,12 +53,24 @@ demo_cli = AppGroup("demo", help="Demo data.")
 
 
 @demo_cli.command("seed")
-def seed_command() -> None:
+@click.option("--cases", "bulk", type=click.IntRange(min=1), default=None,
+              help="Then add this many generated requests, with their tasks, comments and "
+              "history, for measuring at scale (each run adds more).")
+def seed_command(bulk: int | None) -> None:
     """Load the demo organizations, firms, accounts and cases (does nothing twice)."""
+    import time
+
     from onestop.demo.seed import seed
 
     created = seed()
     click.echo("demo data loaded" if created else "demo data already present")
+    if bulk:
+        from onestop.demo.bulk import add_cases
+
+        started = time.monotonic()
+        counts = add_cases(bulk, progress=lambda line: click.echo(f"  {line}", err=True))
+        click.echo(", ".join(f"{n:,} {table.replace('agency_', '')}" for table, n in
+                             counts.items()) + f" added in {time.monotonic() - started:.1f}s")
 
 
 reminders_cli = AppGroup("reminders", help="Deadline reminders.")

@@ -1,0 +1,225 @@
+"""The pages at city scale: seeds a throwaway PostgreSQL with N bulk cases, serves the app with
+gunicorn (2 sync workers) beside a bare Flask page as the ceiling, signs in per role, and
+loads each hot page with wrk: req/s at 16 connections (and its share of the ceiling's), p50,
+p95 and p99 at one connection, SQL statements per request and the database's share of the
+time (measured in-process), and case creation per second.
+
+    .venv/bin/python bench/pages.py 100000 1000000 [--duration 10]
+
+TEST_DATABASE_URL names the PostgreSQL server (the bench creates and drops its own database).
+"""
+import argparse
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from urllib.parse import quote
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, event, select, text  # noqa: E402
+
+from tests.databases import throwaway_postgres  # noqa: E402
+
+PY = ROOT / ".venv" / "bin"
+DESK, PARTNER, FIRM = "desk@city.example", "staff@union.example", "ceo@carbonfiber.example"
+PAGES = [
+    ("case queue, open, by due date", DESK, "/cases/", 0.40),
+    ("queue filtered by partner organization", DESK, "/cases/?organization={union}", 0.25),
+    ("queue with a text search (승인)", DESK, "/cases/?status=&q=승인", 0.25),
+    ("queue with a text search (채용)", DESK, "/cases/?status=&q=채용", 0.25),
+    ("queue searched by reference", DESK, "/cases/?status=&q={reference}", 0.25),
+    ("case page", DESK, "/cases/{case}", 0.25),
+    ("desk home", DESK, "/", 0.25),
+    ("partner task queue", PARTNER, "/tasks/", 0.25),
+    ("firm's home", FIRM, "/", 0.25),
+]
+RESULT = re.compile(r"RESULT rps=([\d.]+) p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) "
+                    r"errors=(\d+) non2xx=(\d+)")
+
+
+def load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def ensure_wrk() -> str:
+    if not shutil.which("wrk"):
+        subprocess.run(["bash", "-c", "source scripts/apt.sh && apt_install 'the page "
+                        "benchmark' wrk"], cwd=ROOT, check=True)
+    return shutil.which("wrk")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served(app_spec: str, env: dict, cwd: Path):
+    port = free_port()
+    server = subprocess.Popen([str(PY / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                               "--log-level", "warning", app_spec], env=env, cwd=cwd)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn {app_spec} did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def wrk(wrk_path: str, url: str, cookie: str | None, connections: int, seconds: int):
+    command = [wrk_path, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
+               "--timeout", "10s", "-s", str(ROOT / "bench" / "report.lua"), url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: session={cookie}"]
+    found = RESULT.search(subprocess.run(command, capture_output=True, text=True).stdout)
+    rps, p50, p95, p99, errors, non2xx = found.groups()
+    return float(rps), float(p50), float(p95), float(p99), int(errors) + int(non2xx)
+
+
+def in_process(url: str, key: str, folder: str):
+    """Cookies per role, each page's URL, statements and database time per request, and
+    case creation per second."""
+    from onestop import create_app
+    from onestop.accounts.models import User
+    from onestop.cases import services as cases
+    from onestop.cases.models import Case
+    from onestop.catalog.models import RequestType
+    from onestop.db import utcnow
+    from onestop.extensions import db
+    from onestop.orgs.models import Organization
+
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=key,
+                     UPLOAD_DIR=f"{folder}/uploads", OUTBOX_DIR=f"{folder}/outbox",
+                     CELERY_BROKER_URL=f"sqla+sqlite:///{folder}/broker.sqlite")
+    figures = {}
+    with app.app_context():
+        ids = {"union": db.session.scalar(select(Organization.id).where(
+            Organization.name_en.like("%Labor Union%"))),
+            "case": db.session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))}
+        ids["reference"] = db.session.get(Case, ids["case"] // 2).reference
+        cookies = {}
+        for email in (DESK, PARTNER, FIRM):
+            client = app.test_client()
+            user = db.session.scalar(select(User).where(User.email == email))
+            with client.session_transaction() as session:
+                session["_user_id"] = user.get_id()
+                session["signed_in_at"] = session["seen_at"] = session["auth_at"] = time.time()
+            cookies[email] = (client, client.get_cookie("session").value)
+        spent = {"n": 0, "seconds": 0.0}
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            context._started = time.perf_counter()
+
+        def after(conn, cursor, statement, parameters, context, executemany):
+            spent["n"] += 1
+            spent["seconds"] += time.perf_counter() - context._started
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
+        for name, email, path, _share in PAGES:
+            client = cookies[email][0]
+            path = quote(path.format(**ids), safe="/?=&")
+            assert client.get(path).status_code == 200, path
+            walls, dbs = [], []
+            for _ in range(15):
+                spent.update(n=0, seconds=0.0)
+                started = time.perf_counter()
+                client.get(path)
+                walls.append(time.perf_counter() - started)
+                dbs.append(spent["seconds"])
+            figures[name] = (path, spent["n"], statistics.median(walls) * 1000,
+                             statistics.median(dbs) / statistics.median(walls))
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "after_cursor_execute", after)
+        firm_user = db.session.scalar(select(User).where(User.email == FIRM))
+        request_type = next(t for t in db.session.scalars(select(RequestType))
+                            if t.is_active and not any(f.get("required") for f in t.form_fields))
+        started, count = time.perf_counter(), 200
+        for n in range(count):
+            cases.file_case(firm_user, request_type, title=f"벤치마크 요청 {n}",
+                            description="공장 등록 승인 요청", priority="normal", form_data={},
+                            checked_items=[], files=[], now=utcnow())
+            db.session.commit()
+        figures["creation"] = count / (time.perf_counter() - started)
+        db.session.remove()
+        db.engine.dispose()
+    return {email: cookie for email, (_client, cookie) in cookies.items()}, figures
+
+
+def run(size: int, server: str, seconds: int, wrk_path: str) -> None:
+    with throwaway_postgres(server, "onestop_bench") as url, \
+            tempfile.TemporaryDirectory() as folder:
+        key = secrets.token_urlsafe(48)
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": key,
+               "ONESTOP_ENV": "development", "ONESTOP_INSTANCE": folder,
+               "CELERY_BROKER_URL": f"sqla+sqlite:///{folder}/broker.sqlite"}
+        flask = [str(PY / "flask"), "--app", "onestop"]
+        subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                       capture_output=True)
+        started = time.monotonic()
+        subprocess.run([*flask, "demo", "seed", "--cases", str(size)], env=env, cwd=ROOT,
+                       check=True, capture_output=True)
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                      for t in ("cases", "agency_tasks", "events", "comments")}
+        engine.dispose()
+        print(f"\n## {counts['cases']:,} cases, {counts['agency_tasks']:,} tasks, "
+              f"{counts['events']:,} events, {counts['comments']:,} comments "
+              f"(seeded in {time.monotonic() - started:.0f} s; {load()})")
+        cookies, figures = in_process(url, key, folder)
+        with served("onestop:create_app()", env, ROOT) as app_url, \
+                served("ceiling:app", env, ROOT / "bench") as ceiling_url:
+            for target in (app_url, ceiling_url):  # warm both workers
+                wrk(wrk_path, target + "/", cookies[DESK], 2, 2)
+            ceiling = wrk(wrk_path, ceiling_url + "/", None, 16, seconds)
+            print(f"ceiling (bare Flask, 25-row table): {ceiling[0]:,.0f} req/s at 16 "
+                  f"connections ({load()})")
+            print("| page | req/s (16 conn.) | of ceiling | target | p50 / p95 / p99 ms "
+                  "(1 conn.) | SQL | DB share | in-process ms | errors |")
+            print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
+            for name, email, _path, share in PAGES:
+                path, statements, wall_ms, db_share = figures[name]
+                busy = wrk(wrk_path, app_url + path, cookies[email], 16, seconds)
+                alone = wrk(wrk_path, app_url + path, cookies[email], 1, seconds)
+                print(f"| {name} | {busy[0]:.1f} | {busy[0] / ceiling[0]:.1%} | {share:.0%} | "
+                      f"{alone[1]:.0f} / {alone[2]:.0f} / {alone[3]:.0f} | {statements} | "
+                      f"{db_share:.0%} | {wall_ms:.0f} | {busy[4] + alone[4]} |")
+        print(f"case creation, sequential, in-process: {figures['creation']:.0f} cases/s "
+              f"({load()})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[100_000])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    args = parser.parse_args()
+    server = os.environ.get("TEST_DATABASE_URL",
+                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    wrk_path = ensure_wrk()
+    for size in args.sizes:
+        run(size, server, args.duration, wrk_path)
+
+
+if __name__ == "__main__":
+    main()
