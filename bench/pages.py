@@ -20,8 +20,8 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
