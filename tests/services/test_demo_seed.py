@@ -16,8 +16,8 @@ from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.reports.zone import zone_figures
 from onestop.search import grams
-from onestop.tasks.models import AgencyTask
 from onestop.statuses import ACTIVE_TASK, FINISHED_CASE, CaseStatus
+from onestop.tasks.models import AgencyTask
 from tests.conftest import Browser
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=SEOUL)
