@@ -106,11 +106,21 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)
 
 
+# How long an SQLite writer waits for another process's write to finish (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+def _sqlite_connection(dbapi_connection, connection_record) -> None:
+    """Every SQLite connection of the process (the app's and the Celery broker's): foreign
+    keys enforced; WAL, so that readers never block the one writer and the web server,
+    worker and beat can share the file; and a writer waits its turn instead of failing
+    with "database is locked"."""
     if dbapi_connection.__class__.__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; an in-memory one ignores it
         cursor.close()
 
 

@@ -65,7 +65,7 @@ class Storyteller:
         self.c, self.clock, self.ids = catalog, clock, ids
         self.rng = random.Random(seed)
 
-    def _next(self, table: str) -> int:
+    def next_id(self, table: str) -> int:
         self.ids[table] += 1
         return self.ids[table] - 1
 
@@ -75,7 +75,7 @@ class Storyteller:
         status = rng.choices(STATUSES[0], cum_weights=STATUSES[1])[0]
         rt = rng.choice(c.types)
         firm = rng.choices(c.firms, cum_weights=c.firm_weights)[0]
-        story = _Story(self, self._next("cases"), status, rt, firm)
+        story = _Story(self, self.next_id("cases"), status, rt, firm)
         end = clock.now - 5
         span = clock.due(end - 20 * DAY, rt[2]) - (end - 20 * DAY)  # the period's length
         if status == "submitted":
@@ -170,7 +170,7 @@ class _Story:
             if org not in orgs:
                 orgs.append(org)
         for org in orgs:
-            task = {"id": self.t._next("agency_tasks"), "org": org, "status": "open",
+            task = {"id": self.t.next_id("agency_tasks"), "org": org, "status": "open",
                     "due": clock.due(routed, rt[3]), "routed": routed, "waited": 0,
                     "paused": None, "finished": None, "note": "", "supplement": None,
                     "staff": rng.choice(self.t.c.staff[org])}
@@ -299,7 +299,7 @@ class _Story:
                     task[key] -= back
 
     def comment(self, at, audience, author, body, *, info=False, params=EMPTY) -> int:
-        comment_id = self.t._next("comments")
+        comment_id = self.t.next_id("comments")
         self.comment_rows.append((at, comment_id, author, body, audience, info))
         if not info:
             self.event(at, "case.comment", comment=comment_id, actor=author, params=params,
@@ -353,7 +353,7 @@ class _Story:
             rows.comments.append((comment_id, self.id, author, body, audience, info, at(when))
                                  + ((grams(body),) if self.t.c.search_grams else ()))
         for when, task, comment, actor, action, frm, to, detail, params, internal in self.events:
-            rows.events.append((self.t._next("events"), self.id, task, comment, actor, action,
+            rows.events.append((self.t.next_id("events"), self.id, task, comment, actor, action,
                                 frm, to, detail, params, internal, at(when)))
 
 
