@@ -120,6 +120,11 @@ def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int)
 
 def capped_count(stmt: Select) -> int:
     """How many rows the statement selects, counting no further than COUNT_CAP + 1."""
+    return db.session.scalar(select(capped(stmt)))
+
+
+def capped(stmt: Select):
+    """capped_count as a scalar subquery, to ask several counts in one statement."""
     rows = (stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)
             .order_by(None).limit(COUNT_CAP + 1))
-    return db.session.scalar(select(func.count()).select_from(rows.subquery()))
+    return select(func.count()).select_from(rows.subquery()).scalar_subquery()

@@ -1,7 +1,7 @@
 """The case list and the desk's queue: filters, search, sorting, and its export."""
 from urllib.parse import parse_qsl
 
-from flask import abort, current_app, flash, render_template, request
+from flask import abort, current_app, flash, g, render_template, request
 from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,6 +25,13 @@ from onestop.statuses import CaseStatus
 from onestop.workflow import STATUS_LABELS
 
 
+def _caseworkers() -> list:
+    """Read once for the page's two forms (the filter's owners, the bulk hand-over)."""
+    if "caseworkers" not in g:
+        g.caseworkers = caseworkers()
+    return g.caseworkers
+
+
 def _filter_choices(form: CaseFilterForm) -> None:
     any_ = [("", _("All"))]
     locale = str(get_locale())
@@ -39,7 +46,7 @@ def _filter_choices(form: CaseFilterForm) -> None:
     form.firm.choices = any_
     form.owner.choices = any_ + [("me", _("Me")), ("none", _("Nobody"))]
     if policy.can(current_user, "case.queue"):
-        form.owner.choices += [(str(u.id), u.name) for u in caseworkers()]
+        form.owner.choices += [(str(u.id), u.name) for u in _caseworkers()]
 
 
 def filter_form(args) -> CaseFilterForm:
@@ -128,7 +135,7 @@ def _bulk_form() -> BulkForm | None:
     form = BulkForm(formdata=None)
     locale = str(get_locale())
     form.owner.choices = [("", _("Choose a caseworker"))] + [
-        (str(u.id), u.name) for u in caseworkers()]
+        (str(u.id), u.name) for u in _caseworkers()]
     form.organization.choices = [("", _("Choose a partner"))] + [
         (str(o.id), o.display_name(locale)) for o in db.session.scalars(
             select(Organization).where(Organization.kind != "city_desk", Organization.is_active)

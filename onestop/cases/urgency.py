@@ -28,8 +28,10 @@ def _declined(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
 def overdue(now: datetime, calendar: WorkCalendar | None = None) -> ColumnElement[bool]:
     """Past the case's due date while its clock runs, or past the desk's review deadline (the
     home page's section and the queue's "overdue only")."""
-    return or_(and_(Case.status.in_(_RUNNING), Case.due_at < now),
-               and_(Case.status == CaseStatus.SUBMITTED, Case.review_due_at < now))
+    # The open requests named as well: the open queue's partial indexes then serve it.
+    return and_(Case.status.in_(OPEN_CASE), or_(
+        and_(Case.status.in_(_RUNNING), Case.due_at < now),
+        and_(Case.status == CaseStatus.SUBMITTED, Case.review_due_at < now)))
 
 
 def _new(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:

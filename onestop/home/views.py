@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
 from onestop import lists, policy
@@ -27,11 +27,15 @@ HOME_LIMIT = 20
 NEEDS_SHOWN = 5  # cases shown in each of the desk's sections; "see all" has the rest
 
 
+def _order(column) -> tuple:
+    return column.asc().nulls_last(), Case.id
+
+
 def _cases(*conditions, order=Case.due_at, limit=HOME_LIMIT):
     return db.session.scalars(
         select(Case).where(policy.visible_cases(current_user), *conditions)
         .options(selectinload(Case.firm), selectinload(Case.request_type))
-        .order_by(order.asc().nulls_last(), Case.id).limit(limit)).all()
+        .order_by(*_order(order)).limit(limit)).all()
 
 
 def _tasks(*conditions):
@@ -53,18 +57,29 @@ def _overdue_by_partner(now: datetime) -> list[tuple[Organization, int]]:
 
 
 def _needs(now: datetime) -> list[dict]:
-    """The desk's sections, most urgent first: each one's first cases and (capped) count."""
+    """The desk's sections, most urgent first: each one's first cases and (capped) count,
+    all counts in one statement and all first cases in another."""
     calendar, visible = work_calendar_for_request(), policy.visible_cases(current_user)
+    conditions = {name: need_condition(name, now, calendar) for name in NEEDS}
+    counts = db.session.execute(select(*(
+        lists.capped(select(Case.id).where(visible, condition)).label(name)
+        for name, condition in conditions.items()))).one()._asdict()
+    firsts = [select(Case.id, literal(name).label("need")).where(visible, condition)
+              .order_by(*_order(Case.submitted_at if name == "new" else Case.due_at))
+              .limit(NEEDS_SHOWN).subquery() for name, condition in conditions.items()]
+    shown = db.session.execute(union_all(*(select(first.c.id, first.c.need)
+                                            for first in firsts))).all()
+    cases = {case.id: case for case in db.session.scalars(
+        select(Case).where(Case.id.in_([row.id for row in shown]))
+        .options(selectinload(Case.firm), selectinload(Case.request_type)))}
     sections = []
     for name, (_condition, heading, empty) in NEEDS.items():
-        condition = need_condition(name, now, calendar)
-        order = Case.submitted_at if name == "new" else Case.due_at
-        count = lists.capped_count(select(Case.id).where(visible, condition))
+        count = counts[name]
         sections.append({"name": name, "heading": heading, "empty": empty, "count": count,
                          "quiet": not count and name in QUIET_WHEN_EMPTY,
                          "shown": f"{lists.COUNT_CAP:,}+" if count > lists.COUNT_CAP
                          else f"{count:,}",
-                         "cases": _cases(condition, order=order, limit=NEEDS_SHOWN)})
+                         "cases": [cases[row.id] for row in shown if row.need == name]})
     return sections
 
 
