@@ -5,9 +5,12 @@ OSError or an smtplib error (the server never took the whole message, or refused
 was delivered), or it raises OutcomeUnknown (the whole message was handed over and no answer
 came: the server may have accepted it).
 """
+import os
 import re
 import smtplib
 import ssl
+import threading
+import time
 from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,6 +23,8 @@ LINE_STARTING_WITH_DOT = re.compile(rb"(?m)^\.")
 # Replies a send may wait for before the message is handed over (greeting, EHLO, STARTTLS,
 # EHLO again, AUTH in two steps, MAIL, RCPT, DATA) plus the writing of the message itself.
 WAITS_BEFORE_MESSAGE = 10
+# A kept connection idle this long is checked with NOOP before it carries a message.
+IDLE_CHECK_SECONDS = 5.0
 
 
 class OutcomeUnknown(Exception):
@@ -59,6 +64,7 @@ class _Waits:
         code, reply = self.docmd("DATA")
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
+        self.message_started = True
         body = LINE_STARTING_WITH_DOT.sub(b"..", msg)
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
@@ -91,13 +97,60 @@ def send(message: EmailMessage) -> None:
     """Hand one message to the mail server. Raises OSError/smtplib errors when it was not
     delivered, OutcomeUnknown when it was handed over and no answer came."""
     config = current_app.config
-    url = config["SMTP_URL"]
-    if not url:
+    if not config["SMTP_URL"]:
         folder = outbox_dir()
         folder.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^\w.-]", "_", message["Message-ID"].strip("<>")) + ".eml"
         (folder / name).write_bytes(message.as_bytes())
         return
+    while True:
+        client, reused = _connection(config)
+        try:
+            client.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            _discard(client)
+            # A kept connection the server has closed meanwhile fails before the message is
+            # handed over (nothing delivered): once more on a new one. A new one's failure
+            # is the send's.
+            if reused and not client.message_started and _went_away(error):
+                continue
+            raise
+        except BaseException:
+            # OutcomeUnknown among them: the answer may still come and would be read as the
+            # answer to the next command, so the connection is never used again.
+            _discard(client)
+            raise
+        client.used_at = time.monotonic()
+        return
+
+
+# The connection a process (each thread of it) keeps open between messages: connecting,
+# EHLO and QUIT cost more than sending a short message.
+_held = threading.local()
+_open: set = set()
+_open_lock = threading.Lock()
+
+
+def _connection(config: Mapping) -> tuple[_SMTP | _SMTPS, bool]:
+    """The open connection for SMTP_URL and its timeouts, and whether it has been used."""
+    key = (config["SMTP_URL"], config["SMTP_CONNECT_TIMEOUT"], config["SMTP_COMMAND_TIMEOUT"],
+           config["SMTP_REPLY_TIMEOUT"])
+    client = getattr(_held, "client", None)
+    if client is not None:
+        if client.key == key and client.sock is not None and _still_there(client):
+            client.sock.settimeout(client.command_timeout)
+            client.message_started = False
+            return client, True
+        _discard(client)
+    client = _connect(config["SMTP_URL"], config)
+    client.key, client.used_at, client.message_started = key, time.monotonic(), False
+    _held.client = client
+    with _open_lock:
+        _open.add(client)
+    return client, False
+
+
+def _connect(url: str, config: Mapping) -> "_SMTP | _SMTPS":
     parts = urlsplit(url)
     options = parse_qs(parts.query)
     if parts.scheme == "smtps":
@@ -110,9 +163,55 @@ def send(message: EmailMessage) -> None:
             client.starttls(context=ssl.create_default_context())
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
-        client.send_message(message)
-    finally:
+    except BaseException:
         _quit(client)
+        raise
+    return client
+
+
+def _still_there(client) -> bool:
+    """A connection idle for a while may have been closed by the server, or lost without a
+    word (a NAT forgetting it): NOOP, waiting no longer than for a connect."""
+    if time.monotonic() - client.used_at < IDLE_CHECK_SECONDS:
+        return True
+    try:
+        client.sock.settimeout(client.connect_timeout)
+        return client.noop()[0] == 250
+    except (OSError, smtplib.SMTPException):
+        return False
+
+
+def _went_away(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421  # the server is closing the connection
+    return isinstance(error, (OSError, smtplib.SMTPServerDisconnected))
+
+
+def _discard(client) -> None:
+    with _open_lock:
+        _open.discard(client)
+    if getattr(_held, "client", None) is client:
+        _held.client = None
+    _quit(client)
+
+
+def close_connections() -> None:
+    """QUIT every connection this process keeps open (a worker process shutting down)."""
+    with _open_lock:
+        clients = list(_open)
+    for client in clients:
+        _discard(client)
+
+
+def _forget_inherited() -> None:
+    # A forked child shares the parent's sockets: saying QUIT on them would end the parent's
+    # sessions, so the child only lets go of them.
+    global _held, _open_lock
+    _held, _open_lock = threading.local(), threading.Lock()
+    _open.clear()
+
+
+os.register_at_fork(after_in_child=_forget_inherited)
 
 
 def _quit(client: smtplib.SMTP) -> None:

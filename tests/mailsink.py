@@ -23,21 +23,26 @@ class Received:
     subject: str
     text: str = ""        # the plain-text part
     reply_to: str = ""
+    peer: tuple = ()      # the client's (address, port): one per connection
 
 
 class RecordingHandler:
     """Records every whole message it is handed (thread-safe), then answers after `delay`
     seconds with `reply`, or hangs up when `reply` is None. `rcpt_reply` refuses recipients,
-    `quit_reply` answers QUIT with something other than 221.
+    `quit_reply` answers QUIT with something other than 221, `close_every` closes the
+    connection right after answering every so many messages (counted over all connections).
 
     Recording before the delay makes the delay the worst window for a crash: the server holds
     the message (a real one would deliver it) but the client has not heard back yet.
     """
 
     def __init__(self, delay: float = 0.0, reply: str | None = "250 Message accepted for delivery",
-                 rcpt_reply: str | None = None, quit_reply: str | None = None):
+                 rcpt_reply: str | None = None, quit_reply: str | None = None,
+                 close_every: int = 0):
         self.delay, self.reply, self.rcpt_reply, self.quit_reply = (delay, reply, rcpt_reply,
                                                                     quit_reply)
+        self.close_every = close_every
+        self.quits = 0
         self._lock = threading.Lock()
         self._received: list[Received] = []
 
@@ -52,9 +57,12 @@ class RecordingHandler:
         body = message.get_body(("plain",))
         received = Received(str(message["Message-ID"]), tuple(envelope.rcpt_tos),
                             str(message["Subject"]), body.get_content() if body else "",
-                            str(message["Reply-To"] or ""))
+                            str(message["Reply-To"] or ""), tuple(session.peer))
         with self._lock:
             self._received.append(received)
+            closing = self.close_every and len(self._received) % self.close_every == 0
+        if closing:  # runs once the answer below is written
+            asyncio.get_running_loop().call_soon(server.transport.close)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.reply is None:
@@ -62,6 +70,8 @@ class RecordingHandler:
         return self.reply or "451 never sent"
 
     async def handle_QUIT(self, server, session, envelope):
+        with self._lock:
+            self.quits += 1
         return self.quit_reply or "221 Bye"
 
     def received(self) -> list[Received]:
@@ -87,6 +97,10 @@ class MailServer:
 
     def counts_by_message_id(self) -> Counter:
         return Counter(m.message_id for m in self.received())
+
+    def connections(self) -> set[tuple]:
+        """The connections that carried a message."""
+        return {m.peer for m in self.received()}
 
     def stop(self) -> None:
         self.controller.stop()

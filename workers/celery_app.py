@@ -2,9 +2,10 @@
 context built once per worker process (not at import), beat runs the reminder sweep."""
 from functools import cache
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from kombu import Queue
 
+from onestop import mail
 from onestop.config import config_for
 from onestop.jobs import CONTROL_QUEUE, DELIVERY_QUEUE, HOUSEKEEPING, ROUTES, SWEEP
 from onestop.notifications.lease import check_lease_seconds
@@ -17,6 +18,7 @@ check_lease_seconds(settings.NOTIFY_LEASE_SECONDS)
 # chatter is where Celery workers have been seen to stop consuming after a Redis restart
 # (celery/celery#8030, #9054).
 WORKER_ARGS = ["worker", "--without-mingle", "--without-gossip", "--without-heartbeat"]
+PREFETCH_PER_PROCESS = 8
 
 
 @cache
@@ -24,6 +26,14 @@ def flask_app():
     from onestop import create_app
 
     return create_app()
+
+
+@signals.worker_process_shutdown.connect
+@signals.worker_shutdown.connect
+def close_mail_connections(**_) -> None:
+    """A pool process (or a worker without one) keeps its SMTP connection open between
+    deliveries; it says QUIT when it stops."""
+    mail.close_connections()
 
 
 class FlaskTask(Task):
@@ -45,7 +55,10 @@ celery_app.conf.update(
     # acknowledged only after the task ran and given back if the worker dies.
     task_acks_late=True,
     task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,
+    # Each pool process has the next deliveries at hand instead of asking Redis after each
+    # one. Prefetched messages are not yet claimed: a worker that dies with them sends none
+    # of them, and the sweep queues their rows again (NOTIFY_REQUEUE_AFTER_SECONDS).
+    worker_prefetch_multiplier=PREFETCH_PER_PROCESS,
     # Set here, not left to the host's CPU count: each worker death may send again as many
     # messages as the worker was delivering, and the README promises this bound.
     worker_concurrency=settings.CELERY_WORKER_CONCURRENCY,
