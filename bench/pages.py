@@ -89,7 +89,7 @@ def wrk(wrk_path: str, url: str, cookie: str | None, connections: int, seconds: 
     command = [wrk_path, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
                "--timeout", "10s", "-s", str(ROOT / "bench" / "report.lua"), url]
     if cookie:
-        command[1:1] = ["-H", f"Cookie: session={cookie}"]
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
     found = RESULT.search(subprocess.run(command, capture_output=True, text=True).stdout)
     rps, p50, p95, p99, errors, non2xx = found.groups()
     return float(rps), float(p50), float(p95), float(p99), int(errors) + int(non2xx)
@@ -107,7 +107,7 @@ def in_process(url: str, key: str, folder: str):
     from onestop.extensions import db
     from onestop.orgs.models import Organization
 
-    app = create_app("development", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=key,
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=key,
                      UPLOAD_DIR=f"{folder}/uploads", OUTBOX_DIR=f"{folder}/outbox",
                      CELERY_BROKER_URL=f"sqla+sqlite:///{folder}/broker.sqlite")
     figures = {}
@@ -119,11 +119,13 @@ def in_process(url: str, key: str, folder: str):
         cookies = {}
         for email in (DESK, PARTNER, FIRM):
             client = app.test_client()
+            client.environ_base["wsgi.url_scheme"] = "https"  # the secure session cookie
             user = db.session.scalar(select(User).where(User.email == email))
             with client.session_transaction() as session:
                 session["_user_id"] = user.get_id()
                 session["signed_in_at"] = session["seen_at"] = session["auth_at"] = time.time()
-            cookies[email] = (client, client.get_cookie("session").value)
+            name = app.config["SESSION_COOKIE_NAME"]
+            cookies[email] = (client, f"{name}={client.get_cookie(name).value}")
         spent = {"n": 0, "seconds": 0.0}
 
         def before(conn, cursor, statement, parameters, context, executemany):
@@ -170,7 +172,7 @@ def run(size: int, server: str, seconds: int, wrk_path: str) -> None:
             tempfile.TemporaryDirectory() as folder:
         key = secrets.token_urlsafe(48)
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": key,
-               "ONESTOP_ENV": "development", "ONESTOP_INSTANCE": folder,
+               "ONESTOP_ENV": "production", "ONESTOP_INSTANCE": folder,
                "CELERY_BROKER_URL": f"sqla+sqlite:///{folder}/broker.sqlite"}
         flask = [str(PY / "flask"), "--app", "onestop"]
         subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True,
@@ -187,6 +189,7 @@ def run(size: int, server: str, seconds: int, wrk_path: str) -> None:
         print(f"\n## {counts['cases']:,} cases, {counts['agency_tasks']:,} tasks, "
               f"{counts['events']:,} events, {counts['comments']:,} comments "
               f"(seeded in {time.monotonic() - started:.0f} s; {load()})")
+        os.environ["DATABASE_URL"] = url  # the production settings insist on it
         cookies, figures = in_process(url, key, folder)
         with served("onestop:create_app()", env, ROOT) as app_url, \
                 served("ceiling:app", env, ROOT / "bench") as ceiling_url:
