@@ -23,6 +23,7 @@ _UNITS = {"h": "hours", "d": "days", "w": "weeks", "m": "months", "y": "years"}
 _LETTERS = {unit: letter for letter, unit in _UNITS.items()}
 _PERIOD_RE = re.compile(r"([0-9]+)([hdwmy])")
 _IMMEDIATE_HOURS = 3
+_INDEX_ORIGIN = 2000
 _LIBRARY_LANGUAGES = {"ko": "ko", "en": "en_US"}
 _WEEKEND_NAMES = {"ko": ("토요일", "일요일"), "en": ("Saturday", "Sunday")}
 
@@ -113,9 +114,10 @@ class WorkCalendar:
         self._working = frozenset(working_days)  # listed holidays that count after all
         self._library: dict[tuple[int, str], dict[date, str]] = {}
         # The cumulative working-day index: per year, the working days from 1 January up to
-        # each day; and each year's first index, counted from the first year asked about.
+        # each day; and each year's first index, counted from a fixed origin (the same in
+        # every thread sharing the calendar, which fill it in as they need it).
         self._running: dict[int, list[int]] = {}
-        self._bases: dict[int, int] = {}
+        self._bases: dict[int, int] = {_INDEX_ORIGIN: 0}
 
     def _library_names(self, year: int, language: str) -> dict[date, str]:
         key = (year, language)
@@ -215,9 +217,7 @@ class WorkCalendar:
         return self._running[year]
 
     def _base(self, year: int) -> int:
-        if not self._bases:
-            self._bases[year] = 0
-        known = min(self._bases, key=lambda y: abs(y - year))
+        known = min(list(self._bases), key=lambda y: abs(y - year))
         while known < year:
             self._bases[known + 1] = self._bases[known] + self._year_running(known)[-1]
             known += 1

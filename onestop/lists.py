@@ -4,7 +4,7 @@ COUNT_CAP ("1,000+")."""
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     ColumnElement,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from onestop.db import MAX_ID
 from onestop.extensions import db
 
 COUNT_CAP = 1000
@@ -54,32 +55,41 @@ class Page:
         return self.count > COUNT_CAP
 
 
-def _encode(values: list) -> str:
+def _order_name(keys: tuple[Key, ...]) -> str:
+    """Which order a cursor was written in: a cursor of another order is refused."""
+    return ",".join(("-" if key.descending else "") + key.attr for key in keys)
+
+
+def _encode(keys: tuple[Key, ...], values: list) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+    raw = json.dumps([_order_name(keys), *plain]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _decode(cursor: str, keys: tuple[Key, ...]) -> list:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(values, list) or len(values) != len(keys):
+        if (not isinstance(values, list) or len(values) != len(keys) + 1
+                or values[0] != _order_name(keys)):
             raise BadCursor(cursor)
-        return [_value(v, key) for v, key in zip(values, keys, strict=True)]
-    except (ValueError, TypeError) as error:
+        return [_value(v, key) for v, key in zip(values[1:], keys, strict=True)]
+    except (ValueError, TypeError, OverflowError) as error:
         raise BadCursor(cursor) from error
 
 
 def _value(value, key: Key):
+    """A cursor's value as the column holds it; anything the database could not compare
+    (out of its range) is refused here rather than failing there."""
     if value is None and key.nullable:
         return None
     column_type = key.column.type
     python_type = getattr(column_type, "impl", column_type).python_type
-    if python_type is datetime:
+    if python_type is datetime and isinstance(value, str):
         moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
+        if moment.tzinfo is None or not 2 <= moment.astimezone(UTC).year <= 9998:
             raise BadCursor(value)
         return moment
-    if python_type is int and type(value) is int:
+    if python_type is int and type(value) is int and 0 <= value <= MAX_ID:
         return value
     raise BadCursor(value)
 
@@ -114,7 +124,7 @@ def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int)
     rows = db.session.scalars(ordered.limit(per_page + 1)).all()
     items, more = rows[:per_page], len(rows) > per_page
     last = [getattr(items[-1], key.attr) for key in keys] if more else None
-    return Page(items=items, next_cursor=_encode(last) if last else None,
+    return Page(items=items, next_cursor=_encode(keys, last) if last else None,
                 is_first=not cursor, count=capped_count(stmt))
 
 

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, Table, create_engine, inspect, text
 
 from onestop import create_app
@@ -56,6 +56,23 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
         assert diff == [], f"{url.split(':')[0]}: models and migrations differ: {diff}"
         assert rules == {(str(k), d, str(a)) for k, d, a in DEFAULT_RULES}, \
             "the migration's reminder rules are the defaults of the code"
+
+
+def test_the_city_scale_migration_goes_down_and_up_again(tmp_path):
+    """SQLite cannot rebuild `cases` in a batch (its generated priority_rank): the downgrade
+    drops the bigram columns in place."""
+    for url in targets(tmp_path):
+        app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(tmp_path / "u"))
+        with app.app_context():
+            upgrade()
+            downgrade(revision="c28a9a823aa4")
+            with db.engine.connect() as conn:
+                assert "search_grams" not in {c["name"] for c in inspect(conn).get_columns("cases")}
+            upgrade()
+            with db.engine.connect() as conn:
+                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            db.engine.dispose()
+        assert diff == [], f"{url.split(':')[0]}: {diff}"
 
 
 def test_flask_db_upgrade_command_runs(tmp_path):

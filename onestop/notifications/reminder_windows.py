@@ -1,8 +1,11 @@
 """Which tasks a reminder rule can fire for at a moment, as a range of the column its firing
 depends on (the due date, or since when the firm is waited on): the sweep reads only those
 rows, through the (status, due_at) and (status, paused_at) indexes. A window may hold tasks
-the rule does not fire for (the rule's own test decides); it never leaves one out, except
-the ones the previous sweep (`since`) has written already."""
+the rule does not fire for (the rule's own test decides); it leaves out only what the
+previous sweep (`since`) has read already, and the tasks made late during the day by
+something other than the clock (a due date moved into the past, a task back from the firm
+still late): those are reminded from the next working day's first sweep (README,
+"Reminders and escalation")."""
 from datetime import date, datetime, time, timedelta
 
 from onestop.deadlines import SEOUL, WorkCalendar

@@ -1,11 +1,15 @@
 """AgencyTask: one partner organization's piece of a case."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.statuses import ACTIVE_TASK
+
+# The task queues list the active tasks only (their partial indexes skip the finished ones).
+_ACTIVE = text(f"status IN ({', '.join(repr(str(status)) for status in ACTIVE_TASK)})")
 
 
 class AgencyTask(db.Model):
@@ -61,8 +65,10 @@ class AgencyTask(db.Model):
                             "organization_id"),
                       # the task queues (an organization's, everyone's) and the reminder
                       # sweep's windows, by due date or since when the firm is waited on
-                      Index("ix_agency_tasks_org_status_due", "organization_id", "status",
-                            "due_at", "id"),
+                      *(Index(name, *columns, "due_at", "id", postgresql_where=_ACTIVE,
+                              sqlite_where=_ACTIVE) for name, columns in (
+                          ("ix_agency_tasks_active_org_due", ("organization_id",)),
+                          ("ix_agency_tasks_active_due", ()))),
                       Index("ix_agency_tasks_status_due_at", "status", "due_at", "id"),
                       Index("ix_agency_tasks_status_paused_at", "status", "paused_at"),
                       # "cases routed to this organization" (the queue's filter, a partner's
