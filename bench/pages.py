@@ -5,6 +5,7 @@ p95 and p99 at one connection, SQL statements per request and the database's sha
 time (measured in-process), and case creation per second.
 
     .venv/bin/python bench/pages.py 100000 1000000 [--duration 10]
+    .venv/bin/python bench/pages.py --database URL   (a database seeded before)
 
 TEST_DATABASE_URL names the PostgreSQL server (the bench creates and drops its own database).
 """
@@ -168,18 +169,25 @@ def in_process(url: str, key: str, folder: str):
 
 
 def run(size: int, server: str, seconds: int, wrk_path: str) -> None:
-    with throwaway_postgres(server, "onestop_bench") as url, \
-            tempfile.TemporaryDirectory() as folder:
-        key = secrets.token_urlsafe(48)
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": key,
-               "ONESTOP_ENV": "production", "ONESTOP_INSTANCE": folder,
-               "CELERY_BROKER_URL": f"sqla+sqlite:///{folder}/broker.sqlite"}
+    with throwaway_postgres(server, "onestop_bench") as url:
+        env = {**os.environ, "DATABASE_URL": url}
         flask = [str(PY / "flask"), "--app", "onestop"]
         subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True,
                        capture_output=True)
         started = time.monotonic()
         subprocess.run([*flask, "demo", "seed", "--cases", str(size)], env=env, cwd=ROOT,
                        check=True, capture_output=True)
+        measure(url, seconds, wrk_path, f"seeded in {time.monotonic() - started:.0f} s")
+
+
+def measure(url: str, seconds: int, wrk_path: str, how: str) -> None:
+    """The figures of a seeded database (left as it is but for the cases filed to time
+    case creation)."""
+    with tempfile.TemporaryDirectory() as folder:
+        key = secrets.token_urlsafe(48)
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": key,
+               "ONESTOP_ENV": "production", "ONESTOP_INSTANCE": folder,
+               "CELERY_BROKER_URL": f"sqla+sqlite:///{folder}/broker.sqlite"}
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text("VACUUM ANALYZE"))
@@ -187,8 +195,7 @@ def run(size: int, server: str, seconds: int, wrk_path: str) -> None:
                       for t in ("cases", "agency_tasks", "events", "comments")}
         engine.dispose()
         print(f"\n## {counts['cases']:,} cases, {counts['agency_tasks']:,} tasks, "
-              f"{counts['events']:,} events, {counts['comments']:,} comments "
-              f"(seeded in {time.monotonic() - started:.0f} s; {load()})")
+              f"{counts['events']:,} events, {counts['comments']:,} comments ({how}; {load()})")
         os.environ["DATABASE_URL"] = url  # the production settings insist on it
         cookies, figures = in_process(url, key, folder)
         with served("onestop:create_app()", env, ROOT) as app_url, \
@@ -216,10 +223,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[100_000])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--database", help="measure this seeded database instead (its URL)")
     args = parser.parse_args()
     server = os.environ.get("TEST_DATABASE_URL",
                             "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     wrk_path = ensure_wrk()
+    if args.database:
+        measure(args.database, args.duration, wrk_path, "as it was")
+        return
     for size in args.sizes:
         run(size, server, args.duration, wrk_path)
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     tuple_,
 )
 
@@ -23,6 +24,9 @@ from onestop.db import MAX_ID
 from onestop.extensions import db
 
 COUNT_CAP = 1000
+# How many rows in order a narrowing (a search) is tested on, row by row, before its indexes
+# gather the set instead.
+SCAN_WINDOW = 5000
 
 
 class BadCursor(ValueError):
@@ -48,11 +52,19 @@ class Page:
     items: list
     next_cursor: str | None
     is_first: bool
-    count: int  # at most COUNT_CAP + 1
+    count: int | None  # None: not counted (a narrowing's page found by scanning)
+    more: bool = False  # there are more than `count`
 
-    @property
-    def count_is_capped(self) -> bool:
-        return self.count > COUNT_CAP
+
+@dataclass(frozen=True)
+class Narrowing:
+    """A condition narrowing a list (a search), in two forms giving the same rows: one its
+    indexes serve (a set, fast when it is small) and one tested row by row (fast when the
+    rows come in order and many match: the page fills at once)."""
+
+    unnarrowed: Select
+    indexed: ColumnElement[bool]
+    row_by_row: ColumnElement[bool]
 
 
 def _order_name(keys: tuple[Key, ...]) -> str:
@@ -106,26 +118,64 @@ def _after(keys: tuple[Key, ...], values: list) -> ColumnElement[bool]:
     return or_(whole, first.column.is_(None)) if first.nullable else whole
 
 
-def _beyond(keys: tuple[Key, ...], values: list) -> ColumnElement[bool]:
+def _upto(keys: tuple[Key, ...], values: list) -> ColumnElement[bool]:
+    """Rows up to the given key values, them included: the opposite of _after, written as a
+    row comparison an index scan stops at (a NOT of _after is only a filter)."""
+    first, rest = keys[0], keys[1:]
+    head, tail = values[0], values[1:]
+    if first.nullable and head is None:
+        return or_(first.column.is_not(None), and_(first.column.is_(None),
+                                                    _beyond(rest, tail, upto=True)))
+    return _beyond(keys, values, upto=True)
+
+
+def _beyond(keys: tuple[Key, ...], values: list, *, upto: bool = False) -> ColumnElement[bool]:
     if not keys:
-        return false()
+        return true() if upto else false()
     if any(key.descending != keys[0].descending for key in keys):
         raise ValueError("a keyset order runs one way")
     row = tuple_(*(k.column for k in keys))
     bound = tuple_(*(literal(v, k.column.type) for k, v in zip(keys, values, strict=True)))
+    if upto:
+        return row >= bound if keys[0].descending else row <= bound
     return row < bound if keys[0].descending else row > bound
 
 
-def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int) -> Page:
-    """A page of the statement's rows (entities) in the keys' order, after the cursor."""
-    ordered = stmt.order_by(*(key.order() for key in keys))
-    if cursor:
-        ordered = ordered.where(_after(keys, _decode(cursor, keys)))
-    rows = db.session.scalars(ordered.limit(per_page + 1)).all()
-    items, more = rows[:per_page], len(rows) > per_page
-    last = [getattr(items[-1], key.attr) for key in keys] if more else None
+def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
+         narrowing: Narrowing | None = None) -> Page:
+    """A page of the statement's rows (entities) in the keys' order, after the cursor. A
+    narrowing (then `stmt` is its unnarrowed list) is first tested row by row on the next
+    SCAN_WINDOW rows; only when they do not fill the page do its indexes gather the set."""
+    orders = [key.order() for key in keys]
+    after = _after(keys, _decode(cursor, keys)) if cursor else None
+    if narrowing is not None:
+        base = stmt if after is None else stmt.where(after)
+        bound = db.session.execute(base.with_only_columns(
+            *(key.column for key in keys), maintain_column_froms=True)
+            .order_by(*orders).offset(SCAN_WINDOW - 1).limit(1)).first()
+        scanned = base.where(narrowing.row_by_row)
+        if bound is not None:
+            scanned = scanned.where(_upto(keys, list(bound)))
+        rows = db.session.scalars(scanned.order_by(*orders).limit(per_page + 1)).all()
+        if len(rows) > per_page or bound is None:
+            return _page(rows, keys, cursor, per_page, count=None)
+        stmt = stmt.where(narrowing.indexed)
+    ordered = stmt.order_by(*orders)
+    if after is not None:
+        ordered = ordered.where(after)
+    count = capped_count(stmt)
+    return _page(db.session.scalars(ordered.limit(per_page + 1)).all(), keys, cursor, per_page,
+                 count=min(count, COUNT_CAP), more=count > COUNT_CAP)
+
+
+def _page(rows: list, keys: tuple[Key, ...], cursor: str | None, per_page: int, *,
+          count: int | None, more: bool = False) -> Page:
+    items, further = rows[:per_page], len(rows) > per_page
+    if count is None and not cursor:  # scanned: a full page and more, or all there is
+        count, more = len(items), further
+    last = [getattr(items[-1], key.attr) for key in keys] if further else None
     return Page(items=items, next_cursor=_encode(keys, last) if last else None,
-                is_first=not cursor, count=capped_count(stmt))
+                is_first=not cursor, count=count, more=more)
 
 
 def capped_count(stmt: Select) -> int:

@@ -27,7 +27,11 @@ ACTIVE_SORTS = (("ix_agency_tasks_active_org_due", ["organization_id", "due_at",
 TASK_INDEXES = (("ix_agency_tasks_org_case", ["organization_id", "case_id"]),
                 ("ix_agency_tasks_status_due_at", ["status", "due_at", "id"]),
                 ("ix_agency_tasks_status_paused_at", ["status", "paused_at"]))
-CASE_INDEXES = (("ix_cases_firm_id_due_at", ["firm_id", "due_at"]),
+# In place of the single-column ix_cases_due_at and ix_cases_submitted_at.
+ORDERS = (("ix_cases_due_id", ["due_at", "id"], "ix_cases_due_at", ["due_at"]),
+          ("ix_cases_submitted_id", ["submitted_at", "id"], "ix_cases_submitted_at",
+           ["submitted_at"]))
+CASE_INDEXES = (("ix_cases_firm_due_id", ["firm_id", "due_at", "id"]),
                 ("ix_cases_status_due_at", ["status", "due_at"]),
                 ("ix_cases_status_review_due_at", ["status", "review_due_at"]),
                 ("ix_cases_status_submitted_at", ["status", "submitted_at"]))
@@ -63,6 +67,9 @@ def upgrade():
                                       nullable=False))
         for name, columns in CASE_INDEXES:
             batch_op.create_index(name, columns, unique=False)
+        for name, columns, old, _old_columns in ORDERS:
+            batch_op.drop_index(old)
+            batch_op.create_index(name, columns, unique=False)
         for name, columns in OPEN_SORTS:
             batch_op.create_index(f"ix_cases_open_{name}", columns, unique=False,
                                   sqlite_where=OPEN, postgresql_where=OPEN)
@@ -97,6 +104,9 @@ def downgrade():
         op.drop_index(f"ix_cases_open_{name}", table_name="cases")
     for name, _columns in CASE_INDEXES:
         op.drop_index(name, table_name="cases")
+    for name, _columns, old, old_columns in ORDERS:
+        op.drop_index(name, table_name="cases")
+        op.create_index(old, "cases", old_columns)
     _drop_grams("cases")
     for name, _columns in TASK_INDEXES + ACTIVE_SORTS:
         op.drop_index(name, table_name="agency_tasks")

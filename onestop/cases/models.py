@@ -46,14 +46,14 @@ class Case(db.Model):
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
     # The desk's reason for rejecting the request, or for returning it (반려).
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The desk's own intake deadline (INTAKE_WORKING_DAYS from filing), fixed when filed so
     # the queue sorts and filters on a column instead of counting calendars per row.
     review_due_at: Mapped[datetime | None] = mapped_column(index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(index=True)
     # When the sweep sends the firm its progress notice; cleared once sent.
     progress_notice_at: Mapped[datetime | None] = mapped_column(index=True)
-    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_at: Mapped[datetime | None]
     # Set while the case waits on the firm: the clock is stopped from this moment.
     paused_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
@@ -74,9 +74,12 @@ class Case(db.Model):
             ("due", ("due_at",)), ("submitted", ("submitted_at",)),
             ("priority", ("priority_rank",)))),
         Index("ix_cases_status_submitted_at", "status", "submitted_at"),
+        # Every request in the list's orders, the id breaking ties (many fall due at 18:00).
+        Index("ix_cases_due_id", "due_at", "id"),
+        Index("ix_cases_submitted_id", "submitted_at", "id"),
         Index("ix_cases_status_due_at", "status", "due_at"),
         Index("ix_cases_status_review_due_at", "status", "review_due_at"),
-        Index("ix_cases_firm_id_due_at", "firm_id", "due_at"),
+        Index("ix_cases_firm_due_id", "firm_id", "due_at", "id"),
         Index("ix_cases_search_grams", text(SEARCH_VECTOR),
               postgresql_using="gin").ddl_if(dialect="postgresql"),
     )

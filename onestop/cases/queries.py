@@ -3,10 +3,10 @@ import re
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
-from onestop import policy
+from onestop import lists, policy
 from onestop.cases.models import Case, Comment
 from onestop.cases.urgency import need_condition, overdue
 from onestop.catalog.models import RequestType
@@ -47,33 +47,42 @@ def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_condition(user, text: str, dialect: str):
+def search_condition(user, text: str, dialect: str | None = None):
     """Every word must appear somewhere (in any order): the title, the description, the
-    firm's name, or a comment this user may read; a word that reads as a reference (OS-2026-00042,
-    42) also matches that case. Each word is a set of case ids that an index finds."""
-    conditions = []
-    for word in text.split():
-        pattern = _like(word)
-        matches = [
-            select(Case.id).where(may_contain(Case.search_grams, word, dialect), or_(
-                Case.title.ilike(pattern, escape="\\"),
-                Case.description.ilike(pattern, escape="\\"))),
-            select(Case.id).where(Case.firm_id.in_(
-                select(Firm.id).where(Firm.name.ilike(pattern, escape="\\")))),
-            select(Comment.case_id).where(may_contain(Comment.search_grams, word, dialect),
-                                          Comment.body.ilike(pattern, escape="\\"),
-                                          policy.visible_comments(user)),
-        ]
-        reference = _REFERENCE.fullmatch(word)
+    firm's name, or a comment this user may read; a word that reads as a reference
+    (OS-2026-00042, 42) also matches that case. With the database's dialect, each word is a
+    set of case ids its indexes find; without, a test of one case row (lists.Narrowing)."""
+    return and_(*(_word_matches(user, word, dialect) for word in text.split()))
+
+
+def _word_matches(user, word: str, dialect: str | None):
+    pattern = _like(word)
+    own_text = or_(Case.title.ilike(pattern, escape="\\"),
+                   Case.description.ilike(pattern, escape="\\"))
+    firms = select(Firm.id).where(Firm.name.ilike(pattern, escape="\\"))
+    comments = (Comment.body.ilike(pattern, escape="\\"), policy.visible_comments(user))
+    reference = _REFERENCE.fullmatch(word)
+    if dialect is None:
+        # The comments as a count a row: a subquery the planner cannot turn into a hash of
+        # every comment with the word, so rows read in order stop at the page's end.
+        matches = [own_text, Case.firm_id.in_(firms), select(func.count(Comment.id)).where(
+            Comment.case_id == Case.id, *comments).scalar_subquery() > 0]
         if reference:
-            matches.append(select(Case.id).where(Case.id == int(reference.group(1))))
-        conditions.append(Case.id.in_(union(*matches)))
-    return and_(*conditions)
+            matches.append(Case.id == int(reference.group(1)))
+        return or_(*matches)
+    matches = [select(Case.id).where(may_contain(Case.search_grams, word, dialect), own_text),
+               select(Case.id).where(Case.firm_id.in_(firms)),
+               select(Comment.case_id).where(
+                   may_contain(Comment.search_grams, word, dialect), *comments)]
+    if reference:
+        matches.append(select(Case.id).where(Case.id == int(reference.group(1))))
+    return Case.id.in_(union(*matches))
 
 
 def case_query(user, filters: dict, now: datetime):
     """The cases the user may see, narrowed by the filters (the filter form's data, ids as
-    ints, owner "me" already read as the user's id); unordered: `sorted_by` orders it."""
+    ints, owner "me" already read as the user's id) but the search (see `case_page` and
+    `searched`); unordered: `sorted_by` orders it."""
     stmt = select(Case).where(policy.visible_cases(user))
     status = filters.get("status")
     if status == "open":
@@ -99,10 +108,27 @@ def case_query(user, filters: dict, now: datetime):
         stmt = stmt.where(overdue(now))
     if filters.get("need"):  # the home page's sections
         stmt = stmt.where(need_condition(filters["need"], now, work_calendar()))
-    if filters.get("q"):
-        stmt = stmt.where(search_condition(user, filters["q"], db.engine.dialect.name))
     return stmt.options(selectinload(Case.firm), selectinload(Case.request_type),
                         selectinload(Case.owner))
+
+
+def case_page(user, filters: dict, now: datetime, cursor: str | None, per_page: int):
+    """A page of the list (lists.page), its search a narrowing: a common word is found row
+    by row in order, a rare one through the bigram indexes."""
+    stmt, narrowing = case_query(user, filters, now), None
+    if filters.get("q"):
+        narrowing = lists.Narrowing(
+            stmt, search_condition(user, filters["q"], db.engine.dialect.name),
+            search_condition(user, filters["q"]))
+    return lists.page(stmt, sort_keys(filters), cursor, per_page, narrowing)
+
+
+def searched(user, filters: dict, now: datetime):
+    """Every case of the list, its search included (downloads, counts)."""
+    stmt = case_query(user, filters, now)
+    if filters.get("q"):
+        stmt = stmt.where(search_condition(user, filters["q"], db.engine.dialect.name))
+    return stmt
 
 
 def sort_keys(filters: dict) -> tuple[Key, ...]:

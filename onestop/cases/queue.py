@@ -12,7 +12,7 @@ from onestop import exports, lists, policy
 from onestop.cases import saved_views
 from onestop.cases.forms import PRIORITY_LABELS, BulkForm, CaseFilterForm, SaveViewForm
 from onestop.cases.ownership import caseworkers
-from onestop.cases.queries import case_query, partners_of, shorten_search, sort_keys, sorted_by
+from onestop.cases.queries import case_page, partners_of, searched, shorten_search, sorted_by
 from onestop.cases.urgency import NEEDS
 from onestop.cases.views import bp, category_label
 from onestop.catalog.models import Category, RequestType
@@ -110,8 +110,8 @@ def index():
     form = filter_form(request.args)
     filters = filters_of(form)
     try:
-        page = lists.page(case_query(current_user, filters, utcnow()), sort_keys(filters),
-                          form.after.data, current_app.config["PAGE_SIZE"])
+        page = case_page(current_user, filters, utcnow(), form.after.data,
+                         current_app.config["PAGE_SIZE"])
     except lists.BadCursor:
         abort(400)
     _firm_choices(form, page.items)
@@ -148,7 +148,7 @@ def _bulk_form() -> BulkForm | None:
 def export(fmt: str):
     """Every case the list shows under the same filters (all pages), as a file."""
     filters = filters_of(filter_form(request.args))
-    query = sorted_by(case_query(current_user, filters, utcnow()), filters)
+    query = sorted_by(searched(current_user, filters, utcnow()), filters)
     locale = str(get_locale())
     header = [_("Reference"), _("Title"), _("Firm"), _("Type"), _("Status"), _("Priority"),
               _("Owner"), _("Submitted"), _("Review due"), _("Accepted"), _("Due"),

@@ -11,28 +11,11 @@ from onestop.extensions import db
 from onestop.notifications import delivery, reminders
 from onestop.notifications.models import Notification, Status
 from tests.factories import NOW
-from tests.mailsink import MailServer
 from tests.services.test_reminders import at, routed_task
 
 # SET LOCAL (PostgreSQL), the claim's UPDATE, the SELECT of the row with what its email needs,
 # the record's UPDATE.
 STATEMENTS_PER_DELIVERY = 4
-
-
-@pytest.fixture
-def sink(configure):
-    servers = []
-
-    def start(delay: float = 0.0, **behaviour) -> MailServer:
-        server = MailServer(None, delay, **behaviour)
-        servers.append(server)
-        configure(SMTP_URL=server.url)
-        return server
-
-    yield start
-    mail.close_connections()
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from onestop.extensions import db
 from onestop.notifications import delivery, reminders
 from onestop.notifications.models import Notification, Status
 from tests.factories import NOW
-from tests.mailsink import MailServer, free_port
+from tests.mailsink import free_port
 from tests.services.test_reminders import at, routed_task, sweep
 
 LATER = NOW + timedelta(hours=2)  # past any backoff of these tests
@@ -23,22 +23,6 @@ LATER = NOW + timedelta(hours=2)  # past any backoff of these tests
 def rules(world):
     reminders.ensure_default_rules()
     db.session.commit()
-
-
-@pytest.fixture
-def sink(configure):
-    """sink(delay=0, **behaviour): a recording SMTP server (tests/mailsink.py) the app sends to."""
-    servers = []
-
-    def start(delay: float = 0.0, **behaviour) -> MailServer:
-        server = MailServer(None, delay, **behaviour)
-        servers.append(server)
-        configure(SMTP_URL=server.url)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def one_row(world) -> Notification:

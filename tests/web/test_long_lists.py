@@ -170,3 +170,17 @@ def test_grams_are_kept_when_a_title_changes(world, searchable):
     case.title = "새 제목 고용"
     db.session.commit()
     assert "고용" in db.session.scalar(select(Case.search_grams).where(Case.id == case.id))
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 5000])
+@pytest.mark.parametrize("words", ["승인", "인", "Alpha", "채용", "ΔΟΣ"])
+def test_a_search_walked_page_by_page_is_the_plain_scan_in_order(browser, world, app, searchable,
+                                                                 monkeypatch, window, words):
+    """However a page is found (the next rows tested one by one, or the bigram indexes' set
+    when those do not fill it), following Next gives every match once, in order."""
+    monkeypatch.setattr(lists, "SCAN_WINDOW", window)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    walked = _walk(browser("desk@test.example"), f"/cases/?status=&sort=age&q={words}")
+    found = set(_scan(True, None, searchable, words))
+    assert walked == [c.reference for c in sorted(searchable, key=lambda c: (c.submitted_at, c.id))
+                      if c.reference in found]
