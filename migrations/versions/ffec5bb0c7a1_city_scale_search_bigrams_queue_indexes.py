@@ -22,6 +22,7 @@ OPEN = sa.text("status IN ('submitted', 'triaged', 'in_progress', 'waiting_on_fi
 OPEN_SORTS = (("due", ["due_at", "id"]), ("submitted", ["submitted_at", "id"]),
               ("priority", ["priority_rank", "id"]))
 ACTIVE = sa.text("status IN ('open', 'accepted', 'waiting_on_firm')")
+LAPSED = sa.text("supplement_lapsed_at IS NOT NULL")
 ACTIVE_SORTS = (("ix_agency_tasks_active_org_due", ["organization_id", "due_at", "id"]),
                 ("ix_agency_tasks_active_due", ["due_at", "id"]))
 TASK_INDEXES = (("ix_agency_tasks_org_case", ["organization_id", "case_id"]),
@@ -61,6 +62,8 @@ def upgrade():
         for name, columns in ACTIVE_SORTS:
             batch_op.create_index(name, columns, unique=False, sqlite_where=ACTIVE,
                                   postgresql_where=ACTIVE)
+        batch_op.create_index("ix_agency_tasks_lapsed", ["case_id"], unique=False,
+                              sqlite_where=LAPSED, postgresql_where=LAPSED)
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('search_grams', sa.Text(), server_default='',
@@ -108,5 +111,5 @@ def downgrade():
         op.drop_index(name, table_name="cases")
         op.create_index(old, "cases", old_columns)
     _drop_grams("cases")
-    for name, _columns in TASK_INDEXES + ACTIVE_SORTS:
+    for name, _columns in TASK_INDEXES + ACTIVE_SORTS + (("ix_agency_tasks_lapsed", ()),):
         op.drop_index(name, table_name="agency_tasks")

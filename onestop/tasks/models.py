@@ -9,6 +9,7 @@ from onestop.extensions import db
 from onestop.statuses import ACTIVE_TASK
 
 # The task queues list the active tasks only (their partial indexes skip the finished ones).
+_LAPSED = text("supplement_lapsed_at IS NOT NULL")
 _ACTIVE = text(f"status IN ({', '.join(repr(str(status)) for status in ACTIVE_TASK)})")
 
 
@@ -73,7 +74,10 @@ class AgencyTask(db.Model):
                       Index("ix_agency_tasks_status_paused_at", "status", "paused_at"),
                       # "cases routed to this organization" (the queue's filter, a partner's
                       # requests)
-                      Index("ix_agency_tasks_org_case", "organization_id", "case_id"))
+                      Index("ix_agency_tasks_org_case", "organization_id", "case_id"),
+                      # the desk's "supplement not received" section: the few lapsed ones
+                      Index("ix_agency_tasks_lapsed", "case_id", postgresql_where=_LAPSED,
+                            sqlite_where=_LAPSED))
 
     case = relationship("Case", back_populates="tasks")
     organization = relationship("Organization")
