@@ -1,6 +1,8 @@
 """Long lists a page at a time without counting them: the next page starts after the last
 row's sort key (keyset), so page 1,000 costs what page 1 does, and the count shown stops at
-COUNT_CAP ("1,000+")."""
+COUNT_CAP ("1,000+"). A search narrowing a list is first tested row by row on the next rows
+in order (a common word fills the page at once) before its indexes gather the set (fast
+only when it is small)."""
 import base64
 import json
 from dataclasses import dataclass
@@ -62,7 +64,6 @@ class Narrowing:
     indexes serve (a set, fast when it is small) and one tested row by row (fast when the
     rows come in order and many match: the page fills at once)."""
 
-    unnarrowed: Select
     indexed: ColumnElement[bool]
     row_by_row: ColumnElement[bool]
 

@@ -118,7 +118,7 @@ def case_page(user, filters: dict, now: datetime, cursor: str | None, per_page: 
     stmt, narrowing = case_query(user, filters, now), None
     if filters.get("q"):
         narrowing = lists.Narrowing(
-            stmt, search_condition(user, filters["q"], db.engine.dialect.name),
+            search_condition(user, filters["q"], db.engine.dialect.name),
             search_condition(user, filters["q"]))
     return lists.page(stmt, sort_keys(filters), cursor, per_page, narrowing)
 
