@@ -9,6 +9,7 @@ from sqlalchemy import MetaData, select
 
 from onestop import create_app
 from onestop.extensions import db
+from onestop.search import grams
 from tests.test_migration_case_queue import _rows
 from tests.test_migrations import targets
 
@@ -29,6 +30,8 @@ def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
                 conn.execute(cases.update().where(cases.c.id.in_((2, 3))).values(
                     accepted_at=ACCEPTED))
                 conn.execute(cases.update().where(cases.c.id == 3).values(status="resolved"))
+                conn.execute(cases.update().values(title="공장설립 승인 요청",
+                                                   description="Hiring 채용"))
                 conn.execute(cases.update().where(cases.c.id == 1).values(status="rejected"))
                 conn.execute(old.tables["events"].insert(), [{
                     "id": 1, "case_id": 1, "actor_id": 1, "action": "case.reject",
@@ -53,6 +56,8 @@ def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
                                            tasks.supplement_due_at, tasks.supplement_more_time,
                                            tasks.supplement_reminded, tasks.is_consultation,
                                            tasks.deliberation_seconds)).one()
+                texts = conn.execute(select(t["cases"].c.title, t["cases"].c.description,
+                                            t["cases"].c.search_grams)).all()
                 types = t["request_types"].c
                 period = conn.execute(select(types.progress_notice_period,
                                              types.supplement_period, types.deems_permits,
@@ -66,3 +71,5 @@ def test_a_database_in_use_comes_through_the_law_clock_migrations(tmp_path):
         assert tuple(period) == ("30d", "7d", False, "20d")
         assert rejected_at == ACCEPTED, "the objection period counts from the rejection"
         assert tuple(objection_rules) == (90, "10d")
+        assert texts and all(found == grams(title, body) and found for title, body, found
+                             in texts), "the city-scale migration gave old requests their bigrams"
