@@ -142,6 +142,11 @@ def _beyond(keys: tuple[Key, ...], values: list, *, upto: bool = False) -> Colum
     return row < bound if keys[0].descending else row > bound
 
 
+def ordered(stmt: Select, keys: tuple[Key, ...]) -> Select:
+    """The statement in the keys' order (a whole list, as downloads read it)."""
+    return stmt.order_by(*(key.order() for key in keys))
+
+
 def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
          narrowing: Narrowing | None = None) -> Page:
     """A page of the statement's rows (entities) in the keys' order, after the cursor. A

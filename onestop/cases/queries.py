@@ -137,7 +137,7 @@ def sort_keys(filters: dict) -> tuple[Key, ...]:
 
 def sorted_by(stmt, filters: dict):
     """Every case in the list's order (downloads; a page is lists.page with sort_keys)."""
-    return stmt.order_by(*(key.order() for key in sort_keys(filters)))
+    return lists.ordered(stmt, sort_keys(filters))
 
 
 def partners_of(user, case_ids: list[int]) -> dict[int, list]:

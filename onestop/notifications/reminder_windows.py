@@ -24,11 +24,8 @@ def start_of_day(day: date) -> datetime:
 
 
 def working_day_after(day: date, n: int, calendar: WorkCalendar) -> date:
-    """The n-th working day after `day` (day itself for n = 0)."""
-    while n > 0:
-        day += timedelta(days=1)
-        n -= calendar.is_working_day(day)
-    return day
+    """The n-th working day after `day` (day itself for n = 0), from the calendar's index."""
+    return calendar.end_of_business_day(start_of_day(day), n).date()
 
 
 def working_day_back(day: date, n: int, calendar: WorkCalendar) -> date:

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from onestop import policy
+from onestop import lists, policy
 from onestop.cases.models import Case
 from onestop.lists import Key
 from onestop.statuses import ACTIVE_TASK, RUNNING_TASK
@@ -32,4 +32,4 @@ def task_query(user, filters: dict, now: datetime):
 
 
 def sorted_by(stmt):
-    return stmt.order_by(*(key.order() for key in ORDER))
+    return lists.ordered(stmt, ORDER)
