@@ -3,16 +3,17 @@ import os
 from pathlib import Path
 
 from flask import Flask, has_request_context, session
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from onestop import i18n
 from onestop.config import config_for
 from onestop.db import MAX_ID
 from onestop.extensions import babel, csrf, db, login_manager, migrate
+from onestop.i18n import lazy_gettext as _l
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,6 +89,7 @@ def register_extensions(app: Flask) -> None:
         timezone_selector=lambda: "Asia/Seoul",
         default_translation_directories=str(ROOT / "onestop" / "translations"),
     )
+    i18n.install(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     # Lazily translated, turned into text in the visitor's language when it is flashed.

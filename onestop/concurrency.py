@@ -1,7 +1,6 @@
 """Optimistic locking: a save based on an old version is refused, not merged."""
-from flask_babel import lazy_gettext as _l
-
 from onestop.errors import Conflict
+from onestop.i18n import lazy_gettext as _l
 
 CHANGED_MEANWHILE = _l("Someone changed this meanwhile. Your change was not saved; "
                        "look at the current state and try again.")

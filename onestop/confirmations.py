@@ -2,11 +2,12 @@
 to whom, and by when (in Seoul time), rather than a bare "Saved"."""
 from datetime import datetime
 
-from flask_babel import format_datetime, get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale
 
 from onestop.accounts.models import Role
 from onestop.cases.models import Case, Comment, NoteAudience
+from onestop.i18n import gettext as _
+from onestop.i18n import short_moment
 from onestop.notifications.progress import expected_completion
 from onestop.statuses import TaskStatus
 from onestop.tasks.models import AgencyTask
@@ -16,7 +17,7 @@ EXCERPT = 60
 
 def when(moment: datetime | None) -> str:
     """A moment as the pages show it (Asia/Seoul, the app's short form)."""
-    return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else "—"
+    return short_moment(moment) or "—"
 
 
 def excerpt(text: str) -> str:

@@ -217,6 +217,8 @@ class WorkCalendar:
         return self._running[year]
 
     def _base(self, year: int) -> int:
+        if year in self._bases:
+            return self._bases[year]
         known = min(list(self._bases), key=lambda y: abs(y - year))
         while known < year:
             self._bases[known + 1] = self._bases[known] + self._year_running(known)[-1]

@@ -16,8 +16,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_datetime, format_decimal, get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -28,6 +26,9 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
 from onestop.errors import NotAllowed, NotFound
 from onestop.extensions import db, login_manager
+from onestop.i18n import day, short_moment
+from onestop.i18n import gettext as _
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications.services import unread_count
 from onestop.tasks.extensions import CONSENT_LABELS
 from onestop.web import AlreadyDone, safe_path, sign_in_then_back_to_the_form, way_back
@@ -241,6 +242,7 @@ def event_label(event) -> str:
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def helpers():
+        locale = str(get_locale())
         return {
             "unread_notifications": (lambda: unread_count(current_user)
                                      if current_user.is_authenticated else 0),
@@ -259,17 +261,16 @@ def register_template_helpers(app: Flask) -> None:
             "due_phrase": due_phrase,
             "period_label": period_label,
             "event_label": event_label,
-            "locale": str(get_locale()),
-            "display": lambda obj: obj.display_name(str(get_locale())) if obj else "",
+            "locale": locale,
+            "display": lambda obj: obj.display_name(locale) if obj else "",
         }
 
     @app.template_filter("dt")
     def format_moment(value: datetime | None, fmt: str = "short") -> str:
         # One unambiguous short form in both languages; long forms follow the locale.
-        if not value:
-            return ""
-        patterns = {"short": "yyyy-MM-dd HH:mm", "long": "yyyy-MM-dd (EEEE) HH:mm"}
-        return format_datetime(value, patterns.get(fmt, fmt))
+        if fmt == "short":
+            return short_moment(value)
+        return format_datetime(value, "yyyy-MM-dd (EEEE) HH:mm") if value else ""
 
     @app.template_filter("filesize")
     def filesize(size: int) -> str:
@@ -279,9 +280,7 @@ def register_template_helpers(app: Flask) -> None:
             return f"{format_decimal(size / 1024, '#,##0.#')} KB"
         return f"{format_decimal(size / 1024 / 1024, '#,##0.#')} MB"
 
-    @app.template_filter("date")
-    def format_day(value: datetime | None) -> str:
-        return format_datetime(value, "yyyy-MM-dd") if value else ""
+    app.add_template_filter(day, "date")
 
 
 def register_security_headers(app: Flask) -> None:

@@ -4,7 +4,6 @@ import unicodedata
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, flash, g, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,6 +14,7 @@ from onestop.concurrency import CHANGED_MEANWHILE
 from onestop.db import parse_id, utcnow
 from onestop.errors import DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.submissions.services import claim_token, first_landing, release_token
 
 

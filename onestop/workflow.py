@@ -1,12 +1,11 @@
 """Case and task lifecycles: the only code that sets .status and writes status Events."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from onestop import policy
 from onestop.cases.models import Case, Event
 from onestop.errors import InvalidTransition, NotAllowed
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import (
     ACTIVE_TASK,
     CONSENTED_TASK,

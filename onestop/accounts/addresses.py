@@ -9,7 +9,6 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ from onestop.accounts.tokens import serializer
 from onestop.audit.events import security_event_on_commit
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications.ledger import write_account_message
 from onestop.notifications.models import AlertKind, Notification
 

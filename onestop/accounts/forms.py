@@ -1,12 +1,12 @@
 """Sign-in, invitation, account, two-step, forgotten password and email change forms."""
 import secrets
 
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from onestop.accounts.passwords import MIN_PASSWORD_LENGTH
 from onestop.forms import BaseForm, OnceForm
+from onestop.i18n import lazy_gettext as _l
 
 
 class LoginForm(BaseForm):

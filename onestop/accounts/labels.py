@@ -1,7 +1,6 @@
 """What each role is called on the pages."""
-from flask_babel import lazy_gettext as _l
-
 from onestop.accounts.models import Role
+from onestop.i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
     Role.FIRM: _l("Firm member"),

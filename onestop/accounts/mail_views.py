@@ -1,7 +1,6 @@
 """Accounts by email: "forgot password" and the link it sends, changing one's email address
 and the link that confirms it. Routes of the accounts blueprint."""
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from onestop.accounts import addresses, resets
@@ -16,6 +15,7 @@ from onestop.accounts.views import account_page, bp
 from onestop.audit.events import security_event
 from onestop.db import utcnow
 from onestop.errors import DomainError
+from onestop.i18n import gettext as _
 from onestop.jobs import PASSWORD_RESET, enqueue
 from onestop.web import perform
 

@@ -3,10 +3,10 @@
 Checked offline with zxcvbn (its bundled lists of common passwords, words, names and
 keyboard patterns, plus the user's own name and email as extra words).
 """
-from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
 from onestop.errors import Invalid
+from onestop.i18n import lazy_gettext as _l
 
 MIN_PASSWORD_LENGTH = 12
 # zxcvbn's score 3: "safely unguessable", about 10^8 guesses or more.

@@ -11,7 +11,6 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 
@@ -22,6 +21,7 @@ from onestop.accounts.tokens import serializer
 from onestop.audit.events import security_event
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications.ledger import write_account_message
 from onestop.notifications.models import AlertKind
 

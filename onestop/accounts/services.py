@@ -5,7 +5,6 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 
@@ -18,6 +17,7 @@ from onestop.audit.services import record_change, summary
 from onestop.db import parse_id, utcnow
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications.ledger import write_account_message
 from onestop.notifications.models import AlertKind
 

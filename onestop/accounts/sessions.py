@@ -4,7 +4,6 @@ import ipaddress
 import time
 
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from onestop.accounts import devices, services, twofactor
@@ -14,6 +13,7 @@ from onestop.config import DEV_SECRET_KEY
 from onestop.db import utcnow
 from onestop.errors import DomainError
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.web import sign_in_then_back_to_the_form
 
 SIGNED_IN_AT, SEEN_AT, AUTH_AT, PENDING = "signed_in_at", "seen_at", "auth_at", "second_step"

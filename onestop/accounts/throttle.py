@@ -13,7 +13,6 @@ import math
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -22,6 +21,7 @@ from onestop.accounts.models import LoginThrottle
 from onestop.db import UTCDateTime
 from onestop.errors import TooManyAttempts
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 
 
 class Throttled(TooManyAttempts):

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import pyotp
 import segno
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select, update
 
@@ -16,6 +15,7 @@ from onestop.accounts.models import RecoveryCode, SiteSetting, User
 from onestop.audit.services import record_change
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 
 ISSUER = "OneStop"
 RECOVERY_CODE_COUNT = 10

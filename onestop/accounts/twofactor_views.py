@@ -1,7 +1,6 @@
 """One's own two-step sign-in: set it up with an authenticator app, turn it off, make new
 recovery codes. Routes of the accounts blueprint."""
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop.accounts import sessions, twofactor
@@ -9,6 +8,7 @@ from onestop.accounts.forms import CodeForm, ConfirmItsYouForm
 from onestop.accounts.views import bp
 from onestop.audit.events import security_event
 from onestop.db import utcnow
+from onestop.i18n import gettext as _
 from onestop.web import perform
 
 _SETUP_SECRET = "totp_setup"

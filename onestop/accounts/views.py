@@ -1,7 +1,6 @@
 """Sign in (password, then a code when two steps are on) and out, accept an invitation,
 manage one's own account."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from onestop.accounts import addresses, devices, services, sessions, twofactor
@@ -18,6 +17,7 @@ from onestop.audit.events import security_event
 from onestop.db import utcnow
 from onestop.errors import DomainError
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.web import back, perform, safe_path
 
 bp = Blueprint("accounts", __name__)

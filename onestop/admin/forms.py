@@ -1,5 +1,4 @@
 """Admin forms."""
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,6 +16,7 @@ from onestop.accounts.models import Role
 from onestop.cases.forms import MultiCheckboxField
 from onestop.catalog.labels import CATEGORY_LABELS
 from onestop.forms import OnceForm, record_id
+from onestop.i18n import lazy_gettext as _l
 from onestop.orgs.models import OrgKind
 
 KIND_LABELS = {

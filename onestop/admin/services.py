@@ -2,7 +2,6 @@
 import re
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from onestop import policy
@@ -15,6 +14,7 @@ from onestop.db import utcnow
 from onestop.deadlines import parse_period
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.orgs.models import Organization, OrgKind
 from onestop.tasks.models import AgencyTask
 

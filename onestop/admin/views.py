@@ -1,7 +1,6 @@
 """Admin pages: users, organizations, request types, extra non-working days, sign-in
 security."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -30,6 +29,7 @@ from onestop.db import utcnow
 from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
+from onestop.i18n import gettext as _
 from onestop.orgs.models import Organization
 from onestop.web import perform, refusal_status
 from onestop.workdays.models import ExtraHoliday

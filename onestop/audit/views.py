@@ -2,8 +2,6 @@
 import json
 
 from flask import Blueprint, abort, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,6 +13,8 @@ from onestop.audit.services import audit_entries
 from onestop.db import parse_id, utcnow
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
+from onestop.i18n import gettext as _
+from onestop.i18n import lazy_gettext as _l
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit-log")
 

@@ -2,7 +2,6 @@
 page, in its own savepoint, so one refusal leaves the others done; each refusal is told."""
 from flask import flash, redirect, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +17,7 @@ from onestop.concurrency import CHANGED_MEANWHILE
 from onestop.db import parse_id, utcnow
 from onestop.errors import DomainError, Invalid, NotFound
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.orgs.models import Organization
 from onestop.web import perform
 

@@ -1,7 +1,6 @@
 """Filing a request: choosing its type and the type's own form."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.validators import Length, Optional
@@ -15,6 +14,7 @@ from onestop.catalog.models import RequestType
 from onestop.db import utcnow
 from onestop.errors import NotFound
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.submissions.uploads import FormFiles
 from onestop.web import perform
 

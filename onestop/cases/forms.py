@@ -1,5 +1,4 @@
 """Filing, filtering and acting on cases."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from onestop.cases.models import PRIORITIES, NoteAudience
 from onestop.cases.satisfaction import CHOOSE_A_SCORE, SCORES
 from onestop.cases.urgency import NEEDS
 from onestop.forms import BaseForm, OnceForm, record_id
+from onestop.i18n import lazy_gettext as _l
 
 PRIORITY_LABELS = {"normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
 AUDIENCE_LABELS = {

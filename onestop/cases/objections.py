@@ -5,7 +5,6 @@ counted by the rules), which it may extend once by as much with notice; the firm
 the decision and the remedies left. Upheld, the request goes back to the desk's review."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import policy, workflow
@@ -14,6 +13,7 @@ from onestop.cases.services import attach_files, review_due
 from onestop.deadlines import parse_period
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import CaseStatus
 from onestop.workdays.services import work_calendar
 

@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, union
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from onestop import lists, policy
 from onestop.cases.models import Case, Comment
@@ -108,8 +108,8 @@ def case_query(user, filters: dict, now: datetime):
         stmt = stmt.where(overdue(now))
     if filters.get("need"):  # the home page's sections
         stmt = stmt.where(need_condition(filters["need"], now, work_calendar()))
-    return stmt.options(selectinload(Case.firm), selectinload(Case.request_type),
-                        selectinload(Case.owner))
+    return stmt.options(joinedload(Case.firm), joinedload(Case.request_type),
+                        joinedload(Case.owner))
 
 
 def case_page(user, filters: dict, now: datetime, cursor: str | None, per_page: int):

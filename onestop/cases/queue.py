@@ -3,7 +3,6 @@ from urllib.parse import parse_qsl
 
 from flask import abort, current_app, flash, g, render_template, request
 from flask_babel import format_timedelta, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -20,6 +19,7 @@ from onestop.db import parse_id, utcnow
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.firms.models import Firm
+from onestop.i18n import gettext as _
 from onestop.orgs.models import Organization
 from onestop.statuses import CaseStatus
 from onestop.workflow import STATUS_LABELS

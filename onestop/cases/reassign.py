@@ -1,5 +1,4 @@
 """Handing a case to another caseworker (its owner), from the case page."""
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop.accounts.models import User
@@ -9,6 +8,7 @@ from onestop.cases.ownership import reassign_form
 from onestop.cases.views import _again, _case_url, bp
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.web import answer_form, load
 
 

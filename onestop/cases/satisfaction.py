@@ -1,13 +1,13 @@
 """The firm's one answer after its request resolved: a score from 1 to 5 and a comment."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import policy
 from onestop.cases.models import Case, SatisfactionAnswer
 from onestop.errors import Conflict, Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import CaseStatus
 
 SCORES = range(1, 6)

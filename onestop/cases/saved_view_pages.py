@@ -1,6 +1,5 @@
 """Pages of the saved views: save the queue's filters, rename, delete; the nav lists them."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop import policy
@@ -11,6 +10,7 @@ from onestop.cases.views import bp
 from onestop.db import utcnow
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.web import perform
 
 

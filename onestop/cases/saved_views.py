@@ -2,13 +2,13 @@
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from onestop import policy
 from onestop.cases.models import SavedView
 from onestop.errors import Conflict, Invalid, NotFound
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 
 # The queue's filters a view keeps (never the page it was on).
 VIEW_KEYS = ("q", "status", "category", "request_type", "organization", "firm", "owner",

@@ -4,7 +4,6 @@ import json
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import policy, workflow
@@ -15,6 +14,7 @@ from onestop.concurrency import check_version
 from onestop.deadlines import WorkCalendar, parse_period
 from onestop.errors import Conflict, Invalid, NotAllowed
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.orgs.models import Organization
 from onestop.statuses import ACTIVE_TASK, FINISHED_CASE, ROUTABLE_CASE, CaseStatus, TaskStatus
 from onestop.storage import store_upload

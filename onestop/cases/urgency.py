@@ -2,12 +2,12 @@
 queue's `need` filter are the same conditions, so a count and its "see all" always agree."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from onestop.cases.models import Case, Event, Objection
 from onestop.deadlines import WorkCalendar
+from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import OPEN_CASE, CaseStatus, TaskStatus
 from onestop.tasks.due import DUE_SOON_BUSINESS_DAYS
 from onestop.tasks.models import AgencyTask

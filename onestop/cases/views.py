@@ -12,7 +12,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -38,6 +37,7 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import NotFound
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications import progress
 from onestop.orgs.models import Organization
 from onestop.statuses import ACTIVE_TASK, CaseStatus, TaskStatus

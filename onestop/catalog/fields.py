@@ -7,9 +7,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
 
 from onestop.errors import Invalid
+from onestop.i18n import lazy_gettext as _l
 
 KINDS = ("text", "number", "integer")
 # 12500, 12,500, 12 500, 1,234.5 — grouping only in threes.

@@ -1,7 +1,6 @@
 """Display names of the catalog's categories."""
-from flask_babel import lazy_gettext as _l
-
 from onestop.catalog.models import Category
+from onestop.i18n import lazy_gettext as _l
 
 CATEGORY_LABELS = {
     Category.PERMIT: _l("Permits"),

@@ -5,11 +5,10 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
-
 from onestop.commitments import sheets
 from onestop.errors import Invalid
 from onestop.firms.services import brn_digits, normalize_brn
+from onestop.i18n import lazy_gettext as _l
 
 # What an error says, by code; params fill the placeholders when it is shown.
 MESSAGES = {

@@ -1,12 +1,12 @@
 """Reporting actuals and judging a report."""
 import re
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
 from onestop.cases.forms import FilesMixin, VersionedForm
 from onestop.forms import OnceForm, record_id
+from onestop.i18n import lazy_gettext as _l
 
 # Digits with the separators people type: 1,200,000,000 / 1 200 000 000 / 35명 / 12억 is not.
 _AMOUNT = re.compile(r"\d{1,3}(?:[,  ]?\d{3})*|\d+")

@@ -1,8 +1,6 @@
 """Admin pages of the agreement import: upload, the template, each run's progress and error
 report, and the list of past runs. The routes join the admin blueprint."""
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import selectinload
@@ -15,6 +13,8 @@ from onestop.db import utcnow
 from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.forms import OnceForm
+from onestop.i18n import gettext as _
+from onestop.i18n import lazy_gettext as _l
 from onestop.jobs import enqueue_imports
 from onestop.web import perform, refusal_status
 

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from onestop import policy
@@ -15,6 +14,7 @@ from onestop.commitments.cells import MESSAGES as CELL_MESSAGES
 from onestop.commitments.models import RUNNING, ImportRun, RunStatus
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications.lease import Clock
 from onestop.storage import clean_filename, read_stored, store_upload
 

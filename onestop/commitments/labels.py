@@ -1,8 +1,8 @@
 """How commitments read on pages, in exports and in emails, in the reader's language."""
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
 
 from onestop.commitments.models import ClawbackRule, Measure, ReportStatus
+from onestop.i18n import lazy_gettext as _l
 
 # The zone's own words for the measures (templates/commitments/_progress_charts.html).
 MEASURE_LABELS = {Measure.INVESTMENT: _l("Investment"), Measure.JOBS: _l("Jobs")}

@@ -4,7 +4,6 @@ statements whatever the number of targets and reports."""
 from collections import defaultdict
 from datetime import date
 
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -21,6 +20,7 @@ from onestop.commitments.models import (
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.reports.zone import MEASURES, firm_progress
 
 LIVE = (ReportStatus.SUBMITTED, ReportStatus.VERIFIED)

@@ -4,7 +4,6 @@ every change is an entry of the firm's history (FirmEvent), written in the same 
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import policy
@@ -22,6 +21,7 @@ from onestop.concurrency import check_version
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
 from onestop.firms.models import Firm
+from onestop.i18n import lazy_gettext as _l
 from onestop.storage import store_upload
 
 # A thousand trillion won: far beyond any agreement, well inside a BIGINT.

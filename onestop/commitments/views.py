@@ -10,8 +10,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -28,6 +26,8 @@ from onestop.db import utcnow
 from onestop.errors import NotAllowed, NotFound
 from onestop.exports import FORMATS, download
 from onestop.extensions import db
+from onestop.i18n import gettext as _
+from onestop.i18n import lazy_gettext as _l
 from onestop.submissions.uploads import FormFiles
 from onestop.web import answer_form, load, perform, refused_form_again
 

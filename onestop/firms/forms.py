@@ -1,9 +1,9 @@
 """Onboarding and invitation forms."""
-from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from onestop.forms import OnceForm, record_id
+from onestop.i18n import lazy_gettext as _l
 
 
 class FirmForm(OnceForm):

@@ -3,7 +3,6 @@ import re
 import unicodedata
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import policy
@@ -14,6 +13,7 @@ from onestop.concurrency import CHANGED_MEANWHILE
 from onestop.errors import Conflict, Invalid
 from onestop.extensions import db
 from onestop.firms.models import PHASES, Firm
+from onestop.i18n import lazy_gettext as _l
 
 _BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 

@@ -1,6 +1,5 @@
 """Firms: the desk's list, onboarding, a firm's page and member invitations."""
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -20,6 +19,7 @@ from onestop.extensions import db
 from onestop.firms.forms import FirmForm, InviteMemberForm, OfficerForm, ResendInvitationForm
 from onestop.firms.models import Firm
 from onestop.firms.services import onboard_firm, reassign_officer
+from onestop.i18n import gettext as _
 from onestop.statuses import OPEN_CASE
 from onestop.submissions.uploads import FormFiles
 from onestop.web import load, perform, refusal_status

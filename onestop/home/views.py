@@ -3,10 +3,9 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from onestop import lists, policy
 from onestop.cases.models import Case
@@ -15,6 +14,7 @@ from onestop.commitments.pages import progress_of, reports_to_verify
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.orgs.models import Organization
 from onestop.pages import work_calendar_for_request
 from onestop.reports.zone import zone_figures
@@ -34,16 +34,16 @@ def _order(column) -> tuple:
 def _cases(*conditions, order=Case.due_at, limit=HOME_LIMIT):
     return db.session.scalars(
         select(Case).where(policy.visible_cases(current_user), *conditions)
-        .options(selectinload(Case.firm), selectinload(Case.request_type))
+        .options(joinedload(Case.firm), joinedload(Case.request_type))
         .order_by(*_order(order)).limit(limit)).all()
 
 
 def _tasks(*conditions):
     return db.session.scalars(
         select(AgencyTask).where(policy.visible_tasks(current_user), *conditions)
-        .options(selectinload(AgencyTask.case).selectinload(Case.firm),
-                 selectinload(AgencyTask.case).selectinload(Case.tasks),
-                 selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
+        .options(joinedload(AgencyTask.case).joinedload(Case.firm),
+                 joinedload(AgencyTask.case).selectinload(Case.tasks),
+                 joinedload(AgencyTask.organization), joinedload(AgencyTask.assignee))
         .order_by(AgencyTask.due_at, AgencyTask.id).limit(HOME_LIMIT)).all()
 
 
@@ -71,7 +71,7 @@ def _needs(now: datetime) -> list[dict]:
                                             for first in firsts))).all()
     cases = {case.id: case for case in db.session.scalars(
         select(Case).where(Case.id.in_([row.id for row in shown]))
-        .options(selectinload(Case.firm), selectinload(Case.request_type)))}
+        .options(joinedload(Case.firm), joinedload(Case.request_type)))}
     sections = []
     for name, (_condition, heading, empty) in NEEDS.items():
         count = counts[name]

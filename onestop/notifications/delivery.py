@@ -9,7 +9,6 @@ from email.utils import formatdate
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import joinedload
 
@@ -18,6 +17,7 @@ from onestop.accounts.models import SiteSetting
 from onestop.cases.models import Case, Comment, Event
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications import lease
 from onestop.notifications.digests import describe, items
 from onestop.notifications.events import message_context

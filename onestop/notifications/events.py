@@ -8,8 +8,6 @@ ledger queues the emails once the transaction commits.
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from flask_babel import format_datetime
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as orm_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +17,8 @@ from onestop.accounts.models import PARTNER_ROLES, Role, User
 from onestop.cases.models import Event, NoteAudience
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
+from onestop.i18n import short_moment
 from onestop.notifications import ledger
 from onestop.notifications.models import EventKind
 from onestop.notifications.preferences import role_defaults, start_of
@@ -356,7 +356,7 @@ def message_context(row) -> dict:
     names = {"firm": case.firm.name, "org": task.organization.display_name(locale) if task else "",
              "assignee": ev.params.get("assignee_id") and task.assignee and task.assignee.name,
              "author": ev.comment.author.name if ev.comment else "",
-             "due": format_datetime(datetime.fromisoformat(ev.params["due_at"]), "yyyy-MM-dd HH:mm")
+             "due": short_moment(datetime.fromisoformat(ev.params["due_at"]))
              if "due_at" in ev.params else ""}
     whole = row.params.get("whole", True)
     if row.kind == E.DUE_CHANGED and not whole:

@@ -8,7 +8,6 @@ told, and each recipient's choice (at once, digest, in the app) decides how the 
 from datetime import date
 
 from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event as orm_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +19,7 @@ from onestop.commitments.models import FirmEvent
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.firms.models import Firm
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications import ledger
 from onestop.notifications.models import CommitmentKind, RuleKind
 from onestop.notifications.preferences import role_defaults, start_of

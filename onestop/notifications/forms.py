@@ -1,9 +1,9 @@
 """Notification choices, ledger filters and reminder rules."""
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from onestop.forms import BaseForm, OnceForm
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications.events import KIND_LABELS as EVENT_LABELS
 from onestop.notifications.firm_events import KIND_LABELS as COMMITMENT_LABELS
 from onestop.notifications.models import DigestKind, RuleKind, Status

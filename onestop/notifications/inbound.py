@@ -19,7 +19,6 @@ from email.utils import formatdate, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from onestop import mail, policy
@@ -28,6 +27,7 @@ from onestop.cases.models import Case, NoteAudience
 from onestop.cases.services import add_comment
 from onestop.errors import Conflict, DomainError, NotAllowed, NotFound
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications import ledger, reply_mail
 from onestop.notifications.models import AlertKind, EventKind, InboundMessage, InboundStatus
 from onestop.statuses import ACTIVE_TASK

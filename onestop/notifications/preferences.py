@@ -2,14 +2,13 @@
 app only; the admin's defaults per role; quiet hours."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from onestop import policy
 from onestop.accounts.models import Role, SiteSetting, User
 from onestop.audit.services import record_change
 from onestop.deadlines import SEOUL, WorkCalendar
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications.models import (
     AlertKind,
     Choice,

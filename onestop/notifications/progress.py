@@ -4,8 +4,6 @@ page, the firm's members get the progress and the expected completion date. Each
 an Event, and its ledger rows are keyed by it: sent once per trigger."""
 from datetime import datetime, time
 
-from flask_babel import format_datetime
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from onestop import policy
@@ -14,6 +12,8 @@ from onestop.cases.models import Case, Event
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
+from onestop.i18n import short_moment
 from onestop.notifications import ledger
 from onestop.notifications.models import EventKind
 from onestop.notifications.preferences import role_defaults, start_of
@@ -81,9 +81,9 @@ def progress_context(case: Case, locale: str) -> dict:
     """What the notice says, as things stand when it is sent."""
     due = expected_completion(case)
     lines = [f"· {t.organization.display_name(locale)}: {STATUS_LABELS[t.status]}, "
-             f"{format_datetime(t.due_at, 'yyyy-MM-dd HH:mm')}"
+             f"{short_moment(t.due_at)}"
              for t in sorted(case.tasks, key=lambda t: t.id)]
     return {"sentence": str(SENTENCE % {
                 "ref": case.reference, "status": STATUS_LABELS[case.status],
-                "due": format_datetime(due, "yyyy-MM-dd HH:mm") if due else "—"}),
+                "due": short_moment(due) or "—"}),
             "quote": "\n".join(lines), "quote_label": str(TASKS_LABEL) if lines else ""}

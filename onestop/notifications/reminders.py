@@ -3,7 +3,6 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from onestop import policy
@@ -15,6 +14,7 @@ from onestop.deadlines import SEOUL
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.firms.models import Firm
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications import ledger, reminder_windows, sweep_state
 from onestop.notifications.models import Audience, Notification, ReminderRule, RuleKind
 from onestop.notifications.preferences import role_defaults, start_of

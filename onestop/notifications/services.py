@@ -3,11 +3,11 @@ and the worker canary."""
 import secrets
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from onestop import policy
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.notifications import progress, sweep_state
 from onestop.notifications.delivery import requeue
 from onestop.notifications.digests import collect

@@ -3,7 +3,6 @@ from email import policy as email_policy
 from email.parser import BytesParser
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -14,6 +13,7 @@ from onestop.accounts.models import User
 from onestop.cases.models import Case, Comment, Event
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.jobs import enqueue_deliveries
 from onestop.mail import OUTBOX_NAME, outbox_dir, outbox_messages
 from onestop.notifications import delivery, digests, reminders, services

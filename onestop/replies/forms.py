@@ -1,9 +1,9 @@
 """The canned reply form."""
-from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from onestop.forms import OnceForm
+from onestop.i18n import lazy_gettext as _l
 from onestop.replies.services import BODY_MAX, TITLE_MAX
 
 

@@ -1,13 +1,13 @@
 """Keeping an organization's canned replies."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.replies.models import CannedReply
 
 TITLE_MAX, BODY_MAX = 120, 4000

@@ -1,10 +1,10 @@
 """The canned replies page of an organization, and the list beside a case's comment box."""
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop import policy
 from onestop.db import utcnow
+from onestop.i18n import gettext as _
 from onestop.replies.forms import DeleteForm, ReplyForm
 from onestop.replies.models import CannedReply
 from onestop.replies.services import delete_reply, replies_of, save_reply

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from onestop import policy
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
+from onestop.i18n import gettext as _
 from onestop.pages import work_calendar_for_request
 from onestop.reports.service import GroupBy, Period, service_report
 from onestop.reports.service_views import (

@@ -1,11 +1,11 @@
 """The service report's period and grouping."""
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, ValidationError
 from wtforms.validators import StopValidation
 
 from onestop.forms import BaseForm
+from onestop.i18n import lazy_gettext as _l
 from onestop.reports.service import GroupBy, Period
 
 GROUP_LABELS = {GroupBy.ORGANIZATION: _l("Partner organization"),

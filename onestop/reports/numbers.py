@@ -1,7 +1,8 @@
 """Money and headcounts as the zone's readers say them: 8,072억 원 or 1조 2,345억 원 in Korean,
 KRW 807.2 bn in English. Tables keep the exact figures; these are for headlines and charts."""
 from flask_babel import get_locale
-from flask_babel import gettext as _
+
+from onestop.i18n import gettext as _
 
 MAN = 10_000                # 만
 EOK = 100_000_000           # 억

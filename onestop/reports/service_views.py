@@ -5,13 +5,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import format_date, format_decimal, get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from onestop import exports, policy
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL
+from onestop.i18n import gettext as _
+from onestop.i18n import lazy_gettext as _l
 from onestop.pages import work_calendar_for_request
 from onestop.reports.forms import GROUP_LABELS, ServiceReportForm, default_period
 from onestop.reports.service import Figures, GroupBy, ServiceReport, service_report

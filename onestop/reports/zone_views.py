@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from flask import Blueprint, make_response, render_template, request
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import true
 
@@ -15,6 +14,7 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.exports import download
 from onestop.firms.models import PHASES
+from onestop.i18n import gettext as _
 from onestop.reports import numbers
 from onestop.reports.service import Period, public_service
 from onestop.reports.zone import Tally, ZoneFigures, zone_figures

@@ -5,7 +5,6 @@ A consultation still unanswered when its period ends is deemed consented: the sw
 it, the desk, the partner and its lead are told, and it can no longer be declined."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import policy, workflow
@@ -14,6 +13,7 @@ from onestop.cases.services import resolve_if_all_done
 from onestop.concurrency import check_version
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import RUNNING_TASK
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar

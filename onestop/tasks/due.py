@@ -1,13 +1,13 @@
 """Setting a task's due date by hand: the rule it departs from, and its record."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_
 
 from onestop.cases.models import Event
 from onestop.deadlines import SEOUL, WorkCalendar, parse_period
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import RUNNING_TASK
 from onestop.tasks.models import AgencyTask
 

@@ -4,14 +4,13 @@ once that has happened, a further extension takes effect only when the firm cons
 from datetime import datetime
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
-
 from onestop import policy
 from onestop.cases.models import Event
 from onestop.concurrency import check_version
 from onestop.deadlines import WorkCalendar, parse_period
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import ACTIVE_TASK
 from onestop.tasks.due import minute_text
 from onestop.tasks.models import AgencyTask, TaskExtension

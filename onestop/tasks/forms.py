@@ -1,5 +1,4 @@
 """Forms for a partner's work on a task."""
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from onestop.cases.forms import VersionedForm
 from onestop.forms import BaseForm, record_id
+from onestop.i18n import lazy_gettext as _l
 
 
 class QuestionForm(VersionedForm):

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from onestop import lists, policy
 from onestop.cases.models import Case
@@ -26,9 +26,9 @@ def task_query(user, filters: dict, now: datetime):
     if filters.get("overdue"):
         stmt = stmt.where(AgencyTask.due_at < now, AgencyTask.status.in_(RUNNING_TASK))
     return stmt.options(
-        selectinload(AgencyTask.case).selectinload(Case.firm),
-        selectinload(AgencyTask.case).selectinload(Case.request_type),
-        selectinload(AgencyTask.organization), selectinload(AgencyTask.assignee))
+        joinedload(AgencyTask.case).joinedload(Case.firm),
+        joinedload(AgencyTask.case).joinedload(Case.request_type),
+        joinedload(AgencyTask.organization), joinedload(AgencyTask.assignee))
 
 
 def sorted_by(stmt):

@@ -1,8 +1,6 @@
 """A partner's work on its task: accept, ask the firm, complete, decline, assign."""
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from onestop import policy, workflow
 from onestop.accounts.models import User
 from onestop.cases.models import Comment, Event
@@ -10,6 +8,7 @@ from onestop.cases.services import check_can_take, resolve_if_all_done
 from onestop.concurrency import check_version
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.orgs.models import Organization
 from onestop.statuses import ACTIVE_TASK, CaseStatus
 from onestop.tasks import supplements

@@ -5,7 +5,6 @@ the firm with a second one, and when that passes too the desk may return the req
 The waiting never counts against the partner: its clock is stopped meanwhile."""
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from onestop import policy
@@ -13,6 +12,7 @@ from onestop.cases.models import Event
 from onestop.deadlines import WorkCalendar, parse_period
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import TaskStatus
 from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar

@@ -1,7 +1,6 @@
 """A partner's task queue and the task page with its actions."""
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,6 +13,7 @@ from onestop.db import utcnow
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.i18n import gettext as _
 from onestop.orgs.models import Organization
 from onestop.statuses import TaskStatus
 from onestop.tasks import consultations, extensions, queries, services, supplements

@@ -1,7 +1,6 @@
 """The work calendar with the admin's changes to the holiday list, and their management."""
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onestop import policy
@@ -10,6 +9,7 @@ from onestop.db import utcnow
 from onestop.deadlines import WorkCalendar
 from onestop.errors import Conflict
 from onestop.extensions import db
+from onestop.i18n import lazy_gettext as _l
 from onestop.workdays.models import ExtraHoliday
 
 _built: dict[tuple, WorkCalendar] = {}
