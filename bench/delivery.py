@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import redis  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
+from broker import REDIS_URL, claim_redis, clear_own_keys  # noqa: E402
 from sqlalchemy import delete, func, select  # noqa: E402
 
 from onestop.cases import services as cases_services  # noqa: E402
 from onestop.extensions import db  # noqa: E402
-from onestop.jobs import CONTROL_QUEUE, DELIVERY_QUEUE, enqueue_deliveries  # noqa: E402
+from onestop.jobs import enqueue_deliveries  # noqa: E402
 from onestop.notifications import ledger, reminders  # noqa: E402
 from onestop.notifications.models import EventKind, Notification, Status  # noqa: E402
 from tests.databases import throwaway_postgres  # noqa: E402
@@ -37,11 +37,7 @@ from tests.mailsink import free_port  # noqa: E402
 from tests.workers import harness  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-MARK = "onestop-bench"
 MESSAGE_ID = re.compile(rb"(?im)^Message-ID:\s*(\S+)")
-# What a Celery worker and the enqueueing write into the broker's database.
-OWN_KEYS = (DELIVERY_QUEUE, CONTROL_QUEUE, "_kombu.*", "unacked*", MARK)
 
 
 class CountingHandler:
@@ -65,22 +61,6 @@ class CountingHandler:
 
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-
-
-def claim_redis() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_URL)
-    if client.dbsize() and not client.exists(MARK):
-        sys.exit(f"{REDIS_URL} holds keys the bench did not write: set BENCH_REDIS_URL to an "
-                 "empty Redis database")
-    clear_own_keys(client)
-    client.set(MARK, 1)
-    return client
-
-
-def clear_own_keys(client: redis.Redis) -> None:
-    for pattern in OWN_KEYS:
-        for key in client.scan_iter(match=pattern):
-            client.delete(key)
 
 
 def seed(cases: int, with_events: bool) -> list[int]:
