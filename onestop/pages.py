@@ -29,7 +29,7 @@ from onestop.extensions import db, login_manager
 from onestop.i18n import day, short_moment
 from onestop.i18n import gettext as _
 from onestop.i18n import lazy_gettext as _l
-from onestop.notifications.services import unread_count
+from onestop.notifications.services import BELL_CAP, unread_count
 from onestop.tasks.extensions import CONSENT_LABELS
 from onestop.web import AlreadyDone, safe_path, sign_in_then_back_to_the_form, way_back
 
@@ -246,6 +246,7 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "unread_notifications": (lambda: unread_count(current_user)
                                      if current_user.is_authenticated else 0),
+            "bell_cap": BELL_CAP,
             "can": lambda action, obj=None: policy.can(current_user, action, obj),
             "case_actions": lambda case: workflow.case_actions(current_user, case),
             "task_actions": lambda task: workflow.task_actions(current_user, task),

@@ -3,9 +3,9 @@ and the worker canary."""
 import secrets
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
-from onestop import policy
+from onestop import lists, policy
 from onestop.extensions import db
 from onestop.i18n import lazy_gettext as _l
 from onestop.notifications import progress, sweep_state
@@ -62,6 +62,9 @@ def canary_answered(token: str) -> WorkerCanary | None:
     return db.session.scalar(select(WorkerCanary).where(WorkerCanary.token == token))
 
 
+BELL_CAP = 99
+
+
 def in_bell(user):
     """WHERE clause for the bell's list: what this user may read, less the digest emails
     (their items are listed one by one) and the one-time links meant for a mailbox."""
@@ -70,6 +73,7 @@ def in_bell(user):
 
 
 def unread_count(user) -> int:
-    """The bell's number: this user's unread notifications about what they may still see."""
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        in_bell(user), Notification.read_at.is_(None))) or 0
+    """The bell's number: this user's unread notifications about what they may still see,
+    counted no further than BELL_CAP + 1 (the bell then shows "99+")."""
+    return lists.capped_count(select(Notification.id).where(
+        in_bell(user), Notification.read_at.is_(None)), BELL_CAP)
