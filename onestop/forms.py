@@ -35,11 +35,12 @@ class QuickSelect(Select):
 
     @classmethod
     def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+        value = choice.value
+        if kwargs or choice.render_kw or isinstance(value, bool) or hasattr(value, "__html__"):
             return super().render_option(choice, **kwargs)
         selected = "selected " if choice.selected else ""
         label = escape(choice.label or choice.value)
-        return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')
+        return Markup(f'<option {selected}value="{escape(value)}">{label}</option>')
 
     @classmethod
     def _dispatch_render_option(cls):
@@ -55,7 +56,8 @@ class BaseForm(FlaskForm):
             if issubclass(field_class, StringField | TextAreaField):
                 options["filters"] = (strip_controls, *options.get("filters", ()))
             widget = getattr(field_class, "widget", None)
-            if type(widget) is Select and not widget.multiple:
+            if (type(widget) is Select and not widget.multiple
+                    and "widget" not in unbound_field.kwargs):
                 options.setdefault("widget", QuickSelect())
             return unbound_field.bind(form=form, **options)
 

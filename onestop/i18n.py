@@ -4,7 +4,7 @@ Flask-Babel finds the catalog again for every string through several context pro
 (about 30 µs a string here); a 25-row list asks for a few hundred strings a page. The same
 catalogs, found once per language, are kept in a dictionary; force_locale still works,
 since the language is asked for on every call."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from babel import support
 from flask_babel import get_locale, get_translations
@@ -49,21 +49,21 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
-def short_moment(value: datetime | None) -> str:
-    """A moment in Seoul time, in the one unambiguous short form both languages use."""
-    if not value:
-        return ""
+def _in_seoul(value: datetime | date) -> datetime:
+    if not isinstance(value, datetime):  # a day: its midnight UTC, as Babel reads it
+        value = datetime.combine(value, time())
     if value.tzinfo is None:  # stored as UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(SEOUL)
 
 
-def day(value: datetime | None) -> str:
-    if not value:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(SEOUL).strftime("%Y-%m-%d")
+def short_moment(value: datetime | date | None) -> str:
+    """A moment in Seoul time, in the one unambiguous short form both languages use."""
+    return _in_seoul(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def day(value: datetime | date | None) -> str:
+    return _in_seoul(value).strftime("%Y-%m-%d") if value else ""
 
 
 def _page_catalog(context):
@@ -78,5 +78,8 @@ def install(app) -> None:
     app.jinja_env.install_gettext_callables(
         gettext=pass_context(lambda context, s: _page_catalog(context).ugettext(s)),
         ngettext=pass_context(lambda context, s, p, n: _page_catalog(context).ungettext(s, p, n)),
+        pgettext=pass_context(lambda context, c, s: _page_catalog(context).upgettext(c, s)),
+        npgettext=pass_context(
+            lambda context, c, s, p, n: _page_catalog(context).unpgettext(c, s, p, n)),
         newstyle=True)
     app.context_processor(lambda: {"_catalog": catalog()})

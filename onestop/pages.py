@@ -271,7 +271,8 @@ def register_template_helpers(app: Flask) -> None:
         # One unambiguous short form in both languages; long forms follow the locale.
         if fmt == "short":
             return short_moment(value)
-        return format_datetime(value, "yyyy-MM-dd (EEEE) HH:mm") if value else ""
+        patterns = {"long": "yyyy-MM-dd (EEEE) HH:mm"}
+        return format_datetime(value, patterns.get(fmt, fmt)) if value else ""
 
     @app.template_filter("filesize")
     def filesize(size: int) -> str:

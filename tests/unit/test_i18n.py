@@ -1,11 +1,12 @@
 """The catalogs found once per language give what Flask-Babel and WTForms give, in the
 language of the moment; the quick drop-down writes WTForms' own HTML."""
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as babel_gettext
+from markupsafe import Markup
 from wtforms import Form, SelectField
 from wtforms.validators import InputRequired
 from wtforms.widgets import Select
@@ -27,6 +28,7 @@ def test_strings_follow_the_language_of_the_moment(app):
             assert i18n.gettext("Case queue") == "Case queue"
             assert render_template_string('{{ _("Case queue") }}') == "Case queue"
             assert str(i18n.lazy_gettext("%(n)d active", n=3)) == "3 active"
+            assert render_template_string('{{ pgettext("x", "Case queue") }}') == "Case queue"
         assert render_template_string('{{ _("Case queue") }}') == korean
         assert i18n.gettext("%(n)d active", n=3) == babel_gettext("%(n)d active", n=3)
 
@@ -63,10 +65,14 @@ def test_the_short_moment_is_the_pattern_babel_formats(app):
             assert i18n.day(moment) == format_datetime(moment, "yyyy-MM-dd")
         assert i18n.short_moment(datetime(2026, 12, 31, 15, 30, tzinfo=UTC)) == "2027-01-01 00:30"
         assert i18n.short_moment(None) == i18n.day(None) == ""
+        a_day = date(2026, 3, 1)  # as Babel reads a day: its midnight UTC
+        assert i18n.short_moment(a_day) == format_datetime(a_day, "yyyy-MM-dd HH:mm")
+        assert i18n.day(a_day) == format_datetime(a_day, "yyyy-MM-dd") == "2026-03-01"
 
 
 def test_the_quick_drop_down_writes_wtforms_html(app):
     choices = [("", ""), ("open", "열린 요청"), (7, 'a "quoted" <b>&</b>'),
+               (Markup('say "hi"'), "marked safe"),
                ("x", "render_kw", {"disabled": True}), (True, "yes")]
 
     class Plain(Form):
@@ -85,5 +91,8 @@ def test_the_quick_drop_down_writes_wtforms_html(app):
             csrf = False
         pick = SelectField(choices=choices)
 
+        own = SelectField(choices=choices, widget=Select())
+
     with app.test_request_context("/"):
         assert isinstance(Bound().pick.widget, QuickSelect)
+        assert type(Bound().own.widget) is Select
