@@ -184,13 +184,13 @@ def _page(rows: list, keys: tuple[Key, ...], cursor: str | None, per_page: int, 
                 is_first=not cursor, count=count, more=more)
 
 
-def capped_count(stmt: Select, cap: int = COUNT_CAP) -> int:
-    """How many rows the statement selects, counting no further than cap + 1."""
+def capped_count(stmt: Select, cap: int | None = None) -> int:
+    """How many rows the statement selects, counting no further than cap (COUNT_CAP) + 1."""
     return db.session.scalar(select(capped(stmt, cap)))
 
 
-def capped(stmt: Select, cap: int = COUNT_CAP):
+def capped(stmt: Select, cap: int | None = None):
     """capped_count as a scalar subquery, to ask several counts in one statement."""
     rows = (stmt.with_only_columns(literal_column("1"), maintain_column_froms=True)
-            .order_by(None).limit(cap + 1))
+            .order_by(None).limit((COUNT_CAP if cap is None else cap) + 1))
     return select(func.count()).select_from(rows.subquery()).scalar_subquery()
