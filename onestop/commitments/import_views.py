@@ -1,6 +1,6 @@
 """Admin pages of the agreement import: upload, the template, each run's progress and error
 report, and the list of past runs. The routes join the admin blueprint."""
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import selectinload
@@ -48,7 +48,7 @@ def imports_page():
             return redirect(url_for("admin.import_run", run_id=run.id), 303)
     pagination = db.paginate(imports.visible_runs().options(selectinload(ImportRun.created_by)),
                              page=min(max(request.args.get("page", 1, type=int), 1), 100_000),
-                             error_out=False)
+                             per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("admin/imports.html", form=form, pagination=pagination,
                            progress_of=imports.progress_of), refusal_status()
 
