@@ -14,6 +14,7 @@ from onestop.config import config_for
 from onestop.db import MAX_ID
 from onestop.extensions import babel, csrf, db, login_manager, migrate
 from onestop.i18n import lazy_gettext as _l
+from onestop.search import not_sqlite_index
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +82,8 @@ def register_extensions(app: Flask) -> None:
     from onestop import models  # noqa: F401  (every model registered before Alembic looks)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     include_name=not_sqlite_index)
     csrf.init_app(app)
     babel.init_app(
         app,

@@ -10,12 +10,13 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import MetaData, Table, create_engine, inspect, text
+from sqlalchemy import MetaData, Table, create_engine, inspect, select, text
 
 from onestop import create_app
 from onestop.app import ROOT
 from onestop.extensions import db
 from onestop.notifications.reminders import DEFAULT_RULES
+from onestop.search import not_sqlite_index
 from tests.databases import throwaway_postgres
 
 
@@ -37,6 +38,11 @@ def tables_as_of(conn) -> dict[str, Table]:
             for name, table in db.metadata.tables.items() if inspector.has_table(name)}
 
 
+def _compared(conn) -> MigrationContext:
+    """As `flask db migrate` compares: without SQLite's FTS5 tables, which no model holds."""
+    return MigrationContext.configure(conn, opts={"include_name": not_sqlite_index})
+
+
 def test_one_head():
     config = Config()
     config.set_main_option("script_location", str(ROOT / "migrations"))
@@ -49,7 +55,7 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:
-                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+                diff = compare_metadata(_compared(conn), db.metadata)
                 rules = set(conn.execute(text(
                     "SELECT kind, offset_days, audience FROM reminder_rules")).all())
             db.engine.dispose()
@@ -70,9 +76,43 @@ def test_the_city_scale_migration_goes_down_and_up_again(tmp_path):
                 assert "search_grams" not in {c["name"] for c in inspect(conn).get_columns("cases")}
             upgrade()
             with db.engine.connect() as conn:
-                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+                diff = compare_metadata(_compared(conn), db.metadata)
             db.engine.dispose()
         assert diff == [], f"{url.split(':')[0]}: {diff}"
+
+
+def test_the_sqlite_search_index_takes_in_the_rows_already_there(tmp_path):
+    """The FTS5 tables come with the rows written before them, keep up with the rows written
+    after, and go on the way down."""
+    from onestop.cases import services as cases
+    from onestop.cases.models import Case
+    from onestop.search import may_contain
+    from tests.factories import NOW, World
+
+    def found(word: str) -> list[int]:
+        return db.session.scalars(select(Case.id).where(
+            may_contain(Case.search_grams, word, "sqlite")).order_by(Case.id)).all()
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fts.sqlite'}",
+                     UPLOAD_DIR=str(tmp_path / "u"))
+    with app.app_context():
+        upgrade(revision="ffec5bb0c7a1")
+        world = World.build()
+        before = cases.file_case(world.firm_a_user, world.hiring_type, title="공장 승인 요청",
+                                 description="d", priority="normal", form_data={},
+                                 checked_items=[], files=[], now=NOW)
+        db.session.commit()
+        upgrade()
+        after = cases.file_case(world.firm_a_user, world.hiring_type, title="승인 재검토",
+                                description="d", priority="normal", form_data={},
+                                checked_items=[], files=[], now=NOW)
+        db.session.commit()
+        assert found("승인") == [before.id, after.id] and found("요청") == [before.id]
+        db.session.remove()
+        downgrade(revision="ffec5bb0c7a1")
+        with db.engine.connect() as conn:
+            assert not [name for name in inspect(conn).get_table_names() if "grams" in name]
+        db.engine.dispose()
 
 
 def test_flask_db_upgrade_command_runs(tmp_path):

@@ -2,12 +2,23 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Computed, ForeignKey, Index, String, Text, UniqueConstraint, event, text
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Computed,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onestop.db import StoredFile, utcnow
 from onestop.extensions import db
-from onestop.search import SEARCH_VECTOR, grams
+from onestop.search import SEARCH_VECTOR, grams, sqlite_drop, sqlite_index
 from onestop.statuses import OPEN_CASE
 
 PRIORITIES = ("normal", "high", "urgent")
@@ -147,6 +158,18 @@ class Comment(db.Model):
 @event.listens_for(Comment, "before_update")
 def _keep_comment_grams(_mapper, _connection, comment: Comment) -> None:
     comment.search_grams = grams(comment.body)
+
+
+def _searched_on_sqlite(table) -> None:
+    """The table's FTS5 index is made and dropped with it (onestop/search.py)."""
+    for statement in sqlite_index(table.name):
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    for statement in sqlite_drop(table.name):
+        event.listen(table, "before_drop", DDL(statement).execute_if(dialect="sqlite"))
+
+
+_searched_on_sqlite(Case.__table__)
+_searched_on_sqlite(Comment.__table__)
 
 
 class Attachment(StoredFile, db.Model):

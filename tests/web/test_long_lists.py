@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from onestop import lists
 from onestop.cases import services as cases
@@ -165,11 +165,52 @@ def test_search_finds_what_a_plain_scan_finds(browser, world, searchable, words)
         assert sorted(REF.findall(html)) == _scan(desk_notes, firm, searchable, words), email
 
 
-def test_grams_are_kept_when_a_title_changes(world, searchable):
-    case = searchable[0]
+def _found(client, words: str) -> list[str]:
+    return REF.findall(client.get("/cases/", query_string={"status": "", "q": words}
+                                  ).get_data(as_text=True))
+
+
+def test_the_search_follows_every_change_of_a_text(browser, world, searchable, monkeypatch):
+    """The bigrams (and on SQLite the FTS5 index their triggers keep) follow the edits of a
+    title and of a comment: the new words are found, the old ones are not."""
+    monkeypatch.setattr(lists, "SCAN_WINDOW", 1)  # the index finds them, not a scan
+    desk = browser("desk@test.example")
+    case, commented = searchable[0], searchable[2]
+    assert _found(desk, "요청") == [case.reference] and _found(desk, "공고") == [commented.reference]
     case.title = "새 제목 고용"
+    commented.comments[0].body = "채용 안내를 올렸습니다"
     db.session.commit()
     assert "고용" in db.session.scalar(select(Case.search_grams).where(Case.id == case.id))
+    assert _found(desk, "고용") == [case.reference] and _found(desk, "안내") == [commented.reference]
+    assert _found(desk, "요청") == [] and _found(desk, "공고") == []
+    if db.engine.dialect.name == "sqlite":
+        for table in ("cases_grams", "comments_grams"):  # raises if out of step with the rows
+            db.session.execute(text(f"INSERT INTO {table}({table}) VALUES ('integrity-check')"))
+
+
+def test_a_search_goes_by_the_bigram_index(browser, app, world, searchable, monkeypatch):
+    """Each word's candidates come from the index of bigrams (PostgreSQL's GIN, SQLite's
+    FTS5) once the rows tested in order do not fill the page, not from reading every case."""
+    monkeypatch.setattr(lists, "SCAN_WINDOW", 1)
+    sent = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert _found(browser("desk@test.example"), "승인") != []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    if db.engine.dialect.name == "postgresql":
+        assert any("to_tsvector('simple', cases.search_grams) @@" in s for s, _ in sent)
+        return
+    searches = [(s, p) for s, p in sent if "cases_grams MATCH" in s]
+    assert searches, "the search asked the FTS5 index"
+    for statement, parameters in searches:
+        plan = " | ".join(row[-1] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, tuple(parameters)))
+        assert "cases_grams VIRTUAL TABLE INDEX" in plan, plan
 
 
 @pytest.mark.parametrize("window", [1, 2, 3, 5000])
