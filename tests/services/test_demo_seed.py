@@ -6,6 +6,7 @@ from itertools import pairwise
 
 from sqlalchemy import func, select, text, true
 
+from onestop import lists
 from onestop.cases.models import Case, Comment, Event
 from onestop.cases.services import file_case
 from onestop.commitments.models import ActualReport, Agreement, Incentive, Target
@@ -209,3 +210,13 @@ def test_the_desk_opens_the_queue_and_a_bulk_case_of_each_status(ctx):
         assert response.status_code == 200, status
     found = browser.get(f"/cases/?status=&q={cases[-1].reference}").get_data(as_text=True)
     assert f"/cases/{cases[-1].id}" in found
+
+
+def test_a_list_past_its_count_cap_says_so_with_a_thousands_separator(ctx):
+    seed(NOW)
+    add_cases(4 * lists.COUNT_CAP, now=NOW)  # about a quarter of their tasks still open
+    browser = Browser(ctx)
+    browser.login("desk@city.example", DEMO_PASSWORD)
+    over = f"{lists.COUNT_CAP:,}건 초과"
+    assert f"요청 {over}" in browser.get("/cases/?status=").get_data(as_text=True)
+    assert f"업무 {over}" in browser.get("/tasks/").get_data(as_text=True)
