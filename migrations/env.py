@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from onestop.search import sqlite_repair
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -108,6 +110,8 @@ def run_migrations_online():
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:
+            sqlite_repair(connection)
+            connection.commit()
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             if broken:

@@ -71,8 +71,8 @@ def sqlite_index(table: str) -> list[str]:
     write, however made (the ORM, bulk seeding, a migration's UPDATE). External content: the
     bigrams are stored once, in the table. The `ascii` tokenizer splits only at ASCII
     punctuation and spaces, so each bigram, Korean or not, is exactly one token.
-    A migration that rebuilds the table (batch mode) drops its triggers: it must run these
-    again and rebuild the index (sqlite_rebuild)."""
+    A migration that rebuilds the table (batch mode) drops its triggers; every run of the
+    migrations ends with sqlite_repair, which puts them back."""
     fts = fts_table(table)
     delete = (f"INSERT INTO {fts}({fts}, rowid, search_grams) "
               f"VALUES ('delete', old.id, old.search_grams);")
@@ -91,6 +91,20 @@ def sqlite_rebuild(table: str) -> str:
     """Index every row the table holds now (FTS5's own command)."""
     fts = fts_table(table)
     return f"INSERT INTO {fts}({fts}) VALUES ('rebuild')"
+
+
+def sqlite_repair(connection) -> None:
+    """After the migrations: a searchable table whose FTS5 index exists but whose triggers a
+    batch rebuild dropped gets them back, and its index is built again from the rows."""
+    present = set(connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')").scalars())
+    for table in SEARCHABLE:
+        statements = sqlite_index(table)
+        triggers = {f"{fts_table(table)}_{when}" for when in ("insert", "delete", "update")}
+        if fts_table(table) in present and not triggers <= present:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+            connection.exec_driver_sql(sqlite_rebuild(table))
 
 
 def sqlite_drop(table: str) -> list[str]:

@@ -83,7 +83,7 @@ def test_the_city_scale_migration_goes_down_and_up_again(tmp_path):
 
 def test_the_sqlite_search_index_takes_in_the_rows_already_there(tmp_path):
     """The FTS5 tables come with the rows written before them, keep up with the rows written
-    after, and go on the way down."""
+    after, come back after a batch rebuild dropped their triggers, and go on the way down."""
     from onestop.cases import services as cases
     from onestop.cases.models import Case
     from onestop.search import may_contain
@@ -108,6 +108,18 @@ def test_the_sqlite_search_index_takes_in_the_rows_already_there(tmp_path):
                                 checked_items=[], files=[], now=NOW)
         db.session.commit()
         assert found("승인") == [before.id, after.id] and found("요청") == [before.id]
+        # A later migration that rebuilds a table in batch mode drops its triggers: the run
+        # of the migrations ends by putting them back and indexing what was written meanwhile.
+        before_id, after_id = before.id, after.id
+        db.session.execute(text("DROP TRIGGER cases_grams_update"))
+        before.title = "공장 허가 요청"
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+        assert found("허가") == [before_id] and found("승인") == [after_id]
+        for table in ("cases_grams", "comments_grams"):
+            db.session.execute(text(
+                f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"))
         db.session.remove()
         downgrade(revision="ffec5bb0c7a1")
         with db.engine.connect() as conn:

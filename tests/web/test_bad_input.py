@@ -214,7 +214,7 @@ def test_no_route_answers_hostile_input_with_a_server_error(ctx, role, monkeypat
     scenario = Scenario.build()
     real = real_values(scenario)
     token = csrf_token(app)
-    failures, signed_out = [], 0
+    failures, signed_out, read_by = [], 0, {}
     for rule, method in routes(app):
         for variant, values in enumerate(path_values(rule, real)):
             url = build(rule, values)
@@ -229,6 +229,8 @@ def test_no_route_answers_hostile_input_with_a_server_error(ctx, role, monkeypat
                 answers.append(send(app, fresh_session_id(scenario, role), token, method, url,
                                     query=query, form=form))
                 db.session.rollback()
+            if variant == 0:
+                read_by[rule.endpoint, method] = ReadParameters.read
             failures += [f"{method} {url} as {role}: {a.status_code}" for a in answers
                          if a.status_code >= 500]
             if rule.endpoint != "accounts.reset_password":  # a new password: sign in with it
@@ -236,6 +238,8 @@ def test_no_route_answers_hostile_input_with_a_server_error(ctx, role, monkeypat
                                   and "/login" in a.headers.get("Location", ""))
     assert not failures, "\n".join(sorted(set(failures))[:40])
     assert role == "anon" or signed_out == 0, "the walk must run signed in, not on the sign-in page"
+    assert role == "anon" or {"q", "status", "after"} <= read_by["cases.index", "GET"], \
+        "the walk notes the names a view reads (each then sent alone)"
 
 
 def test_control_characters_and_huge_ids_get_the_usual_pages(browser, world):
