@@ -66,6 +66,9 @@ class Narrowing:
 
     indexed: ColumnElement[bool]
     row_by_row: ColumnElement[bool]
+    # The indexed set is known to be small (a word few rows hold): go to it at once, since
+    # scanning rows in order would read the whole window for a page it cannot fill.
+    rare: bool = False
 
 
 def _order_name(keys: tuple[Key, ...]) -> str:
@@ -151,10 +154,11 @@ def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
          narrowing: Narrowing | None = None) -> Page:
     """A page of the statement's rows (entities) in the keys' order, after the cursor. A
     narrowing (then `stmt` is its unnarrowed list) is first tested row by row on the next
-    SCAN_WINDOW rows; only when they do not fill the page do its indexes gather the set."""
+    SCAN_WINDOW rows (unless it is rare); only when they do not fill the page do its indexes
+    gather the set."""
     orders = [key.order() for key in keys]
     after = _after(keys, _decode(cursor, keys)) if cursor else None
-    if narrowing is not None:
+    if narrowing is not None and not narrowing.rare:
         base = stmt if after is None else stmt.where(after)
         bound = db.session.execute(base.with_only_columns(
             *(key.column for key in keys), maintain_column_froms=True)
@@ -165,6 +169,7 @@ def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
         rows = db.session.scalars(scanned.order_by(*orders).limit(per_page + 1)).all()
         if len(rows) > per_page or bound is None:
             return _page(rows, keys, cursor, per_page, count=None)
+    if narrowing is not None:
         stmt = stmt.where(narrowing.indexed)
     ordered = stmt.order_by(*orders)
     if after is not None:

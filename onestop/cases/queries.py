@@ -21,6 +21,8 @@ from onestop.workdays.services import work_calendar
 SEARCH_MAX_CHARS = 100
 SEARCH_MAX_WORDS = 10
 _REFERENCE = re.compile(r"(?:OS-\d{4}-)?0*(\d{1,9})", re.IGNORECASE)
+# A whole reference is a rare text (a bare number is not: years, amounts).
+_WHOLE_REFERENCE = re.compile(r"OS-\d{4}-\d{1,9}", re.IGNORECASE)
 
 SORTS = {
     "due": (Key("due_at", Case.due_at, nullable=True), Key("id", Case.id)),
@@ -114,12 +116,14 @@ def case_query(user, filters: dict, now: datetime):
 
 def case_page(user, filters: dict, now: datetime, cursor: str | None, per_page: int):
     """A page of the list (lists.page), its search a narrowing: a common word is found row
-    by row in order, a rare one through the bigram indexes."""
+    by row in order, a rare one through the bigram indexes, and a search with a whole
+    reference in it (every word must match) through them at once."""
     stmt, narrowing = case_query(user, filters, now), None
     if filters.get("q"):
         narrowing = lists.Narrowing(
             search_condition(user, filters["q"], db.engine.dialect.name),
-            search_condition(user, filters["q"]))
+            search_condition(user, filters["q"]),
+            rare=any(_WHOLE_REFERENCE.fullmatch(word) for word in filters["q"].split()))
     return lists.page(stmt, sort_keys(filters), cursor, per_page, narrowing)
 
 

@@ -189,6 +189,29 @@ def test_the_search_follows_every_change_of_a_text(browser, world, searchable, m
                 f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"))
 
 
+def test_a_whole_reference_goes_to_the_index_at_once(browser, world, searchable):
+    """A whole reference is rare: no window of rows is read in order first, and the result is
+    still the plain scan's (the case itself, and a text that quotes its reference)."""
+    first, quoting = searchable[0], searchable[5]
+    cases.add_comment(world.desk, quoting, f"{first.reference} 건과 같은 내용", now=NOW)
+    db.session.commit()
+    desk, sent = browser("desk@test.example"), []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        found = _found(desk, first.reference.lower())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert sorted(found) == sorted([first.reference, quoting.reference])
+    # The window's end is asked for as the sort's columns alone (lists.page).
+    window = [s for s in sent if s.startswith("SELECT cases.due_at, cases.id \nFROM cases")]
+    assert not window, "no window of rows scanned first"
+    assert _found(desk, f"{first.reference} 없는말") == []
+
+
 def test_a_search_goes_by_the_bigram_index(browser, app, world, searchable, monkeypatch):
     """Each word's candidates come from the index of bigrams (PostgreSQL's GIN, SQLite's
     FTS5) once the rows tested in order do not fill the page, not from reading every case."""
