@@ -210,6 +210,11 @@ def test_a_whole_reference_goes_to_the_index_at_once(browser, world, searchable)
     window = [s for s in sent if s.startswith("SELECT cases.due_at, cases.id \nFROM cases")]
     assert not window, "no window of rows scanned first"
     assert _found(desk, f"{first.reference} 없는말") == []
+    assert "요청 2건" in desk.get("/cases/", query_string={"status": "", "q": first.reference}
+                                ).get_data(as_text=True)
+    desk.post("/language", {"locale": "en"})
+    one = desk.get("/cases/", query_string={"status": "", "q": quoting.reference})
+    assert "1 request<" in one.get_data(as_text=True), "one, not 1 requests"
 
 
 def test_a_search_goes_by_the_bigram_index(browser, app, world, searchable, monkeypatch):
