@@ -15,8 +15,12 @@ def test_every_message_is_translated_with_its_placeholders():
     for message in catalog:
         if not message.id:
             continue
-        if not message.string or message.fuzzy:
+        # A plural entry: its msgid_plural's placeholders in each of the language's forms.
+        wanted = message.id[-1] if message.pluralizable else message.id
+        forms = message.string if message.pluralizable else (message.string,)
+        if not all(forms) or message.fuzzy:
             problems.append(f"untranslated: {message.id!r}")
-        elif sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(message.string)):
+        elif any(sorted(PLACEHOLDER.findall(wanted)) != sorted(PLACEHOLDER.findall(form))
+                 for form in forms):
             problems.append(f"placeholders differ: {message.id!r}")
     assert not problems, "\n".join(problems)
