@@ -87,9 +87,10 @@ def sweep_command(at: str | None) -> None:
     from onestop.notifications import reminders, services
 
     reminders.ensure_default_rules()
-    # --at only decides which reminders fire; leases and queue times are wall-clock times.
+    # --at only decides which reminders fire; leases and queue times are wall-clock times. A
+    # beat's sweep running meanwhile is waited for: it would not sweep as if at --at.
     written, requeued = services.sweep_and_requeue(
-        utcnow(), rules_at=seoul_moment(at, "--at") if at else None)
+        utcnow(), rules_at=seoul_moment(at, "--at") if at else None, wait=True)
     db.session.commit()  # queues the written rows that are due for an email now
     enqueue_deliveries(requeued)
     click.echo(f"{len(written)} reminders written, {len(requeued)} re-queued")

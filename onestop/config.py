@@ -96,6 +96,9 @@ class Config:
     NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", 120))
     # A queued row whose broker message has not been consumed for this long is sent again.
     NOTIFY_REQUEUE_AFTER_SECONDS = float(os.environ.get("NOTIFY_REQUEUE_AFTER_SECONDS", 120))
+    # A delivery task starts no send after this long; the rows left go back to the queue, one
+    # a message, for the idle processes (a fast server sends a whole batch in a fraction).
+    NOTIFY_BATCH_SECONDS = float(os.environ.get("NOTIFY_BATCH_SECONDS", 2))
     NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_SECONDS", 60))
     NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 8))
     # An agreement import holds its run this long, renewed while its worker lives; a run

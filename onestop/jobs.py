@@ -15,6 +15,9 @@ PASSWORD_RESET = "onestop.password_reset"
 # deliveries never holds them up (a busy worker must still answer `workers check`, and an
 # admin watches the import's page).
 CONTROL_QUEUE = "onestop.control"
+# Rows per delivery message: a worker claims them in one statement and sends them over its
+# one SMTP connection, so the broker, the claim and the task's setup are paid once per batch.
+DELIVERY_BATCH = 25
 DELIVERY_QUEUE = "celery"
 ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE},
           HOUSEKEEPING: {"queue": CONTROL_QUEUE}, PASSWORD_RESET: {"queue": CONTROL_QUEUE},
@@ -33,11 +36,13 @@ def enqueue(task_name: str, *args) -> None:
     current_app.extensions["celery"].send_task(task_name, args=args, queue=queue)
 
 
-def enqueue_deliveries(notification_ids: list[int]) -> int:
-    """Send one delivery message per row, all over one broker connection. A failure to reach
-    the broker loses nothing: the rows stay queued and the next sweep queues them again.
-    Returns how many were sent."""
-    return _enqueue_each(DELIVER, notification_ids, "rows")
+def enqueue_deliveries(notification_ids: list[int], batch: int = DELIVERY_BATCH) -> int:
+    """Send one delivery message per `batch` rows, all over one broker connection. A failure
+    to reach the broker loses nothing: the rows stay queued and the next sweep queues them
+    again. Returns how many rows were queued."""
+    batches = [notification_ids[start:start + batch]
+               for start in range(0, len(notification_ids), batch)]
+    return sum(map(len, batches[:_enqueue_each(DELIVER, batches, "batches of rows")]))
 
 
 def enqueue_replies(inbound_ids: list[int]) -> int:
@@ -52,8 +57,9 @@ def enqueue_imports(run_ids: list[int]) -> int:
     return _enqueue_each(IMPORT_AGREEMENTS, run_ids, "imports")
 
 
-def _enqueue_each(task_name: str, ids: list[int], what: str) -> int:
-    if not ids:
+def _enqueue_each(task_name: str, arguments: list, what: str) -> int:
+    """One message for each argument; returns how many the broker took."""
+    if not arguments:
         return 0
     celery = current_app.extensions["celery"]
     queue = ROUTES.get(task_name, {}).get("queue", DELIVERY_QUEUE)
@@ -61,10 +67,10 @@ def _enqueue_each(task_name: str, ids: list[int], what: str) -> int:
     try:
         # One producer (connection and channel) for the batch, not one acquired per message.
         with celery.producer_or_acquire() as producer:
-            for row_id in ids:
-                celery.send_task(task_name, args=(row_id,), queue=queue, producer=producer)
+            for argument in arguments:
+                celery.send_task(task_name, args=(argument,), queue=queue, producer=producer)
                 sent += 1
     except Exception:  # noqa: BLE001 - any broker failure; the sweep retries
         current_app.logger.warning("broker unreachable; %s %s wait for the next sweep",
-                                   len(ids) - sent, what)
+                                   len(arguments) - sent, what)
     return sent

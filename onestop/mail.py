@@ -12,12 +12,17 @@ import ssl
 import threading
 import time
 from collections.abc import Mapping
-from email.message import EmailMessage
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
 
+ADDRESS_HEADERS = ("From", "To", "Reply-To")
 OUTBOX_NAME = re.compile(r"^[\w.-]+\.eml$")
 LINE_STARTING_WITH_DOT = re.compile(rb"(?m)^\.")
 # Replies a send may wait for before the message is handed over (greeting, EHLO, STARTTLS,
@@ -93,7 +98,33 @@ class _SMTPS(_Waits, smtplib.SMTP_SSL):
     pass
 
 
-def send(message: EmailMessage) -> None:
+def compose(headers: Mapping[str, str], text: str, html: str) -> Message:
+    """A message with a plain-text and an HTML alternative. It is built from the email
+    package's compat32 classes, which keep headers as given: the default policy parses and
+    refolds every header, which took two fifths of a delivery's time. An address outside
+    ASCII (RFC 6531) needs the default policy, which writes it as UTF-8."""
+    for value in headers.values():
+        if "\r" in value or "\n" in value:
+            raise ValueError("Header values may not contain linefeed or carriage return")
+    if any(not parseaddr(headers[name])[1].isascii()
+           for name in ADDRESS_HEADERS if name in headers):
+        message = EmailMessage()
+        for name, value in headers.items():
+            message[name] = value
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        return message
+    message = MIMEMultipart("alternative")
+    for name, value in headers.items():
+        if name in ADDRESS_HEADERS:
+            value = formataddr(parseaddr(value), charset="utf-8")  # a name outside ASCII encoded
+        message[name] = value if value.isascii() else Header(value, "utf-8")
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
+    return message
+
+
+def send(message: Message) -> None:
     """Hand one message to the mail server. Raises OSError/smtplib errors when it was not
     delivered, OutcomeUnknown when it was handed over and no answer came."""
     config = current_app.config

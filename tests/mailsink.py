@@ -5,9 +5,18 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from email import policy as email_policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 
 from aiosmtpd.controller import Controller
+
+
+def rendered(row) -> EmailMessage:
+    """The email of a ledger row as a mail program reads it: headers decoded, parts by type."""
+    from onestop.notifications import delivery
+
+    return BytesParser(policy=email_policy.default).parsebytes(
+        delivery.render_email(row).as_bytes())
 
 
 def free_port() -> int:
@@ -85,7 +94,8 @@ class MailServer:
     def __init__(self, port: int | None = None, delay: float = 0.0, **behaviour):
         self.port = port or free_port()
         self.handler = RecordingHandler(delay, **behaviour)
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     enable_SMTPUTF8=True)
         self.controller.start()
 
     @property

@@ -18,7 +18,7 @@ check_lease_seconds(settings.NOTIFY_LEASE_SECONDS)
 # chatter is where Celery workers have been seen to stop consuming after a Redis restart
 # (celery/celery#8030, #9054).
 WORKER_ARGS = ["worker", "--without-mingle", "--without-gossip", "--without-heartbeat"]
-PREFETCH_PER_PROCESS = 8
+PREFETCH_PER_PROCESS = 2
 
 
 @cache
@@ -55,9 +55,11 @@ celery_app.conf.update(
     # acknowledged only after the task ran and given back if the worker dies.
     task_acks_late=True,
     task_reject_on_worker_lost=True,
-    # Each pool process has the next deliveries at hand instead of asking Redis after each
-    # one. Prefetched messages are not yet claimed: a worker that dies with them sends none
-    # of them, and the sweep queues their rows again (NOTIFY_REQUEUE_AFTER_SECONDS).
+    # Each pool process has the next delivery batch at hand besides the one it is sending
+    # (acks are late, so both count), instead of asking Redis after each. Prefetched
+    # messages are not yet claimed: a worker that dies with them sends none of them, and the
+    # sweep queues their rows again (NOTIFY_REQUEUE_AFTER_SECONDS). More would hold up the
+    # control queue: a canary waits for a free slot behind batches of a slow server.
     worker_prefetch_multiplier=PREFETCH_PER_PROCESS,
     # Set here, not left to the host's CPU count: each worker death may send again as many
     # messages as the worker was delivering, and the README promises this bound.

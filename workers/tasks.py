@@ -1,5 +1,6 @@
 """Thin tasks: parse the arguments, call one service, commit, enqueue after the commit."""
 import socket
+from collections import Counter
 
 from onestop.accounts import resets
 from onestop.commitments import imports
@@ -40,14 +41,18 @@ def sweep_reminders() -> int:
     return len(written) + len(requeued) + len(replies) + len(stalled)
 
 
-# The lease is kept alive while a send is under way (notifications/lease.py), so the time
-# limit is only a backstop for a hung task: it lies beyond the longest legitimate send, and
-# killing a send would be a worker death (its message may go out again).
-@celery_app.task(name=DELIVER, time_limit=60 + longest_send(
+# The leases are kept alive while sends are under way (notifications/lease.py), so the time
+# limit is only a backstop for a hung task: it lies beyond the longest legitimate send
+# started at the end of the batch's time, and killing a send would be a worker death (its
+# message may go out again).
+@celery_app.task(name=DELIVER, time_limit=60 + settings.NOTIFY_BATCH_SECONDS + longest_send(
     connect=settings.SMTP_CONNECT_TIMEOUT, command=settings.SMTP_COMMAND_TIMEOUT,
     reply=settings.SMTP_REPLY_TIMEOUT))
-def deliver_notification(notification_id) -> str:
-    return delivery.deliver(int(notification_id), utcnow())
+def deliver_notifications(notification_ids) -> dict[str, int]:
+    if isinstance(notification_ids, int):
+        notification_ids = [notification_ids]  # a message queued before deliveries were batched
+    outcomes = delivery.deliver_batch([int(row_id) for row_id in notification_ids], utcnow())
+    return dict(Counter(outcomes.values()))
 
 
 @celery_app.task(name=PROCESS_REPLY)

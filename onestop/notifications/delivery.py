@@ -1,16 +1,17 @@
-"""Delivering one ledger row: claim it under a lease, render it, send it, record what the
+"""Delivering ledger rows: claim them under a lease, render each, send it, record what the
 mail server answered; and the re-queue of rows whose delivery seems lost."""
 import smtplib
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import formatdate
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import Connection, or_, select, text, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from onestop import mail, policy
 from onestop.accounts.models import SiteSetting
@@ -18,6 +19,7 @@ from onestop.cases.models import Case, Comment, Event
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.i18n import lazy_gettext as _l
+from onestop.jobs import enqueue_deliveries
 from onestop.notifications import lease
 from onestop.notifications.digests import describe, items
 from onestop.notifications.events import message_context
@@ -71,15 +73,19 @@ _EMAIL_NEEDS = (
 
 def claim(notification_id: int, now: datetime) -> Notification | None:
     """Take the row for one delivery attempt, or None when it is no longer queued, leased or
-    not yet due. Committed at once, so a second delivery of the same row sees the lease; the
-    row comes with what its email needs (one SELECT) and stays loaded after the commit."""
-    return _claim(notification_id, now)[0]
+    not yet due (as `deliver_batch` takes its rows)."""
+    rows, _, _ = _claim([notification_id], now)
+    return rows[0] if rows else None
 
 
-def _claim(notification_id: int, now: datetime) -> tuple[Notification | None, dict]:
-    """The claimed row and the role defaults of notification choices, read with it."""
+def _claim(notification_ids: Collection[int],
+           now: datetime) -> tuple[list[Notification], dict, datetime]:
+    """Those of the rows still queued, unleased and due, leased for this delivery and each
+    counted an attempt, in id order with what their emails need (one SELECT); the role
+    defaults of notification choices read with them; and the lease's end. Committed at
+    once, so a second delivery of the same rows sees the lease; the rows stay loaded."""
     until = now + timedelta(seconds=current_app.config["NOTIFY_LEASE_SECONDS"])
-    claimable = (Notification.id == notification_id, Notification.status == Status.QUEUED,
+    claimable = (Notification.id.in_(notification_ids), Notification.status == Status.QUEUED,
                  _attempt_due(now),
                  or_(Notification.lease_until.is_(None), Notification.lease_until < now))
     if db.session.get_bind().dialect.name == "postgresql":
@@ -88,25 +94,24 @@ def _claim(notification_id: int, now: datetime) -> tuple[Notification | None, di
         # crash of the database before that forgets only the lease of a message being sent,
         # which a database crash may send again in any case (README, Delivery guarantee).
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    # One statement: the row lock skips a row another claimant holds, and without row locks
-    # (SQLite) the conditions asked again let only one claimant win.
-    locked = (select(Notification.id).where(*claimable).with_for_update(skip_locked=True)
-              .scalar_subquery())
-    taken = db.session.execute(
-        update(Notification).where(Notification.id == locked, *claimable)
+    # One statement: the row locks skip rows another claimant holds, and without row locks
+    # (SQLite) the conditions asked again let only one claimant win each row.
+    locked = select(Notification.id).where(*claimable).with_for_update(skip_locked=True)
+    taken = db.session.scalars(
+        update(Notification).where(Notification.id.in_(locked), *claimable)
         .values(lease_until=until, attempts=Notification.attempts + 1)
-        .returning(Notification.id).execution_options(synchronize_session=False)).first()
-    if taken is None:
+        .returning(Notification.id).execution_options(synchronize_session=False)).all()
+    if not taken:
         db.session.rollback()
-        return None, {}
-    row, defaults = db.session.execute(
+        return [], {}, until
+    found = db.session.execute(
         select(Notification, SiteSetting.value)
         .outerjoin(SiteSetting, SiteSetting.key == DEFAULTS_SETTING)
-        .where(Notification.id == notification_id).options(*_EMAIL_NEEDS)
-        .execution_options(populate_existing=True)).one()
+        .where(Notification.id.in_(taken)).order_by(Notification.id).options(*_EMAIL_NEEDS)
+        .execution_options(populate_existing=True)).all()
     with _kept_loaded():
         db.session.commit()
-    return row, dict(defaults or {})
+    return [row for row, _ in found], dict(found[0][1] or {}), until
 
 
 @contextmanager
@@ -121,23 +126,53 @@ def _kept_loaded() -> Iterator[None]:
 
 
 def deliver(notification_id: int, now: datetime) -> str:
-    """One delivery attempt of one row: claim, render in the recipient's language, send while
-    the lease is kept alive, record. Returns what happened: sent, skipped, retry, failed,
-    unknown or not-claimed."""
+    """One row's delivery attempt, as `deliver_batch` makes it: sent, skipped, retry,
+    failed, unknown, not-claimed, lease-lost or handed-back."""
+    return deliver_batch([notification_id], now)[notification_id]
+
+
+def deliver_batch(notification_ids: Collection[int], now: datetime) -> dict[int, str]:
+    """Delivery attempts for the rows of one broker message: claim those still due (one
+    statement), then for each in turn render it in the recipient's language, send it and
+    record what the server answered, while a thread keeps the leases of the rows not yet
+    recorded alive. Each row is recorded before the next is sent, so a worker that dies
+    sends again at most the one message it was sending. No send starts after
+    NOTIFY_BATCH_SECONDS: the rows left go back to the queue unattempted, so a slow mail
+    server's messages spread over the processes, and the task stays inside its time limit
+    however slow the server. Returns each id's outcome."""
     clock = lease.Clock(now)
-    row, defaults = _claim(notification_id, now)
-    if row is None:
-        return "not-claimed"
+    rows, defaults, until = _claim(notification_ids, now)
+    outcomes = dict.fromkeys(notification_ids, "not-claimed")
+    if not rows:
+        return outcomes
+    budget = current_app.config["NOTIFY_BATCH_SECONDS"]
+    # Records go over a connection of their own, each UPDATE committed on its own: one round
+    # trip a record instead of four (the pool's ping, BEGIN, UPDATE, COMMIT).
+    with lease.kept([row.id for row in rows], until, clock) as held, \
+            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as records:
+        for index, row in enumerate(rows):
+            if index and clock.elapsed() > budget:
+                _hand_back(rows[index:], clock())
+                outcomes.update(dict.fromkeys((row.id for row in rows[index:]), "handed-back"))
+                break
+            if not held.covers(row.id, clock()):  # lapsed, and maybe taken by another delivery
+                current_app.logger.warning("notification %s: lease lost before sending", row.id)
+                outcomes[row.id] = "lease-lost"
+                continue
+            outcomes[row.id] = _attempt(row, defaults, clock, records)
+    return outcomes
+
+
+def _attempt(row: Notification, defaults: dict, clock: lease.Clock, records: Connection) -> str:
     user = row.user
     if (choice_for(user, row.kind, defaults) == Choice.APP or not user.is_enabled
             or not still_true(row)):
-        return _finish(row, status=Status.SKIPPED, now=clock())
+        return _finish(row, Status.SKIPPED, clock(), records)
     try:
-        with lease.kept(row.id, row.lease_until, clock):
-            message = render_email(row)
-            with _kept_loaded():
-                db.session.commit()  # no transaction stays open while the server takes its time
-            mail.send(message)
+        message = render_email(row)
+        with _kept_loaded():
+            db.session.commit()  # no transaction stays open while the server takes its time
+        mail.send(message)
     except mail.OutcomeUnknown as error:
         return _unanswered(row, str(error), clock())
     except (OSError, smtplib.SMTPException) as error:
@@ -145,15 +180,33 @@ def deliver(notification_id: int, now: datetime) -> str:
     except Exception as error:  # noqa: BLE001 - a row that cannot be rendered must not loop hot
         current_app.logger.exception("notification %s cannot be delivered", row.id)
         return _failed(row, f"{type(error).__name__}: {error}", clock())
-    return _finish(row, status=Status.SENT, now=clock())
+    return _finish(row, Status.SENT, clock(), records)
 
 
-def _finish(row: Notification, *, status: str, now: datetime) -> str:
-    row.status = status
-    row.lease_until = None
-    row.sent_at = now if status == Status.SENT else None
-    db.session.commit()
+def _finish(row: Notification, status: str, now: datetime, records: Connection) -> str:
+    """Record a send or a skip, durable before the next row is sent."""
+    with _kept_loaded():
+        db.session.commit()  # what the next rows' emails read stays loaded
+    values = {"status": status, "lease_until": None,
+              "sent_at": now if status == Status.SENT else None}
+    table = Notification.__table__
+    records.execute(table.update().where(table.c.id == row.id).values(values))
+    for name, value in values.items():
+        set_committed_value(row, name, value)
     return str(status)
+
+
+def _hand_back(rows: list[Notification], now: datetime) -> None:
+    """Rows of a batch whose time ran out (a slow mail server): unleased, their claim's
+    attempt taken back, and queued again one a message, so that every idle process of the
+    workers takes one (a broker that cannot take them leaves them to the sweep)."""
+    ids = [row.id for row in rows]
+    db.session.execute(
+        update(Notification).where(Notification.id.in_(ids), Notification.status == Status.QUEUED)
+        .values(lease_until=None, attempts=Notification.attempts - 1, enqueued_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    enqueue_deliveries(ids, batch=1)
 
 
 def _failed(row: Notification, error: str, now: datetime) -> str:
@@ -242,7 +295,7 @@ def recipient(row: Notification) -> str:
     return row.params["to"] if row.kind in ADDRESSED_KINDS else row.user.email
 
 
-def render_email(row: Notification) -> EmailMessage:
+def render_email(row: Notification) -> Message:
     """The message for one row, in the recipient's language, with a Message-ID from the row
     so that a resend after a crash carries the same id."""
     config = current_app.config
@@ -255,21 +308,15 @@ def render_email(row: Notification) -> EmailMessage:
         subject = render_template(subject_template, **context).strip()
         text = render_template(text_template, **context)
         html = render_template(html_template, **context)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = recipient(row)
-    message["Message-ID"] = row.message_id
-    message["Date"] = formatdate(localtime=False)
-    message["X-OneStop-Notification"] = str(row.id)
-    # RFC 3834: answering machines (out-of-office replies) leave it unanswered.
-    message["Auto-Submitted"] = "auto-generated"
+    headers = {"Subject": subject, "From": config["MAIL_FROM"], "To": recipient(row),
+               "Message-ID": row.message_id, "Date": formatdate(localtime=False),
+               "X-OneStop-Notification": str(row.id),
+               # RFC 3834: answering machines (out-of-office replies) leave it unanswered.
+               "Auto-Submitted": "auto-generated"}
     if row.case_id is not None:
-        message["In-Reply-To"] = message["References"] = thread_id(row.case_id)
-        message["Reply-To"] = reply_address(row)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+        headers["In-Reply-To"] = headers["References"] = thread_id(row.case_id)
+        headers["Reply-To"] = reply_address(row)
+    return mail.compose(headers, text, html)
 
 
 def resend(actor, row: Notification, *, now: datetime) -> None:

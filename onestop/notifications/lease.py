@@ -1,7 +1,7 @@
-"""The lease a delivery holds on its ledger row, renewed for as long as the send takes."""
+"""The lease a delivery holds on its ledger rows, renewed for as long as their sends take."""
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -34,42 +34,59 @@ class Clock:
         self.began = time.monotonic()
 
     def __call__(self) -> datetime:
-        return self.start + timedelta(seconds=time.monotonic() - self.began)
+        return self.start + timedelta(seconds=self.elapsed())
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.began
+
+
+class Held:
+    """The rows a delivery still holds and until when, as its last renewal left them."""
+
+    def __init__(self, row_ids: Collection[int], until: datetime):
+        self.state = (frozenset(row_ids), until)  # one attribute: read whole by the sender
+
+    def covers(self, row_id: int, now: datetime) -> bool:
+        row_ids, until = self.state
+        return row_id in row_ids and now < until
 
 
 @contextmanager
-def kept(row_id: int, lease_until: datetime, clock: Clock) -> Iterator[None]:
-    """Keep the row's lease alive until the block ends: every third of NOTIFY_LEASE_SECONDS a
-    thread moves it on, each time in a short transaction of its own, and only while the row
-    still carries the lease this delivery set (a worker that lost it does not take it back).
-    A process that dies stops renewing, so its lease lapses and a sweep hands the row out."""
+def kept(row_ids: Collection[int], lease_until: datetime, clock: Clock) -> Iterator[Held]:
+    """Keep the rows' lease alive until the block ends: every third of NOTIFY_LEASE_SECONDS
+    a thread moves it on, each time in a short transaction of its own, for the rows that
+    still carry the lease this delivery set (a row recorded meanwhile carries none, and a
+    worker that lost a row does not take it back). The block sends a row only while the
+    Held it gets covers it. A process that dies stops renewing, so its leases lapse and a
+    sweep hands the rows out."""
     lease = current_app.config["NOTIFY_LEASE_SECONDS"]
     engine, logger = db.engine, current_app.logger
+    held = Held(row_ids, lease_until)
     stop = threading.Event()
 
     def renew() -> None:
-        held = lease_until
         while not stop.wait(lease / RENEWALS_PER_LEASE):
-            until = clock() + timedelta(seconds=lease)
+            row_ids, until = held.state
+            later = clock() + timedelta(seconds=lease)
             try:
                 with engine.begin() as connection:
-                    renewed = connection.execute(
-                        update(Notification).where(Notification.id == row_id,
+                    renewed = frozenset(connection.scalars(
+                        update(Notification).where(Notification.id.in_(row_ids),
                                                    Notification.status == Status.QUEUED,
-                                                   Notification.lease_until == held)
-                        .values(lease_until=until)).rowcount
+                                                   Notification.lease_until == until)
+                        .values(lease_until=later).returning(Notification.id)))
             except Exception:  # noqa: BLE001 - the database away for a moment: try next time
-                logger.warning("notification %s: lease not renewed", row_id, exc_info=True)
+                logger.warning("notifications %s: leases not renewed", sorted(row_ids),
+                               exc_info=True)
                 continue
+            held.state = (renewed, later)
             if not renewed:
-                logger.warning("notification %s: lease lost while sending", row_id)
-                return
-            held = until
+                return  # every row recorded, or lost
 
-    thread = threading.Thread(target=renew, name=f"lease-{row_id}", daemon=True)
+    thread = threading.Thread(target=renew, name="lease", daemon=True)
     thread.start()
     try:
-        yield
+        yield held
     finally:
         stop.set()
         thread.join()

@@ -29,13 +29,13 @@ ALERT_LABELS = {AlertKind.SIGNIN_THROTTLED: _l("Failed sign-ins to your account"
                 AlertKind.EMAIL_NOTICE: _l("Change of email address")}
 
 
-def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None
+def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None, wait: bool = False
                       ) -> tuple[list[int], list[int]]:
     """One sweep: the rows the rules call for at `rules_at` (default: now) and the morning's
     digests, and the rows whose delivery seems lost by the wall clock `now`, which leases and
     queue times are kept in. Returns (written, requeued); no row is in both. While another
-    sweep runs, this one does nothing: that one does it all."""
-    if not sweep_state.acquire():
+    sweep runs, this one does nothing (that one does it all), or with `wait` waits for it."""
+    if not sweep_state.acquire(wait=wait):
         return [], []
     moment = rules_at or now
     supplements.sweep(moment)  # their events are announced; their rows are flushed below

@@ -17,10 +17,15 @@ STATE_KEY = "reminder_sweep"
 LOCK_KEY = 0x4F6E6553746F7053
 
 
-def acquire() -> bool:
+def acquire(*, wait: bool = False) -> bool:
     """Take the sweep lock for the rest of the transaction; False when another sweep holds
-    it (that sweep writes what this one would). Taking it twice in one transaction is fine."""
+    it (that sweep writes what this one would), or with `wait` wait for it (a sweep asked
+    for by a person, maybe as if at another moment). Taking it twice in one transaction is
+    fine."""
     if db.engine.dialect.name == "postgresql":
+        if wait:  # a sweep holding it ends within its time limit
+            db.session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+            return True
         return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(LOCK_KEY))))
     # SQLite has one writer at a time: a write first takes its lock now, before anything is
     # read, so a second sweep waits for the first to commit and then reads what it wrote.
@@ -28,7 +33,7 @@ def acquire() -> bool:
         db.session.execute(update(SiteSetting).where(SiteSetting.key == STATE_KEY)
                            .values(key=SiteSetting.key))
     except OperationalError as error:
-        if "locked" not in str(error):
+        if wait or "locked" not in str(error):
             raise
         return False  # the first sweep outlasted the busy timeout: leave it to it
     return True

@@ -23,7 +23,7 @@ from onestop.extensions import db
 from onestop.notifications import delivery
 from onestop.notifications.models import Notification, Status
 from tests.factories import PASSWORD, make_user
-from tests.mailsink import MailServer
+from tests.mailsink import MailServer, rendered
 
 NEW_PASSWORD = "harbor-lantern-cobalt-58"
 
@@ -41,8 +41,8 @@ def token_of(row: Notification) -> str:
 
 
 def text_of(row: Notification) -> tuple[str, str, str]:
-    """(To, Subject, plain body) of the row's email."""
-    message = delivery.render_email(row)
+    """(To, Subject, plain body) of the row's email, as a mail program reads it."""
+    message = rendered(row)
     return message["To"], message["Subject"], message.get_body(("plain",)).get_content()
 
 

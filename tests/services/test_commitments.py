@@ -10,7 +10,6 @@ from onestop.commitments import services
 from onestop.commitments.models import ActualReport, CommitmentFile, FirmEvent
 from onestop.errors import Conflict, Invalid, InvalidTransition, NotAllowed, NotFound
 from onestop.extensions import db
-from onestop.notifications import delivery
 from onestop.notifications.digests import describe
 from onestop.notifications.models import Notification, Status
 from onestop.notifications.preferences import set_choices
@@ -18,6 +17,7 @@ from onestop.reports.zone import firm_progress
 from onestop.storage import read_stored
 from tests.commitments_world import BILLION, agreements, report
 from tests.factories import NOW, PDF, make_user
+from tests.mailsink import rendered
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_a_member_reports_with_evidence_and_the_officer_alone_hears(world, signe
     (row,) = rows_for("report_submitted")
     assert row.user_id == world.desk.id and row.firm_id == world.firm_a.id
     assert row.case_id is None and row.params["path"] == f"/commitments/reports/{r.id}"
-    message = delivery.render_email(row)
+    message = rendered(row)
     body = message.get_body(("plain",)).get_content()
     assert "Alpha Carbon" in message["Subject"] and "line 2" in body
     assert f"/commitments/reports/{r.id}" in body
@@ -80,7 +80,7 @@ def test_return_needs_a_reason_the_firm_reads_and_the_year_can_be_reported_again
     assert (r.status, r.return_reason) == ("returned", "Attach the bank statement")
     rows = rows_for("report_returned")
     assert len(rows) == 2
-    text = delivery.render_email(rows[0]).get_body(("plain",)).get_content()
+    text = rendered(rows[0]).get_body(("plain",)).get_content()
     assert "Attach the bank statement" in text and "returned" in describe(rows[:1])[rows[0].id]
     again = report(world.firm_a_user2, world.firm_a, amount=61 * BILLION)
     db.session.commit()

@@ -13,6 +13,7 @@ from onestop.notifications.models import Notification
 from onestop.notifications.preferences import set_choices
 from onestop.tasks import services as tasks
 from tests.factories import NOW, make_user
+from tests.mailsink import rendered
 
 LATER = NOW + timedelta(hours=1)
 
@@ -154,7 +155,7 @@ def test_a_due_date_change_tells_the_organization_and_the_firm_without_the_reaso
     assert got == {"lead@union.test": "due_changed", "staff@union.test": "due_changed",
                    "ceo@alpha.test": "due_changed", "hr@alpha.test": "due_changed"}
     for row in rows_of(case):
-        message = delivery.render_email(row)
+        message = rendered(row)
         text = "".join(message.get_body((part,)).get_content() for part in ("plain", "html"))
         assert ("SECRET-REASON" in text) == row.user.is_partner, row.user.email
 
@@ -218,7 +219,7 @@ def test_each_email_is_in_the_recipients_language_and_threads_by_case(world, hea
     case = filed(world, heard)
     cases.accept_case(world.desk, case, now=NOW, version=None)
     heard()
-    by_user = {row.user.email: delivery.render_email(row) for row in db.session.scalars(
+    by_user = {row.user.email: rendered(row) for row in db.session.scalars(
         select(Notification).where(Notification.kind == "case_accepted"))}
     english, korean = by_user["ceo@alpha.test"], by_user["hr@alpha.test"]
     assert english["Subject"] == f"[{case.reference}] Request accepted: Hire"

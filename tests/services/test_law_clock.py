@@ -17,7 +17,7 @@ from onestop.deadlines import SEOUL
 from onestop.errors import Conflict, Invalid, InvalidTransition, NotAllowed, NotFound
 from onestop.extensions import db
 from onestop.lists import capped_count
-from onestop.notifications import delivery, progress
+from onestop.notifications import progress
 from onestop.notifications.models import Notification
 from onestop.reports.service import GroupBy, Period, service_report
 from onestop.tasks import consultations, extensions, supplements
@@ -26,6 +26,7 @@ from onestop.tasks.due import legal_due_at
 from onestop.workdays.models import ExtraHoliday
 from onestop.workdays.services import work_calendar
 from tests.factories import PDF
+from tests.mailsink import rendered
 from tests.services.test_inbound import address_for, deliver, reply
 
 ROUTED = datetime(2026, 9, 21, 10, 0, tzinfo=SEOUL)  # Monday before Chuseok
@@ -269,7 +270,7 @@ def test_the_progress_notice_goes_out_thirty_days_after_acceptance_once(world):
     world.firm_a_user.locale = "en"
     row = db.session.scalars(select(Notification).where(
         Notification.kind == "progress_notice", Notification.user == world.firm_a_user)).one()
-    message = delivery.render_email(row).get_body(("plain",)).get_content()
+    message = rendered(row).get_body(("plain",)).get_content()
     assert f"Progress of your request {case.reference}: In progress." in message
     assert "Expected completion: 2026-10-07 18:00." in message
     assert "Building permits: Not started, 2026-10-07 18:00" in message
@@ -581,7 +582,7 @@ def test_a_dismissed_objection_leaves_the_rejection_and_names_the_remedies(world
     world.firm_a_user.locale = "en"
     row = db.session.scalars(select(Notification).where(
         Notification.kind == "objection_decided", Notification.user == world.firm_a_user)).one()
-    text = delivery.render_email(row).get_body(("plain",)).get_content()
+    text = rendered(row).get_body(("plain",)).get_content()
     assert "dismissed your objection" in text and "행정심판" in text and "Still outside." in text
 
 

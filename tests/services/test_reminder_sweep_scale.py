@@ -250,6 +250,30 @@ def test_a_second_sweep_meanwhile_writes_nothing_and_gives_up_quietly(world, rul
     assert len(keys) == len(set(keys)) == len(mine)
 
 
+def test_a_sweep_from_the_command_line_waits_for_the_one_running(world, rules, app):
+    """A person's `reminders sweep --at` must not give up because the beat's sweep (of
+    another moment) holds the lock: it waits for it, then writes what its moment calls for."""
+    overdue_task(world)
+    mine = reminders.sweep(at(date(2026, 11, 18), 9, 5))  # held until this one commits
+    assert mine
+    outcome = {}
+
+    def command_line_sweep():
+        result = app.test_cli_runner().invoke(args=["reminders", "sweep", "--at",
+                                                    "2026-11-19T09:05"])
+        outcome.update(code=result.exit_code, output=result.output)
+
+    other = threading.Thread(target=command_line_sweep)
+    other.start()
+    other.join(timeout=1)
+    assert other.is_alive(), f"the command line did not wait: {outcome}"
+    db.session.commit()
+    other.join(timeout=60)
+    assert outcome["code"] == 0, outcome
+    written = int(outcome["output"].split()[0])
+    assert written > 0, f"it swept after the first, as if on the next day: {outcome}"
+
+
 # --- many tasks: statements that do not grow, and (on PostgreSQL) plans through indexes --------
 
 def add_tasks(case_id: int, org_id: int, far: datetime, count: int) -> None:

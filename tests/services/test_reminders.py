@@ -17,6 +17,7 @@ from onestop.notifications.preferences import set_choices
 from onestop.tasks import services as tasks
 from onestop.workdays.services import add_extra_holiday
 from tests.factories import NOW
+from tests.mailsink import rendered
 
 DAY = timedelta(days=1)
 
@@ -271,7 +272,7 @@ def test_html_part_escapes_what_a_firm_typed(world, rules, app):
     task.case.title = '<img src=x onerror=alert(1)>'
     db.session.commit()
     row = sweep(at(2026, 11, 12, 9, 5))[0]
-    html = delivery.render_email(row).get_body(("html",)).get_content()
+    html = rendered(row).get_body(("html",)).get_content()
     assert "<img src=x" not in html and "&lt;img src=x" in html
 
 

@@ -9,11 +9,12 @@ from onestop.commitments.models import Agreement, Target
 from onestop.deadlines import SEOUL
 from onestop.errors import Invalid
 from onestop.extensions import db
-from onestop.notifications import delivery, reminders
+from onestop.notifications import reminders
 from onestop.notifications.models import Notification, ReminderRule
 from onestop.notifications.report_reminders import report_still_missing
 from tests.commitments_world import agreements, report
 from tests.factories import make_user
+from tests.mailsink import rendered
 
 
 def at(*args) -> datetime:
@@ -63,7 +64,7 @@ def test_due_in_ten_business_days_reminds_every_member_of_each_firm(signed):
                          ("hr@alpha.test", "investment"), ("hr@alpha.test", "jobs")]
     assert {r.kind for r in rows} == {"report_due"} and {r.params["days"] for r in rows} == {10}
     assert all(r.case_id is None and r.firm_id == r.user.firm_id for r in rows)
-    text = delivery.render_email(rows[0]).get_body(("plain",)).get_content()
+    text = rendered(rows[0]).get_body(("plain",)).get_content()
     assert "2026-03-31" in text and "10 business days" in text and "/commitments" in text
 
 
@@ -97,7 +98,7 @@ def test_overdue_reminds_the_firm_then_the_account_officer(signed):
     officer = sweep(at(2026, 4, 7, 9, 5))  # the fifth working day after the due day
     assert [(r.user.email, r.params["days"]) for r in officer] == [("desk@test.example", 5)] * 4
     assert {r.params["path"] for r in officer} == {f"/firms/{r.firm_id}" for r in officer}
-    text = delivery.render_email(officer[0]).get_body(("plain",)).get_content()
+    text = rendered(officer[0]).get_body(("plain",)).get_content()
     assert "has not reported" in text
 
 

@@ -7,10 +7,10 @@ from onestop.cases.models import SatisfactionAnswer
 from onestop.cases.satisfaction import answer_satisfaction
 from onestop.errors import Conflict, Invalid, InvalidTransition, NotAllowed, NotFound
 from onestop.extensions import db
-from onestop.notifications import delivery
 from onestop.notifications.models import Notification
 from onestop.tasks import services as tasks
 from tests.factories import NOW
+from tests.mailsink import rendered
 
 
 def resolved(world):
@@ -84,11 +84,11 @@ def test_the_resolved_message_asks_the_firm_and_links_to_the_question(world):
     by_user = {row.user.email: row for row in rows}
     firm_row = by_user["ceo@alpha.test"]
     assert firm_row.params["path"] == f"/cases/{case.id}#satisfaction"
-    text = delivery.render_email(firm_row).get_body(("plain",)).get_content()
+    text = rendered(firm_row).get_body(("plain",)).get_content()
     assert "Answer one question" in text and f"/cases/{case.id}#satisfaction" in text
     partner_rows = [row for email, row in by_user.items() if not email.endswith("alpha.test")]
     assert partner_rows, "the union, done first, hears of the resolution too"
     for row in partner_rows:
         assert "#satisfaction" not in row.params["path"]
-        assert "Answer one question" not in delivery.render_email(row).get_body(
+        assert "Answer one question" not in rendered(row).get_body(
             ("plain",)).get_content()

@@ -32,7 +32,6 @@ from onestop.deadlines import SEOUL
 from onestop.exports import XLSX_TYPE
 from onestop.extensions import db
 from onestop.firms.models import Firm
-from onestop.notifications import delivery
 from onestop.notifications.digests import describe
 from onestop.notifications.models import Notification, ReminderRule
 from onestop.notifications.reminders import ensure_default_rules
@@ -47,6 +46,7 @@ from tests.commitments_world import agreements
 from tests.commitments_world import report as commitments_report
 from tests.conftest import _empty_all_tables
 from tests.factories import PASSWORD, PDF, World, make_user
+from tests.mailsink import rendered
 
 ROLES = ["anon", "firm_a", "firm_b", "desk", "admin", "permits", "union_lead", "univ"]
 STAFF = {"desk", "admin"}
@@ -917,7 +917,7 @@ def test_no_notification_or_email_carries_what_its_reader_may_not_see(ctx):
     failures, emailed = [], set()
     for row in db.session.scalars(select(Notification).where(
             (Notification.event_id.is_not(None)) | (Notification.firm_id.is_not(None)))):
-        message = delivery.render_email(row)
+        message = rendered(row)
         text = " ".join([message["Subject"], describe([row])[row.id], *(
             message.get_body((part,)).get_content() for part in ("plain", "html"))])
         role = role_of[row.user_id]

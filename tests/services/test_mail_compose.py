@@ -1,0 +1,57 @@
+"""What a composed email looks like to the mail server and to a mail program: Korean subjects
+and names encoded, addresses intact, an internationalized address sent as SMTPUTF8, no
+header broken across lines."""
+from email import policy as email_policy
+from email.parser import BytesParser
+from email.utils import parseaddr
+from pathlib import Path
+
+import pytest
+
+from onestop import mail
+from onestop.db import utcnow
+from onestop.extensions import db
+from onestop.notifications import delivery, reminders
+from tests.services.test_reminders import at, routed_task, sweep
+
+
+@pytest.fixture
+def row(world):
+    reminders.ensure_default_rules()
+    db.session.commit()
+    routed_task(world)
+    return sweep(at(2026, 11, 12, 9, 5))[0]
+
+
+def test_korean_subject_and_sender_name_arrive_intact_in_seven_bit_headers(row, configure, app):
+    configure(MAIL_FROM="원스톱 지원센터 <onestop@city.example>")
+    row.user.locale = "ko"
+    db.session.commit()
+    assert delivery.deliver(row.id, utcnow()) == "sent"  # no SMTP_URL: into the outbox
+    raw = (Path(app.config["OUTBOX_DIR"]) / f"notification-{row.id}_onestop.eml").read_bytes()
+    headers = raw.split(b"\n\n", 1)[0]
+    assert headers.isascii(), "headers outside ASCII need a server that takes them"
+    message = BytesParser(policy=email_policy.default).parsebytes(raw)
+    assert parseaddr(str(message["From"])) == ("원스톱 지원센터", "onestop@city.example")
+    assert str(message["To"]) == row.user.email
+    assert str(message["Subject"]) == "[OneStop] 처리기한 3근무일 전: Hire"
+    assert "근무일" in message.get_body(("plain",)).get_content()
+    assert message.get_body(("html",)).get_content().lstrip().startswith("<")
+
+
+def test_an_internationalized_address_is_sent_as_smtputf8(row, sink):
+    server = sink()
+    row.user.email = "담당자@예시.한국"
+    db.session.commit()
+    assert delivery.deliver(row.id, utcnow()) == "sent"
+    (received,) = server.received()
+    assert received.recipients == ("담당자@예시.한국",)
+    assert received.subject and "Hire" in received.text
+
+
+@pytest.mark.parametrize("name", ["Subject", "To", "X-OneStop-Notification"])
+@pytest.mark.parametrize("value", ["a\r\nBcc: someone@else.example", "a\nb", "a\rb"])
+def test_a_line_break_in_a_header_is_refused(name, value):
+    headers = {"Subject": "s", "From": "a@b.example", "To": "c@d.example", name: value}
+    with pytest.raises(ValueError, match="linefeed or carriage return"):
+        mail.compose(headers, "text", "<p>html</p>")
