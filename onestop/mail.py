@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 
 ADDRESS_HEADERS = ("From", "To", "Reply-To")
+# What str.splitlines() breaks at.
+LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 OUTBOX_NAME = re.compile(r"^[\w.-]+\.eml$")
 LINE_STARTING_WITH_DOT = re.compile(rb"(?m)^\.")
 # Replies a send may wait for before the message is handed over (greeting, EHLO, STARTTLS,
@@ -104,8 +106,9 @@ def compose(headers: Mapping[str, str], text: str, html: str) -> Message:
     refolds every header, which took two fifths of a delivery's time. An address outside
     ASCII (RFC 6531) needs the default policy, which writes it as UTF-8."""
     for value in headers.values():
-        if "\r" in value or "\n" in value:
-            raise ValueError("Header values may not contain linefeed or carriage return")
+        if LINE_BREAK.search(value):  # compat32 would write it, ending the headers there
+            raise ValueError("Header values may not contain linefeed or carriage return "
+                             "characters (nor any other line break)")
     if any(not parseaddr(headers[name])[1].isascii()
            for name in ADDRESS_HEADERS if name in headers):
         message = EmailMessage()
@@ -116,12 +119,21 @@ def compose(headers: Mapping[str, str], text: str, html: str) -> Message:
         return message
     message = MIMEMultipart("alternative")
     for name, value in headers.items():
-        if name in ADDRESS_HEADERS:
-            value = formataddr(parseaddr(value), charset="utf-8")  # a name outside ASCII encoded
-        message[name] = value if value.isascii() else Header(value, "utf-8")
+        message[name] = (_address(value) if name in ADDRESS_HEADERS
+                         else value if value.isascii() else Header(value, "utf-8"))
     message.attach(MIMEText(text, "plain", "utf-8"))
     message.attach(MIMEText(html, "html", "utf-8"))
     return message
+
+
+def _address(value: str) -> str | Header:
+    """An address header, its name outside ASCII in encoded words of legal length."""
+    name, address = parseaddr(value)
+    if name.isascii():
+        return formataddr((name, address))
+    header = Header(name, "utf-8")
+    header.append(f"<{address}>", "us-ascii")
+    return header
 
 
 def send(message: Message) -> None:

@@ -127,7 +127,7 @@ def _kept_loaded() -> Iterator[None]:
 
 def deliver(notification_id: int, now: datetime) -> str:
     """One row's delivery attempt, as `deliver_batch` makes it: sent, skipped, retry,
-    failed, unknown, not-claimed, lease-lost or handed-back."""
+    failed, unknown, not-claimed, lease-lost, handed-back or lease-kept."""
     return deliver_batch([notification_id], now)[notification_id]
 
 
@@ -139,27 +139,36 @@ def deliver_batch(notification_ids: Collection[int], now: datetime) -> dict[int,
     sends again at most the one message it was sending. No send starts after
     NOTIFY_BATCH_SECONDS: the rows left go back to the queue unattempted, so a slow mail
     server's messages spread over the processes, and the task stays inside its time limit
-    however slow the server. Returns each id's outcome."""
+    however slow the server. Rows left by an error go back the same way. Returns each id's
+    outcome."""
     clock = lease.Clock(now)
     rows, defaults, until = _claim(notification_ids, now)
     outcomes = dict.fromkeys(notification_ids, "not-claimed")
     if not rows:
         return outcomes
+    ids = [row.id for row in rows]  # read now: a rollback after a failure expires the rows
     budget = current_app.config["NOTIFY_BATCH_SECONDS"]
-    # Records go over a connection of their own, each UPDATE committed on its own: one round
-    # trip a record instead of four (the pool's ping, BEGIN, UPDATE, COMMIT).
-    with lease.kept([row.id for row in rows], until, clock) as held, \
-            db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as records:
-        for index, row in enumerate(rows):
-            if index and clock.elapsed() > budget:
-                _hand_back(rows[index:], clock())
-                outcomes.update(dict.fromkeys((row.id for row in rows[index:]), "handed-back"))
-                break
-            if not held.covers(row.id, clock()):  # lapsed, and maybe taken by another delivery
-                current_app.logger.warning("notification %s: lease lost before sending", row.id)
-                outcomes[row.id] = "lease-lost"
-                continue
-            outcomes[row.id] = _attempt(row, defaults, clock, records)
+    left: list[int] = []
+    held = lease.Held(ids, until)
+    try:
+        # Records go over a connection of their own, each UPDATE committed on its own: one
+        # round trip a record instead of four (the pool's ping, BEGIN, UPDATE, COMMIT).
+        with lease.kept(held, clock), \
+                db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as records:
+            for index, (row_id, row) in enumerate(zip(ids, rows, strict=True)):
+                left = ids[index:]
+                if index and clock.elapsed() > budget:
+                    break
+                left = ids[index + 1:]
+                if not held.covers(row_id, clock()):  # lapsed; maybe another delivery has it
+                    current_app.logger.warning("notification %s: lease lost before sending",
+                                               row_id)
+                    outcomes[row_id] = "lease-lost"
+                    continue
+                outcomes[row_id] = _attempt(row, defaults, clock, records)
+    finally:
+        if left:  # the renewals have stopped: what `held` covers is final
+            outcomes.update(_hand_back(left, held, clock()))
     return outcomes
 
 
@@ -196,17 +205,26 @@ def _finish(row: Notification, status: str, now: datetime, records: Connection) 
     return str(status)
 
 
-def _hand_back(rows: list[Notification], now: datetime) -> None:
-    """Rows of a batch whose time ran out (a slow mail server): unleased, their claim's
-    attempt taken back, and queued again one a message, so that every idle process of the
-    workers takes one (a broker that cannot take them leaves them to the sweep)."""
-    ids = [row.id for row in rows]
-    db.session.execute(
-        update(Notification).where(Notification.id.in_(ids), Notification.status == Status.QUEUED)
-        .values(lease_until=None, attempts=Notification.attempts - 1, enqueued_at=now)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-    enqueue_deliveries(ids, batch=1)
+def _hand_back(row_ids: list[int], held: lease.Held, now: datetime) -> dict[int, str]:
+    """Rows of a batch left unattempted (its time ran out on a slow mail server, or an error
+    ended it): those it still holds are unleased, their claim's attempt taken back, and
+    queued again one a message, so that every idle process of the workers takes one (a
+    broker that cannot take them leaves them to the sweep). Their outcomes."""
+    held_ids, until = held.state
+    table = Notification.__table__
+    try:
+        with db.engine.begin() as connection:  # whatever state the session was left in
+            back = list(connection.scalars(
+                table.update().where(table.c.id.in_([i for i in row_ids if i in held_ids]),
+                                     table.c.status == Status.QUEUED,
+                                     table.c.lease_until == until)
+                .values(lease_until=None, attempts=table.c.attempts - 1, enqueued_at=now)
+                .returning(table.c.id)))
+    except Exception:  # noqa: BLE001 - the database away: the leases lapse, the sweep re-queues
+        current_app.logger.warning("notifications %s not handed back", row_ids, exc_info=True)
+        return dict.fromkeys(row_ids, "lease-kept")
+    enqueue_deliveries(back, batch=1)
+    return {row_id: "handed-back" if row_id in back else "lease-lost" for row_id in row_ids}
 
 
 def _failed(row: Notification, error: str, now: datetime) -> str:

@@ -52,16 +52,16 @@ class Held:
 
 
 @contextmanager
-def kept(row_ids: Collection[int], lease_until: datetime, clock: Clock) -> Iterator[Held]:
-    """Keep the rows' lease alive until the block ends: every third of NOTIFY_LEASE_SECONDS
-    a thread moves it on, each time in a short transaction of its own, for the rows that
-    still carry the lease this delivery set (a row recorded meanwhile carries none, and a
-    worker that lost a row does not take it back). The block sends a row only while the
-    Held it gets covers it. A process that dies stops renewing, so its leases lapse and a
-    sweep hands the rows out."""
+def kept(held: Held, clock: Clock) -> Iterator[None]:
+    """Keep the lease of the rows `held` names alive until the block ends: every third of
+    NOTIFY_LEASE_SECONDS a thread moves it on, each time in a short transaction of its own,
+    for the rows that still carry the lease this delivery set (a row recorded meanwhile
+    carries none, and a worker that lost a row does not take it back), and writes down in
+    `held` which rows it still holds until when. The block sends a row only while `held`
+    covers it. A process that dies stops renewing, so its leases lapse and a sweep hands
+    the rows out."""
     lease = current_app.config["NOTIFY_LEASE_SECONDS"]
     engine, logger = db.engine, current_app.logger
-    held = Held(row_ids, lease_until)
     stop = threading.Event()
 
     def renew() -> None:
@@ -86,7 +86,7 @@ def kept(row_ids: Collection[int], lease_until: datetime, clock: Clock) -> Itera
     thread = threading.Thread(target=renew, name="lease", daemon=True)
     thread.start()
     try:
-        yield held
+        yield
     finally:
         stop.set()
         thread.join()

@@ -131,6 +131,60 @@ def test_a_row_whose_lease_is_lost_meanwhile_is_not_sent(rows, sink, configure):
     assert db.session.get(Notification, taken.id).status == Status.QUEUED
 
 
+def test_a_hand_back_leaves_alone_a_row_another_delivery_took(rows, sink, configure):
+    """The batch's time runs out while the third row's lease has passed to another delivery
+    (this one could not renew it for a lease's length): the second row goes back to the
+    queue, the third stays with the other delivery, its lease and attempts untouched."""
+    server = sink(delay=0.3)
+    configure(NOTIFY_BATCH_SECONDS=0.1)
+    first, second, taken = rows
+    theirs = utcnow() + timedelta(hours=1)
+    engine = db.engine
+
+    def another_delivery_takes_the_third(message_id):
+        if message_id == first.message_id:
+            with engine.begin() as connection:
+                connection.execute(update(Notification).where(Notification.id == taken.id)
+                                   .values(lease_until=theirs,
+                                           attempts=Notification.attempts + 1))
+
+    on_data(server, another_delivery_takes_the_third)
+    outcomes = delivery.deliver_batch([row.id for row in rows], utcnow())
+    assert outcomes == {first.id: "sent", second.id: "handed-back", taken.id: "lease-lost"}
+    db.session.expire_all()
+    assert (db.session.get(Notification, second.id).attempts,
+            db.session.get(Notification, second.id).lease_until) == (0, None)
+    other = db.session.get(Notification, taken.id)
+    assert (other.attempts, other.lease_until) == (2, theirs)
+    assert delivery.deliver_batch([taken.id], utcnow()) == {taken.id: "not-claimed"}
+
+
+def test_an_error_in_a_batch_hands_back_the_rows_not_tried(rows, sink, monkeypatch):
+    """A fault while the second row is handled (here a rule that raises) ends the task:
+    the third row, never tried, goes back to the queue with no attempt counted; the second
+    keeps its lease for the sweep to hand out once it lapses."""
+    server = sink()
+    first, broken, untried = rows
+    still_true = delivery.still_true
+
+    def faulty(row):
+        if row.id == broken.id:
+            raise RuntimeError("a rule that cannot be evaluated")
+        return still_true(row)
+
+    monkeypatch.setattr(delivery, "still_true", faulty)
+    with pytest.raises(RuntimeError):
+        delivery.deliver_batch([row.id for row in rows], utcnow())
+    db.session.expire_all()
+    assert server.counts_by_message_id() == {first.message_id: 1}
+    found = {row.id: row for row in db.session.scalars(
+        select(Notification).where(Notification.id.in_([r.id for r in rows])))}
+    assert found[first.id].status == Status.SENT
+    assert (found[broken.id].attempts, found[broken.id].lease_until is not None) == (1, True)
+    assert (found[untried.id].status, found[untried.id].attempts,
+            found[untried.id].lease_until) == (Status.QUEUED, 0, None)
+
+
 def test_deliveries_are_queued_in_batches(ctx):
     """One broker message per DELIVERY_BATCH rows, in order; the count returned is the rows."""
 

@@ -1,6 +1,7 @@
 """What a composed email looks like to the mail server and to a mail program: Korean subjects
 and names encoded, addresses intact, an internationalized address sent as SMTPUTF8, no
 header broken across lines."""
+import re
 from email import policy as email_policy
 from email.parser import BytesParser
 from email.utils import parseaddr
@@ -36,6 +37,10 @@ def test_korean_subject_and_sender_name_arrive_intact_in_seven_bit_headers(row, 
     assert str(message["To"]) == row.user.email
     assert str(message["Subject"]) == "[OneStop] 처리기한 3근무일 전: Hire"
     assert "근무일" in message.get_body(("plain",)).get_content()
+    assert str(message["References"]) == str(message["In-Reply-To"]) == \
+        f"<case-{row.case_id}@onestop>"
+    assert str(message["Reply-To"]).startswith("reply+")
+    assert str(message["Message-ID"]) == row.message_id
     assert message.get_body(("html",)).get_content().lstrip().startswith("<")
 
 
@@ -50,8 +55,26 @@ def test_an_internationalized_address_is_sent_as_smtputf8(row, sink):
 
 
 @pytest.mark.parametrize("name", ["Subject", "To", "X-OneStop-Notification"])
-@pytest.mark.parametrize("value", ["a\r\nBcc: someone@else.example", "a\nb", "a\rb"])
+@pytest.mark.parametrize("value", ["a\r\nBcc: someone@else.example", "a\nb", "a\rb", "a\n",
+                                   "a\vb", "a\fb", "a\x1cb", "a\x1eb", "a\x85b", "a\u2028b"])
 def test_a_line_break_in_a_header_is_refused(name, value):
+    """Any line break Python knows (str.splitlines); compat32 would write it as it is and
+    end the headers there."""
     headers = {"Subject": "s", "From": "a@b.example", "To": "c@d.example", name: value}
     with pytest.raises(ValueError, match="linefeed or carriage return"):
         mail.compose(headers, "text", "<p>html</p>")
+
+
+def test_a_long_korean_sender_name_is_folded_into_encoded_words():
+    name = "원스톱 투자지원센터 탄소소재 국가산업단지 민원 담당"
+    message = mail.compose({"Subject": "s", "From": f"{name} <onestop@city.example>",
+                            "To": "c@d.example"}, "text", "<p>html</p>")
+    raw = message.as_bytes()
+    assert raw.isascii()
+    words = re.findall(rb"=\?utf-8\?b\?[^?]*\?=", raw)
+    assert len(words) > 1 and max(map(len, words)) <= 76  # as the default policy writes them
+    parsed = BytesParser(policy=email_policy.default).parsebytes(raw)
+    (sender,) = parsed["From"].addresses
+    assert sender.addr_spec == "onestop@city.example"
+    # Python's parser puts a space where one encoded word ends and the next begins.
+    assert sender.display_name.replace(" ", "") == name.replace(" ", "")
