@@ -4,8 +4,8 @@ Run: .venv/bin/python bench/delivery.py [--cases 667] [--events] [--concurrency 
 
 Seeds a throwaway PostgreSQL database (created on BENCH_PG_SERVER, dropped afterwards) with
 cases routed to two partners, sweeps their due-soon reminders (three per case; with --events
-the filing/acceptance/routing emails of the same cases are delivered too), queues one
-delivery message per row on Redis (BENCH_REDIS_URL, database 9 by default: refused unless
+the filing/acceptance/routing emails of the same cases are delivered too), queues their
+deliveries (25 rows a message) on Redis (BENCH_REDIS_URL, database 9 by default: refused unless
 empty or the bench's own, and only the bench's keys are deleted afterwards), then starts a
 worker as the README does and times it from its first to its last `sent_at`. Prints the
 figure beside `uptime`: these machines are shared, a figure means little without the load.
