@@ -24,6 +24,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
+from urllib.request import Request, urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,6 +100,14 @@ def wrk(wrk_path: str, url: str, cookie: str | None, connections: int, seconds: 
     found = RESULT.search(subprocess.run(command, capture_output=True, text=True).stdout)
     rps, p50, p95, p99, errors, non2xx = found.groups()
     return float(rps), float(p50), float(p95), float(p99), int(errors) + int(non2xx)
+
+
+def settle(url: str, cookie: str) -> None:
+    """Waits out the requests wrk left queued when it stopped, which the sync workers still
+    answer: a request sent after them is answered after them, one per worker."""
+    for _ in range(2):
+        with urlopen(Request(url, headers={"Cookie": cookie}), timeout=120) as response:
+            response.read()
 
 
 def in_process(url: str, key: str, folder: str):
@@ -228,6 +237,7 @@ def _measure(url: str, seconds: int, wrk_path: str, how: str) -> None:
             for name, email, _path, share in PAGES:
                 path, statements, wall_ms, db_share = figures[name]
                 busy = wrk(wrk_path, app_url + path, cookies[email], 16, seconds)
+                settle(app_url + path, cookies[email])
                 alone = wrk(wrk_path, app_url + path, cookies[email], 1, seconds)
                 target = f"{share:.0%}" if share else "—"
                 print(f"| {name} | {busy[0]:.1f} | {busy[0] / ceiling[0]:.1%} | {target} | "
