@@ -4,12 +4,14 @@ from pathlib import Path
 
 from flask import Flask, has_request_context, session
 from flask_login import current_user
+from flask_openapi3 import Info, OpenAPI
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from onestop import i18n
+from onestop.api.problems import validation_problem
 from onestop.config import config_for
 from onestop.db import MAX_ID
 from onestop.extensions import babel, csrf, db, login_manager, migrate
@@ -20,8 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
-    app = Flask(
+    app = OpenAPI(
         __name__,
+        info=Info(title="OneStop API", version="1",
+                  description="Requests, tasks and promises of the one-stop desk, as JSON."),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer",
+                                     "description": "A personal access token (your account)."}},
+        doc_ui=False,  # onestop.api.docs serves the document and its page
+        validation_error_callback=validation_problem,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
         instance_path=os.environ.get("ONESTOP_INSTANCE", str(Path.cwd() / "instance")),
@@ -131,6 +139,7 @@ def _sqlite_connection(dbapi_connection, connection_record) -> None:
 def register_blueprints(app: Flask) -> None:
     # Modules whose routes join another module's blueprint.
     import onestop.accounts.mail_views  # noqa: F401
+    import onestop.accounts.token_views  # noqa: F401
     import onestop.accounts.twofactor_views  # noqa: F401
     import onestop.cases.bulk  # noqa: F401
     import onestop.cases.filing  # noqa: F401
@@ -139,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     import onestop.cases.reassign  # noqa: F401
     import onestop.cases.saved_view_pages  # noqa: F401
     import onestop.commitments.import_views  # noqa: F401
+    from onestop import api
     from onestop.accounts.views import bp as accounts
     from onestop.admin.views import bp as admin
     from onestop.audit.views import bp as audit
@@ -156,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone,
                council, commitments, replies):
         app.register_blueprint(bp)
+    api.register(app)
 
 
 def register_cli(app: Flask) -> None:
@@ -165,9 +176,10 @@ def register_cli(app: Flask) -> None:
         housekeeping_command,
         mail_cli,
         reminders_cli,
+        tokens_cli,
         workers_cli,
     )
 
     for command in (deadline_command, demo_cli, housekeeping_command, mail_cli, reminders_cli,
-                    workers_cli):
+                    tokens_cli, workers_cli):
         app.cli.add_command(command)

@@ -155,3 +155,37 @@ def inbound_command(host: str, port: int, lmtp: bool) -> None:
               ready=lambda text: click.echo(text, err=True))
     except OSError as error:  # the port is taken, or the address is not this host's
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+
+
+tokens_cli = AppGroup("tokens", help="Personal access tokens for the JSON API.")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True,
+              help="read, or write (read and write).")
+@click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True,
+              help="How long it works.")
+@click.option("--name", default="issued by an admin", show_default=True)
+def create_token_command(email: str, scope: str, days: int, name: str) -> None:
+    """Issue an API token to the account EMAIL; its secret is the last line printed (it is
+    shown only this once)."""
+    from sqlalchemy import func, select
+
+    from onestop.accounts.access_tokens import create_token
+    from onestop.accounts.models import User
+    from onestop.db import utcnow
+    from onestop.errors import DomainError
+    from onestop.extensions import db
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.is_active:
+        raise click.ClickException(f"no active account {email}")
+    try:
+        token, secret = create_token(user, name, scope, days, now=utcnow())
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"{scope} token {token.prefix}… for {user.email}, valid until "
+               f"{token.expires_at:%Y-%m-%d %H:%M} UTC:")
+    click.echo(secret)

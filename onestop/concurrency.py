@@ -1,5 +1,5 @@
 """Optimistic locking: a save based on an old version is refused, not merged."""
-from onestop.errors import Conflict
+from onestop.errors import StaleVersion
 from onestop.i18n import lazy_gettext as _l
 
 CHANGED_MEANWHILE = _l("Someone changed this meanwhile. Your change was not saved; "
@@ -13,6 +13,6 @@ def check_version(obj, expected: int | str | None) -> None:
     try:
         expected = int(expected)
     except (TypeError, ValueError):
-        raise Conflict(CHANGED_MEANWHILE) from None
+        raise StaleVersion(CHANGED_MEANWHILE) from None
     if obj.version != expected:
-        raise Conflict(CHANGED_MEANWHILE)
+        raise StaleVersion(CHANGED_MEANWHILE)

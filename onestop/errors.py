@@ -26,6 +26,10 @@ class Conflict(DomainError):
     """Someone changed the object meanwhile."""
 
 
+class StaleVersion(Conflict):
+    """The change was based on a version of the object that is no longer the stored one."""
+
+
 class Invalid(DomainError):
     """Input breaks a domain rule."""
 

@@ -21,6 +21,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from onestop import policy, statuses, workflow
+from onestop.api.problems import http_problem
 from onestop.audit.events import security_event
 from onestop.db import utcnow
 from onestop.deadlines import SEOUL, parse_period
@@ -95,6 +96,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if request.path.startswith("/api/"):  # no route or method there: the API's answer
+            return http_problem(error)
         return page(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true, union_all
 
-from onestop.accounts.models import PARTNER_ROLES, STAFF_ROLES, Role
+from onestop.accounts.models import PARTNER_ROLES, STAFF_ROLES, AccessToken, Role
 from onestop.cases.models import Attachment, Case, Comment, Event, NoteAudience
 from onestop.commitments.models import ActualReport, CommitmentFile, FirmEvent
 from onestop.errors import NotAllowed, NotFound
@@ -176,12 +176,13 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "commitment.import": _admin,
     "reply.use": _keeps_replies,
     "reply.edit": _edits_reply,
+    "token.revoke": lambda u, t: t.user_id == u.id,
 }
 
 # The rule that decides whether an object exists for the user at all.
 VISIBILITY = {Case: "case.view", AgencyTask: "task.view", Firm: "firm.view",
               Notification: "notification.read", ActualReport: "actuals.view",
-              CannedReply: "reply.edit"}
+              CannedReply: "reply.edit", AccessToken: "token.revoke"}
 
 
 def can(user, action: str, obj: Any = None) -> bool:
@@ -198,6 +199,16 @@ def require(user, action: str, obj: Any = None) -> None:
         raise NotFound("not found")
     if not can(user, action, obj):
         raise NotAllowed("not allowed")
+
+
+def load(user, model, object_id: int, action: str | None = None):
+    """The object if this user may see it (and do action to it): NotFound when it does not
+    exist or is outside their reach, NotAllowed when the action is not theirs."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        raise NotFound("not found")
+    require(user, action or VISIBILITY[model], obj)
+    return obj
 
 
 def visible_cases(user) -> ColumnElement[bool]:
@@ -229,6 +240,11 @@ def visible_replies(user) -> ColumnElement[bool]:
     if _keeps_replies(user):
         return CannedReply.organization_id == user.organization_id
     return false()
+
+
+def visible_access_tokens(user) -> ColumnElement[bool]:
+    """WHERE clause for the API tokens this user may list and revoke: their own."""
+    return AccessToken.user_id == user.id
 
 
 def visible_firms(user) -> ColumnElement[bool]:

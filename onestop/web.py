@@ -143,12 +143,8 @@ def _claim(token: str):
 
 
 def load(model, object_id: int, action: str | None = None):
-    """The object if this user may see it (and do action to it); 404 otherwise."""
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        raise NotFound("not found")
-    policy.require(current_user, action or policy.VISIBILITY[model], obj)
-    return obj
+    """The object if the signed-in user may see it (and do action to it); 404 otherwise."""
+    return policy.load(current_user, model, object_id, action)
 
 
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"

@@ -4,6 +4,7 @@ import secrets
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from onestop.accounts import access_tokens
 from onestop.accounts.passwords import MIN_PASSWORD_LENGTH
 from onestop.forms import BaseForm, OnceForm
 from onestop.i18n import lazy_gettext as _l
@@ -78,3 +79,16 @@ class EmailChangeForm(OnceForm):
 class ConfirmForm(BaseForm):
     """A button and its CSRF token: a link from an email changes nothing until it is pressed
     (mail scanners open links)."""
+
+
+class AccessTokenForm(ReauthForm, OnceForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
+                       description=_l("What it is for, e.g. the permit system's nightly sync."))
+    scope = RadioField(_l("Access"), default="read",
+                       choices=[(key, label) for key, label in access_tokens.SCOPES.items()])
+    days = RadioField(_l("Valid for"), default="90", choices=[
+        (str(days), _l("%(n)d days", n=days)) for days in access_tokens.LIFETIMES])
+
+
+class RevokeForm(OnceForm):
+    pass

@@ -326,3 +326,16 @@ def reassign_case(actor, case: Case, owner, *, now: datetime, version) -> None:
         case=case, actor=actor, action="case.reassign", is_internal=True, created_at=now,
         detail=f"{before.name if before else '—'} → {owner.name}",
         params={"owner_id": owner.id, "previous_id": before.id if before else None}))
+
+
+# The case moves a person makes by name (pages and API): the service, and whether it takes a
+# reason.
+CASE_ACTIONS = {
+    "accept": (accept_case, False),
+    "resolve": (resolve_case, False),
+    "close": (close_case, False),
+    "reject": (reject_case, True),
+    "reopen": (reopen_case, True),
+    "withdraw": (withdraw_case, True),
+    "return": (return_case, True),
+}

@@ -167,22 +167,11 @@ def comment_form(case: Case, **formdata) -> CommentForm:
 
 
 # action -> (service, whether it takes a reason); confirmations.case_done says what happened
-CASE_ACTIONS = {
-    "accept": (services.accept_case, False),
-    "resolve": (services.resolve_case, False),
-    "close": (services.close_case, False),
-    "reject": (services.reject_case, True),
-    "reopen": (services.reopen_case, True),
-    "withdraw": (services.withdraw_case, True),
-    "return": (services.return_case, True),
-}
-
-
 @bp.post("/<int:case_id>/<any(accept, resolve, close, reject, reopen, withdraw, return):action>")
 @login_required
 def transition(case_id: int, action: str):
     case = load(Case, case_id)
-    service, takes_reason = CASE_ACTIONS[action]
+    service, takes_reason = services.CASE_ACTIONS[action]
     form = ReasonForm() if takes_reason else VersionedForm()
     args = (form.reason.data,) if takes_reason else ()
     return answer_form(

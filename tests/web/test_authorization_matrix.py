@@ -20,7 +20,8 @@ from flask import current_app, url_for
 from sqlalchemy import select, text
 
 from onestop.accounts import addresses, resets
-from onestop.accounts.models import RecoveryCode, SiteSetting, User
+from onestop.accounts.access_tokens import create_token
+from onestop.accounts.models import AccessToken, RecoveryCode, SiteSetting, User
 from onestop.accounts.services import reissue_invitation
 from onestop.accounts.twofactor import staff_must_use_two_factor
 from onestop.cases import objections
@@ -720,7 +721,49 @@ ROUTES = [
       for action, state in (("verify", "verified"), ("return", "returned"))],
     ("commitments.file", "GET", lambda s, t: {"file_id": s.evidence[t].id}, None,
      lambda role, t: "ok" if role in STAFF | OWN_FIRM[t] else "404", None),
+    ("accounts.tokens", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("accounts.tokens", "POST", lambda s, t: {}, lambda s, t: {
+        "name": "matrix token", "scope": "read", "days": "30"}, ok(*ALL),
+     lambda s, t, role: count(AccessToken, AccessToken.name == "matrix token") == 1),
+    ("accounts.revoke_token", "POST", lambda s, t: {"token_id": firm_token(s, t).id},
+     lambda s, t: {},
+     lambda role, t: "ok" if role in OWN_FIRM[t] else "404",
+     lambda s, t, role: fresh(AccessToken, firm_token(s, t).id).revoked_at is not None),
+    # The JSON API, with a token of the role's (anon: none, so 401): the same rules as the
+    # pages, and 404 for whatever is outside the caller's reach.
+    ("api.list_request_types", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("api.list_organizations", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("api.list_cases", "GET", lambda s, t: {"status": ""}, None, ok(*ALL), None),
+    ("api.get_case", "GET", lambda s, t: {"case_id": s.case[t].id}, None,
+     visible_then(lambda t: ALL), None),
+    *[("api.move_case", "POST", lambda s, t, on=on: {"case_id": on(s)[t].id},
+       lambda s, t, a=action, on=on: {"json": {"action": a, "reason": "because"},
+                                      "if_match": version(on(s)[t])},
+       seen_by(lambda t, who=who: who[t], allowed), status_of(on, state))
+      for action, (on, who, allowed, state) in CASE_ACTIONS.items()],
 ]
+
+
+def firm_token(s, t) -> AccessToken:
+    """An API token of the tenant's firm member (made on first use)."""
+    user = s.user("firm_a" if t == "A" else "firm_b")
+    token = db.session.scalar(select(AccessToken).where(AccessToken.user_id == user.id,
+                                                        AccessToken.name == "firm token"))
+    if token is None:
+        token = create_token(user, "firm token", "read", 30, now=utcnow())[0]
+        db.session.commit()
+    return token
+
+
+def api_headers(s, role) -> dict:
+    """The Authorization header of a fresh write token of the role's; its last use set now,
+    so that the request itself writes nothing to it."""
+    if role == "anon":
+        return {}
+    token, secret = create_token(s.user(role), f"matrix {role}", "write", 1, now=utcnow())
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def target_id(s, t, measure, year) -> int:
@@ -731,7 +774,8 @@ def target_id(s, t, measure, year) -> int:
 # Routes every visitor may use, signed in or not; tested in test_security.py.
 PUBLIC = {"static", "accounts.login", "accounts.login_code", "accounts.logout",
           "accounts.accept_invitation", "accounts.set_language", "accounts.forgot_password",
-          "accounts.reset_password", "accounts.confirm_email", "zone.public"}
+          "accounts.reset_password", "accounts.confirm_email", "zone.public",
+          "api_docs.openapi", "api_docs.page", "api_docs.static"}
 
 
 # The secret a matrix session is setting up two-step sign-in with (or has set it up with).
@@ -788,6 +832,14 @@ def test_every_route_is_in_the_matrix(app):
     assert not missing, "routes with no authorization test: " + ", ".join(missing)
 
 
+def _api_request(app, method, url, data, headers):
+    client = app.test_client()
+    if method == "GET":
+        return client.get(url, headers=headers)
+    return client.post(url, json=data["json"],
+                       headers={**headers, "If-Match": f'"{data["if_match"]}"'})
+
+
 def _request(app, scenario, role, method, url, data):
     client = app.test_client()
     with client.session_transaction() as session:
@@ -838,9 +890,13 @@ def test_route_answers_each_role_as_designed(ctx, route):
             with app.test_request_context():
                 url = url_for(endpoint, **values(scenario, tenant))
             data = data_for(scenario, tenant) if data_for else None
+            api = endpoint.startswith("api.")
+            headers = api_headers(scenario, role) if api else None
             before = snapshot() if method == "POST" else None
-            response = _request(app, scenario, role, method, url, data)
-            wanted = ("login" if role == "anon" and endpoint not in PUBLIC
+            response = (_api_request(app, method, url, data, headers) if api
+                        else _request(app, scenario, role, method, url, data))
+            wanted = ("401" if role == "anon" and api
+                      else "login" if role == "anon" and endpoint not in PUBLIC
                       else expect(role, tenant))
             got = response.status_code
             if wanted == "login":

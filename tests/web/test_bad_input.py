@@ -10,7 +10,12 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 
 from onestop.extensions import db
 from tests.web.test_authorization_matrix import ROUTES as MATRIX
-from tests.web.test_authorization_matrix import Scenario, asked_extension, desk_view
+from tests.web.test_authorization_matrix import (
+    Scenario,
+    asked_extension,
+    desk_view,
+    firm_token,
+)
 
 # One of each kind: signed out, a firm, the desk (admin sees every page), a partner.
 ROLES = ["anon", "firm_a", "admin", "union_lead"]
@@ -95,7 +100,7 @@ def real_values(s: Scenario) -> dict:
             "report_id": s.report["A"].id, "file_id": s.evidence["A"].id,
             "run_id": s.import_run.id, "fmt": "csv", "reply_id": s.reply["A"].id,
             "view_id": desk_view(s, "A").id, "extension_id": asked_extension(s, "A").id,
-            "name": "sample.eml", "token": s.invitation,
+            "token_id": firm_token(s, "A").id, "name": "sample.eml", "token": s.invitation,
             # Each link's own kind of token, so that its handler runs deep.
             "accounts.reset_password.token": s.reset_token,
             "accounts.confirm_email.token": s.email_token,
@@ -162,10 +167,10 @@ def send(app, user_id, token, method, url, query=None, form=None):
 
 
 def routes(app):
-    """Every route but the static files and signing out (which ends the walker's session;
-    it takes no input)."""
+    """Every route but the static files (the app's and the API page's) and signing out
+    (which ends the walker's session; it takes no input)."""
     return [(rule, method) for rule in app.url_map.iter_rules()
-            if rule.endpoint not in ("static", "accounts.logout")
+            if rule.endpoint not in ("static", "api_docs.static", "accounts.logout")
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
 
 

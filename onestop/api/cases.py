@@ -1,0 +1,101 @@
+"""Cases: the queue's filters and search as cursor pages, a case, and its moves."""
+from flask import jsonify, url_for
+from flask_openapi3 import Tag
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from onestop import policy
+from onestop.api import api
+from onestop.api.auth import caller
+from onestop.api.docs import link
+from onestop.api.problems import WRITE_RESPONSES, problem
+from onestop.api.schemas import (
+    CaseDetail,
+    CaseListQuery,
+    CaseMove,
+    CaseOut,
+    CasePage,
+    CasePath,
+    IfMatch,
+    TaskRef,
+)
+from onestop.api.versions import etag, if_match
+from onestop.cases import services
+from onestop.cases.models import Case
+from onestop.cases.queries import case_page, shorten_search
+from onestop.db import utcnow
+from onestop.extensions import db
+from onestop.tasks.models import AgencyTask
+
+CASES = Tag(name="cases", description="Requests filed by firms.")
+DESK_FILTERS = ("organization", "owner")
+
+
+def _out(case: Case) -> CaseOut:
+    return CaseOut.model_validate(case, from_attributes=True)
+
+
+def _detail(user, case: Case):
+    tasks = db.session.scalars(select(AgencyTask).where(
+        AgencyTask.case_id == case.id, policy.visible_tasks(user))
+        .options(joinedload(AgencyTask.organization)).order_by(AgencyTask.id))
+    body = CaseDetail(**_out(case).model_dump(), description=case.description,
+                      checklist=case.checklist, accepted_at=case.accepted_at,
+                      resolved_at=case.resolved_at, closed_at=case.closed_at,
+                      tasks=[TaskRef.model_validate(t, from_attributes=True) for t in tasks])
+    response = jsonify(body.model_dump(mode="json"))
+    response.headers["ETag"] = etag(case)
+    return response
+
+
+@api.get("/cases", tags=[CASES], responses={200: CasePage})
+def list_cases(query: CaseListQuery):
+    """The cases you may see, as the queue shows them: open ones by due date unless you ask
+    for others. Pages follow `next_cursor` (also in the Link header)."""
+    user = caller()
+    filters = query.model_dump(exclude={"cursor", "limit"})
+    if not policy.can(user, "case.queue") and any(filters[key] for key in DESK_FILTERS):
+        return problem(400, "Only the desk filters by partner or by caseworker.", errors=[
+            {"field": key, "message": "not a filter of yours"}
+            for key in DESK_FILTERS if filters[key]])
+    if filters["owner"] == "me":
+        filters["owner"] = user.id
+    filters["q"] = shorten_search(filters["q"])[0]
+    page = case_page(user, filters, utcnow(), query.cursor, query.limit)
+    body = CasePage(items=[_out(case) for case in page.items], next_cursor=page.next_cursor)
+    response = jsonify(body.model_dump(mode="json"))
+    if page.next_cursor:
+        after = url_for("api.list_cases", **{**query.model_dump(exclude_defaults=True),
+                                             "cursor": page.next_cursor}, _external=True)
+        response.headers["Link"] = f'<{after}>; rel="next"'
+    return response
+
+
+@api.get("/cases/<int:case_id>", tags=[CASES], responses={200: CaseDetail})
+def get_case(path: CasePath):
+    """One case, with the partners' tasks on it that you may see. Its ETag is its version."""
+    user = caller()
+    return _detail(user, policy.load(user, Case, path.case_id))
+
+
+@api.post("/cases/<int:case_id>/moves", tags=[CASES],
+          responses={200: CaseDetail, **WRITE_RESPONSES})
+def move_case(path: CasePath, body: CaseMove, header: IfMatch):
+    """Move the case (accept, reject, resolve, close, return; a firm reopens or withdraws its
+    own), as the case page's buttons do. If-Match must carry the ETag you last read."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id)
+    version = if_match(header.if_match)
+    service, takes_reason = services.CASE_ACTIONS[body.action]
+    args = (body.reason,) if takes_reason else ()
+    service(user, case, *args, now=utcnow(), version=version)
+    db.session.commit()
+    return _detail(user, case)
+
+
+link("/cases", "get", 200, "ReadTheFirstCase", operationId="get_case",
+     parameters={"case_id": "$response.body#/items/0/id"})
+link("/cases/{case_id}", "get", 200, "MoveTheCase", operationId="move_case",
+     parameters={"case_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
+link("/cases/{case_id}/moves", "post", 200, "ReadTheMovedCase", operationId="get_case",
+     parameters={"case_id": "$response.body#/id"})

@@ -1,0 +1,210 @@
+"""The JSON API: tokens made on the account page and on the command line, bearer sign-in
+and scopes, problems (RFC 9457), cursor pages, ETag/If-Match shared with the pages' versions,
+and the OpenAPI document with its page. Who may reach what is in the authorization matrix."""
+import contextvars
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from onestop.accounts.access_tokens import create_token
+from onestop.accounts.models import AccessToken
+from onestop.cases import services as cases
+from onestop.cases.models import Case
+from onestop.db import utcnow
+from onestop.extensions import db
+
+PROBLEM = "application/problem+json"
+
+
+def _file(world, title, user=None):
+    case = cases.file_case(user or world.firm_a_user, world.hiring_type, title=title,
+                           description="d", priority="normal", form_data={}, checked_items=[],
+                           files=[], now=utcnow())
+    db.session.commit()
+    return case
+
+
+def _token(user, scope="write", days=30) -> str:
+    secret = create_token(user, "test", scope, days, now=utcnow())[1]
+    db.session.commit()
+    return secret
+
+
+def _auth(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+class Client:
+    """A program calling the API: each request in its own context, as on a real server."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+
+    def get(self, url, **kwargs):
+        return contextvars.Context().run(self.client.get, url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return contextvars.Context().run(self.client.post, url, **kwargs)
+
+
+@pytest.fixture
+def api(app, world):
+    return Client(app)
+
+
+def test_a_token_made_on_the_account_page_is_shown_once_works_and_is_revoked(browser, api,
+                                                                             world):
+    b = browser(world.firm_a_user.email)
+    made = b.post("/account/tokens", {"name": "ERP sync", "scope": "read", "days": "30"})
+    assert made.status_code == 303
+    page = b.get("/account/tokens").get_data(as_text=True)
+    secret = re.search(r'id="new-token">(os_[^<]+)<', page).group(1)
+    assert secret not in b.get("/account/tokens").get_data(as_text=True)  # only once
+    stored = db.session.scalar(select(AccessToken).where(AccessToken.name == "ERP sync"))
+    assert stored.token_hash != secret and secret not in stored.token_hash
+    assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 200
+    b.post(f"/account/tokens/{stored.id}/revoke")
+    refused = api.get("/api/v1/cases", headers=_auth(secret))
+    assert refused.status_code == 401 and refused.mimetype == PROBLEM
+    assert "Bearer" in refused.headers["WWW-Authenticate"]
+
+
+def test_a_repeated_submit_makes_one_token(browser, world):
+    b = browser(world.desk.email)
+    page = b.get("/account/tokens").get_data(as_text=True)
+    once = re.search(r'name="once" type="hidden" value="([^"]+)"', page).group(1)
+    for _ in range(2):
+        b.post("/account/tokens", {"name": "twice", "scope": "read", "days": "30", "once": once})
+    assert len(db.session.scalars(select(AccessToken).where(AccessToken.name == "twice")).all()) == 1
+
+
+def test_bad_token_input_is_refused_with_what_was_typed_kept(browser, world):
+    b = browser(world.desk.email)
+    response = b.post("/account/tokens", {"name": "   ", "scope": "admin", "days": "7"})
+    assert response.status_code == 422
+    assert db.session.scalar(select(AccessToken)) is None
+
+
+def test_the_command_line_issues_a_token_on_its_last_line(app, api, world):
+    result = app.test_cli_runner().invoke(args=["tokens", "create", world.desk.email.upper(),
+                                                "--scope", "read", "--days", "3"])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    assert api.get("/api/v1/request-types", headers=_auth(secret)).status_code == 200
+    token = db.session.scalar(select(AccessToken))
+    assert token.scope == "read" and token.user_id == world.desk.id
+    assert timedelta(days=2) < token.expires_at - utcnow() <= timedelta(days=3)
+    nobody = app.test_cli_runner().invoke(args=["tokens", "create", "nobody@x.example"])
+    assert nobody.exit_code != 0 and "no active account" in nobody.output
+
+
+def test_expired_revoked_and_disabled_tokens_do_not_work(api, world):
+    expired = create_token(world.desk, "old", "read", 1, now=utcnow() - timedelta(days=2))[1]
+    disabled = _token(world.union_staff)
+    world.union_staff.is_enabled = False
+    db.session.commit()
+    for secret in (expired, disabled, "os_not-a-token", "garbage"):
+        assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 401
+    assert api.get("/api/v1/cases").status_code == 401
+
+
+def test_a_read_token_cannot_write(api, world):
+    case = _file(world, "read only")
+    response = api.post(f"/api/v1/cases/{case.id}/moves", json={"action": "accept"},
+                        headers={**_auth(_token(world.desk, "read")), "If-Match": '"1"'})
+    assert response.status_code == 403 and response.mimetype == PROBLEM
+    assert db.session.get(Case, case.id).status == "submitted"
+
+
+def test_validation_errors_are_problems_listing_each_field(api, world):
+    response = api.get("/api/v1/cases?limit=0&status=bogus&firm=-1",
+                       headers=_auth(_token(world.desk)))
+    assert response.status_code == 422 and response.mimetype == PROBLEM
+    body = response.get_json()
+    assert body["status"] == 422 and body["title"]
+    assert {e["field"] for e in body["errors"]} == {"limit", "status", "firm"}
+
+
+def test_unknown_paths_bad_cursors_and_desk_filters_are_problems(api, world):
+    firm = _auth(_token(world.firm_a_user))
+    missing = api.get("/api/v1/nothing-here", headers=firm)
+    assert missing.status_code == 404 and missing.mimetype == PROBLEM
+    assert api.get("/api/v1/cases?cursor=abc", headers=firm).status_code == 400
+    probing = api.get(f"/api/v1/cases?organization={world.union.id}", headers=firm)
+    assert probing.status_code == 400
+    assert probing.get_json()["errors"][0]["field"] == "organization"
+
+
+def test_cursor_pages_walk_every_case_once_in_order(api, world):
+    made = [_file(world, f"페이지 {n}") for n in range(7)]
+    _file(world, "another firm's", user=world.firm_b_user)
+    headers = _auth(_token(world.firm_a_user))
+    seen, url = [], "/api/v1/cases?limit=3&sort=age"
+    while url:
+        response = api.get(url, headers=headers)
+        assert response.status_code == 200
+        body = response.get_json()
+        seen += [item["id"] for item in body["items"]]
+        link = response.headers.get("Link")
+        assert (link is None) == (body["next_cursor"] is None)
+        url = re.search(r"<http://[^/]+([^>]+)>", link).group(1) if link else None
+    assert seen == [case.id for case in made]
+
+
+def test_a_case_carries_its_version_as_etag_and_moves_only_with_if_match(api, world):
+    case = _file(world, "etag")
+    headers = _auth(_token(world.desk))
+    got = api.get(f"/api/v1/cases/{case.id}", headers=headers)
+    assert got.headers["ETag"] == f'"{got.get_json()["version"]}"'
+    move = {"action": "accept"}
+    assert api.post(f"/api/v1/cases/{case.id}/moves", json=move,
+                    headers=headers).status_code == 428
+    assert api.post(f"/api/v1/cases/{case.id}/moves", json=move,
+                    headers={**headers, "If-Match": "*"}).status_code == 428
+    stale = api.post(f"/api/v1/cases/{case.id}/moves", json=move,
+                     headers={**headers, "If-Match": '"99"'})
+    assert stale.status_code == 412 and stale.mimetype == PROBLEM
+    moved = api.post(f"/api/v1/cases/{case.id}/moves", json=move,
+                     headers={**headers, "If-Match": got.headers["ETag"]})
+    assert moved.status_code == 200 and moved.get_json()["status"] == "triaged"
+    assert moved.headers["ETag"] != got.headers["ETag"]
+
+
+def test_a_page_save_and_an_api_save_of_one_case_conflict_both_ways(api, browser, world):
+    from tests.web.helpers import version_of
+
+    case = _file(world, "both ways")
+    desk = browser(world.desk.email)
+    headers = _auth(_token(world.desk))
+    page = desk.get(f"/cases/{case.id}").get_data(as_text=True)
+    seen = version_of(page, "accept")
+    # The API moves first; the page's form, based on the version before, is refused.
+    assert api.post(f"/api/v1/cases/{case.id}/moves", json={"action": "accept"},
+                    headers={**headers, "If-Match": f'"{seen}"'}).status_code == 200
+    assert desk.post(f"/cases/{case.id}/accept", {"version": seen}).status_code == 409
+    # The page moves first; the API's write, based on the ETag before, is refused.
+    other = _file(world, "page first")
+    etag = api.get(f"/api/v1/cases/{other.id}", headers=headers).headers["ETag"]
+    page = desk.get(f"/cases/{other.id}").get_data(as_text=True)
+    assert desk.post(f"/cases/{other.id}/reject", {"version": version_of(page, "reject"),
+                                                   "reason": "no"}).status_code == 303
+    late = api.post(f"/api/v1/cases/{other.id}/moves", json={"action": "accept"},
+                    headers={**headers, "If-Match": etag})
+    assert late.status_code == 412
+    db.session.expire_all()
+    assert db.session.get(Case, other.id).status == "rejected"
+
+
+def test_the_openapi_document_and_its_page_need_nothing_from_elsewhere(api, world):
+    document = api.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    assert {"/api/v1/cases", "/api/v1/cases/{case_id}", "/api/v1/cases/{case_id}/moves",
+            "/api/v1/request-types", "/api/v1/organizations"} <= set(document["paths"])
+    assert "Problem" in document["components"]["schemas"]
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    page = api.get("/api/v1/docs").get_data(as_text=True)
+    assert not re.search(r'(src|href)="https?://', page)
+    for asset in re.findall(r'(?:src|href)="(/[^"]*static/[^"]+)"', page):
+        assert api.get(asset).status_code == 200, asset
