@@ -106,6 +106,14 @@ class Config:
     IMPORT_LEASE_SECONDS = float(os.environ.get("IMPORT_LEASE_SECONDS", 60))
     IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", 3))
 
+    # The JSON API's requests per token (limits' notation), counted where every web process
+    # sees the same count: the Redis of the broker unless set; in memory (each process its
+    # own count) on the embedded default.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
+    API_RATE_LIMIT_STORAGE = os.environ.get("API_RATE_LIMIT_STORAGE") or (
+        CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+        else "memory://")
+
     # Email: SMTP_URL like smtp://user:pass@host:587?starttls=1 or smtps://host:465;
     # without it, messages are written as .eml files to OUTBOX_DIR.
     SMTP_URL = os.environ.get("SMTP_URL", "")

@@ -2,6 +2,7 @@
 from flask import g, request
 
 from onestop.accounts.access_tokens import user_for_token
+from onestop.api import rate
 from onestop.api.problems import problem
 from onestop.audit.events import security_event
 from onestop.db import utcnow
@@ -27,6 +28,10 @@ def guard(blueprint) -> None:
                            headers={"WWW-Authenticate": 'Bearer realm="onestop"'})
         g.api_user, g.api_token = found
         db.session.commit()  # the token's last use, written at most once a minute
+        wait = rate.wait_seconds(g.api_token.id)
+        if wait is not None:
+            return problem(429, f"This token made too many requests; try again in {wait} s.",
+                           headers={"Retry-After": str(wait)})
         if request.method not in READING and g.api_token.scope != "write":
             return problem(403, "This token may only read.", headers={
                 "WWW-Authenticate": 'Bearer realm="onestop", error="insufficient_scope"'})

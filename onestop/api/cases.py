@@ -50,8 +50,10 @@ def _detail(user, case: Case):
 
 @api.get("/cases", tags=[CASES], responses={200: CasePage})
 def list_cases(query: CaseListQuery):
-    """The cases you may see, as the queue shows them: open ones by due date unless you ask
-    for others. Pages follow `next_cursor` (also in the Link header)."""
+    """The cases you may see, as the queue lists them.
+
+    Open ones by due date unless you ask for others. The next page is `next_cursor` (also
+    the Link header's rel="next")."""
     user = caller()
     filters = query.model_dump(exclude={"cursor", "limit"})
     if not policy.can(user, "case.queue") and any(filters[key] for key in DESK_FILTERS):
@@ -73,7 +75,9 @@ def list_cases(query: CaseListQuery):
 
 @api.get("/cases/<int:case_id>", tags=[CASES], responses={200: CaseDetail})
 def get_case(path: CasePath):
-    """One case, with the partners' tasks on it that you may see. Its ETag is its version."""
+    """One case, with the partners' tasks on it that you may see.
+
+    Its ETag is its version: send it back in If-Match to move the case."""
     user = caller()
     return _detail(user, policy.load(user, Case, path.case_id))
 
@@ -81,8 +85,10 @@ def get_case(path: CasePath):
 @api.post("/cases/<int:case_id>/moves", tags=[CASES],
           responses={200: CaseDetail, **WRITE_RESPONSES})
 def move_case(path: CasePath, body: CaseMove, header: IfMatch):
-    """Move the case (accept, reject, resolve, close, return; a firm reopens or withdraws its
-    own), as the case page's buttons do. If-Match must carry the ETag you last read."""
+    """Move the case, as the case page's buttons do.
+
+    The desk accepts, rejects, resolves, closes and returns; a firm reopens or withdraws its
+    own. If-Match must carry the ETag you last read."""
     user = caller()
     case = policy.load(user, Case, path.case_id)
     version = if_match(header.if_match)
