@@ -2,7 +2,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, has_request_context, session
+from flask import Flask, g, has_request_context, session
 from flask_login import current_user
 from flask_openapi3 import Info, OpenAPI
 from sqlalchemy import event
@@ -79,8 +79,9 @@ def _select_locale() -> str:
     languages = ("ko", "en")
     if not has_request_context():
         return "ko"
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    user = g.get("api_user") or current_user  # an API token's owner, or the signed-in user
+    if user and user.is_authenticated and user.locale in languages:
+        return user.locale
     if session.get("locale") in languages:
         return session["locale"]
     return "ko"

@@ -174,6 +174,7 @@ def create_token_command(email: str, scope: str, days: int, name: str) -> None:
 
     from onestop.accounts.access_tokens import create_token
     from onestop.accounts.models import User
+    from onestop.audit.events import security_event
     from onestop.db import utcnow
     from onestop.errors import DomainError
     from onestop.extensions import db
@@ -186,6 +187,8 @@ def create_token_command(email: str, scope: str, days: int, name: str) -> None:
     except DomainError as error:
         raise click.ClickException(str(error.message)) from None
     db.session.commit()
+    security_event("token.created", user=user, obj=f"token:{token.id}", outcome=scope,
+                   method="command line")
     click.echo(f"{scope} token {token.prefix}… for {user.email}, valid until "
                f"{token.expires_at:%Y-%m-%d %H:%M} UTC:")
     click.echo(secret)

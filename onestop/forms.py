@@ -14,7 +14,7 @@ from onestop.i18n import wtforms_catalog
 
 # C0 controls and DEL except tab, line feed and carriage return: invisible, and some
 # databases refuse them. (NUL never gets this far: the request is refused with a 400.)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def record_id(value) -> int:
@@ -26,7 +26,7 @@ def record_id(value) -> int:
 
 
 def strip_controls(value):
-    return _CONTROL.sub("", value) if isinstance(value, str) else value
+    return CONTROL_IN_TEXT.sub("", value) if isinstance(value, str) else value
 
 
 class QuickSelect(Select):

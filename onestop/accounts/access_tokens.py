@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from onestop import policy
 from onestop.accounts.models import AccessToken, User
+from onestop.accounts.passwords import credentials_fingerprint
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.i18n import lazy_gettext as _l
@@ -39,7 +40,8 @@ def create_token(actor: User, name: str, scope: str, days: int, *,
         raise Invalid(_l("You have %(n)d tokens in use: revoke one first.", n=MAX_ACTIVE))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = AccessToken(user=actor, name=name[:80], token_hash=_hash(secret),
-                        prefix=secret[:len(PREFIX) + 6], scope=scope, created_at=now,
+                        prefix=secret[:len(PREFIX) + 6], scope=scope,
+                        credentials=credentials_fingerprint(actor), created_at=now,
                         expires_at=now + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
@@ -52,19 +54,25 @@ def tokens_of(actor: User) -> list[AccessToken]:
         policy.visible_access_tokens(actor)).order_by(AccessToken.id.desc())))
 
 
-def revoke_token(actor: User, token: AccessToken, *, now: datetime) -> None:
+def revoke_token(actor: User, token: AccessToken, *, now: datetime) -> bool:
+    """Ends the token; False when it had ended already (nothing to do twice)."""
     policy.require(actor, "token.revoke", token)
-    if token.revoked_at is None:
-        token.revoked_at = now
+    if not is_usable(token, now):
+        return False
+    token.revoked_at = now
+    return True
 
 
 def is_usable(token: AccessToken, now: datetime) -> bool:
-    return token.revoked_at is None and token.expires_at > now and token.user.is_active
+    """Not revoked nor expired, its owner's account enabled and their password and address
+    still those it was made under."""
+    return (token.revoked_at is None and token.expires_at > now and token.user.is_active
+            and token.credentials == credentials_fingerprint(token.user))
 
 
 def user_for_token(secret: str, *, now: datetime) -> tuple[User, AccessToken] | None:
-    """The user a bearer token speaks for, or None (unknown, revoked, expired, or a disabled
-    account). Its last use is written at most once a minute."""
+    """The user a bearer token speaks for, or None (unknown, or not usable). Its last use is
+    written at most once a minute."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     token = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == _hash(secret)))

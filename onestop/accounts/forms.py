@@ -90,5 +90,5 @@ class AccessTokenForm(ReauthForm, OnceForm):
         (str(days), _l("%(n)d days", n=days)) for days in access_tokens.LIFETIMES])
 
 
-class RevokeForm(OnceForm):
+class RevokeForm(BaseForm):
     pass

@@ -126,6 +126,9 @@ class AccessToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     scope: Mapped[str] = mapped_column(String(10))  # "read" or "write" (read and write)
+    # The owner's credentials when it was made (passwords.credentials_fingerprint): a new
+    # password or address ends the token, as it ends a reset link.
+    credentials: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

@@ -3,6 +3,8 @@
 Checked offline with zxcvbn (its bundled lists of common passwords, words, names and
 keyboard patterns, plus the user's own name and email as extra words).
 """
+import hashlib
+
 from zxcvbn import zxcvbn
 
 from onestop.errors import Invalid
@@ -44,3 +46,10 @@ def check_password_strength(password: str, *, name: str = "", email: str = "") -
     if zxcvbn(password[:_CHECKED_PREFIX], user_inputs=identity)["score"] < MIN_SCORE:
         raise Invalid(_l("This password is too common or too easy to guess. A few unrelated "
                          "words with a number or sign in between work well."), field="password")
+
+
+def credentials_fingerprint(user) -> str:
+    """Changes whenever the password is set (argon2 salts every hash) or the address changes:
+    what a reset link and an API token were issued under dies with it."""
+    material = f"{user.password_hash or ''}\0{user.email}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]

@@ -7,7 +7,6 @@ address up and, for an account that may sign in, writes the email into the ledge
 is bound to the account's password hash and address: setting a password (this way or any
 other) or changing the address kills every link sent before.
 """
-import hashlib
 from datetime import datetime
 
 from flask import current_app
@@ -16,6 +15,7 @@ from sqlalchemy import select
 
 from onestop.accounts import throttle
 from onestop.accounts.models import User
+from onestop.accounts.passwords import credentials_fingerprint
 from onestop.accounts.services import set_new_password
 from onestop.accounts.tokens import serializer
 from onestop.audit.events import security_event
@@ -55,14 +55,8 @@ def ask_for_reset(email: str, address: str, *, now: datetime) -> str:
     return email
 
 
-def _fingerprint(user: User) -> str:
-    """Changes whenever the password is set (argon2 salts every hash) or the address changes."""
-    material = f"{user.password_hash or ''}\0{user.email}".encode()
-    return hashlib.sha256(material).hexdigest()[:32]
-
-
 def reset_token(user: User) -> str:
-    return serializer(_SALT).dumps({"uid": user.id, "fp": _fingerprint(user)})
+    return serializer(_SALT).dumps({"uid": user.id, "fp": credentials_fingerprint(user)})
 
 
 def mail_reset_link(email: str, request_key: str, *, now: datetime) -> list[int]:
@@ -96,7 +90,7 @@ def user_for_reset(token: str) -> User:
     if user is None or not user.is_enabled:
         raise LinkRefused(_l("This link is not valid. Copy the whole link from the email, or "
                              "ask for a new one."), "invalid")
-    if data.get("fp") != _fingerprint(user):
+    if data.get("fp") != credentials_fingerprint(user):
         raise LinkRefused(_l("This link has been used already, or the password or address of "
                              "the account changed since. Sign in, or ask for a new link."),
                           "used")

@@ -1,14 +1,21 @@
-"""Who calls the API: the user of a bearer token, within its scope."""
+"""Who calls the API (the user of a bearer token, within its scope and rate), and what a
+request body may hold before any schema reads it."""
+import json
+
 from flask import g, request
 
+from onestop.accounts import twofactor
 from onestop.accounts.access_tokens import user_for_token
 from onestop.api import rate
 from onestop.api.problems import problem
 from onestop.audit.events import security_event
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.forms import CONTROL_IN_TEXT
 
 READING = {"GET", "HEAD", "OPTIONS"}
+MAX_BODY_BYTES = 64 * 1024
+MAX_DEPTH = 20
 
 
 def caller():
@@ -28,11 +35,51 @@ def guard(blueprint) -> None:
                            headers={"WWW-Authenticate": 'Bearer realm="onestop"'})
         g.api_user, g.api_token = found
         db.session.commit()  # the token's last use, written at most once a minute
+        if twofactor.must_set_up(g.api_user):
+            return problem(403, "Set up two-step sign-in (an admin requires it of staff) "
+                                "before using the API.")
         wait = rate.wait_seconds(g.api_token.id)
         if wait is not None:
             return problem(429, f"This token made too many requests; try again in {wait} s.",
                            headers={"Retry-After": str(wait)})
-        if request.method not in READING and g.api_token.scope != "write":
+        if request.method in READING:
+            return None
+        if g.api_token.scope != "write":
             return problem(403, "This token may only read.", headers={
                 "WWW-Authenticate": 'Bearer realm="onestop", error="insufficient_scope"'})
+        return _refuse_body()
+
+    @blueprint.after_request
+    def not_cached(response):
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _refuse_body():
+    """A problem for a body no model should see: too large, not JSON, nested past reason, or
+    holding a control character that no column could store faithfully."""
+    # The page guards have read the body already (within MAX_CONTENT_LENGTH): measure it.
+    raw = request.get_data()
+    if not raw:
         return None
+    if len(raw) > MAX_BODY_BYTES:
+        return problem(413, f"A body holds at most {MAX_BODY_BYTES // 1024} KB.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return problem(400, "The body is not JSON.")
+    if not _clean(body, MAX_DEPTH):
+        return problem(400, "The body nests too deep or holds a control character.")
+    return None
+
+
+def _clean(value, depth: int) -> bool:
+    if depth < 0:
+        return False
+    if isinstance(value, str):
+        return not CONTROL_IN_TEXT.search(value)
+    if isinstance(value, dict):
+        return all(_clean(k, depth - 1) and _clean(v, depth - 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_clean(item, depth - 1) for item in value)
+    return True

@@ -1,7 +1,8 @@
 """Cases: the queue's filters and search as cursor pages, a case, and its moves."""
-from flask import jsonify, url_for
+from flask import jsonify, redirect, url_for
 from flask_openapi3 import Tag
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from onestop import policy
@@ -17,18 +18,22 @@ from onestop.api.schemas import (
     CasePage,
     CasePath,
     IfMatch,
+    NewCase,
+    NewCaseHeaders,
     TaskRef,
 )
 from onestop.api.versions import etag, if_match
 from onestop.cases import services
 from onestop.cases.models import Case
-from onestop.cases.queries import case_page, shorten_search
+from onestop.cases.queries import case_page, default_status, refused_filters, shorten_search
+from onestop.catalog.models import RequestType
 from onestop.db import utcnow
+from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.submissions.services import claim_token, first_landing
 from onestop.tasks.models import AgencyTask
 
 CASES = Tag(name="cases", description="Requests filed by firms.")
-DESK_FILTERS = ("organization", "owner")
 
 
 def _out(case: Case) -> CaseOut:
@@ -56,10 +61,12 @@ def list_cases(query: CaseListQuery):
     the Link header's rel="next")."""
     user = caller()
     filters = query.model_dump(exclude={"cursor", "limit"})
-    if not policy.can(user, "case.queue") and any(filters[key] for key in DESK_FILTERS):
+    refused = refused_filters(user, filters)
+    if refused:
         return problem(400, "Only the desk filters by partner or by caseworker.", errors=[
-            {"field": key, "message": "not a filter of yours"}
-            for key in DESK_FILTERS if filters[key]])
+            {"field": key, "message": "not a filter of yours"} for key in refused])
+    if filters["status"] is None:
+        filters["status"] = default_status(user)
     if filters["owner"] == "me":
         filters["owner"] = user.id
     filters["q"] = shorten_search(filters["q"])[0]
@@ -70,6 +77,46 @@ def list_cases(query: CaseListQuery):
         after = url_for("api.list_cases", **{**query.model_dump(exclude_defaults=True),
                                              "cursor": page.next_cursor}, _external=True)
         response.headers["Link"] = f'<{after}>; rel="next"'
+    return response
+
+
+def _body_field(form_field: str | None) -> str | None:
+    if form_field and form_field.startswith("field_"):
+        return "form_data." + form_field.removeprefix("field_")
+    return {"checklist": "checked_items"}.get(form_field, form_field)
+
+
+@api.post("/cases", tags=[CASES], responses={201: CaseDetail, 303: {
+    "description": "Filed before with this Idempotency-Key: the case it filed."}})
+def file_case(body: NewCase, header: NewCaseHeaders):
+    """File a request for your firm, as the filing page does.
+
+    Send an Idempotency-Key so that a retried call files it once."""
+    user = caller()
+    request_type = db.session.get(RequestType, body.request_type)
+    if request_type is None:
+        raise Invalid("No such request type.", field="request_type")
+    key = header.idempotency_key and "api:" + header.idempotency_key
+    if key:
+        try:
+            claim = claim_token(user, key, now=utcnow())
+        except IntegrityError:
+            db.session.rollback()
+            return redirect(first_landing(user, key) or url_for("api.list_cases"), 303)
+    try:
+        case = services.file_case(user, request_type, title=body.title,
+                                  description=body.description, priority=body.priority,
+                                  form_data=body.form_data, checked_items=body.checked_items,
+                                  files=[], now=utcnow())
+    except Invalid as error:  # named as the filing form names it: say the body's name
+        error.field = _body_field(error.field)
+        raise
+    if key:
+        claim.landing = url_for("api.get_case", case_id=case.id)
+    db.session.commit()
+    response = _detail(user, case)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_case", case_id=case.id)
     return response
 
 
@@ -91,7 +138,7 @@ def move_case(path: CasePath, body: CaseMove, header: IfMatch):
     own. If-Match must carry the ETag you last read."""
     user = caller()
     case = policy.load(user, Case, path.case_id)
-    version = if_match(header.if_match)
+    version = if_match(header.if_match, case.version)
     service, takes_reason = services.CASE_ACTIONS[body.action]
     args = (body.reason,) if takes_reason else ()
     service(user, case, *args, now=utcnow(), version=version)
@@ -104,4 +151,6 @@ link("/cases", "get", 200, "ReadTheFirstCase", operationId="get_case",
 link("/cases/{case_id}", "get", 200, "MoveTheCase", operationId="move_case",
      parameters={"case_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
 link("/cases/{case_id}/moves", "post", 200, "ReadTheMovedCase", operationId="get_case",
+     parameters={"case_id": "$response.body#/id"})
+link("/cases", "post", 201, "ReadTheFiledCase", operationId="get_case",
      parameters={"case_id": "$response.body#/id"})

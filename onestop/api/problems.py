@@ -59,6 +59,7 @@ def validation_problem(error) -> Response:
 def register_handlers(blueprint) -> None:
     """Every refusal inside the API as a problem; the pages keep their own error pages."""
     from flask import current_app
+    from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
     from werkzeug.exceptions import HTTPException
 
@@ -96,6 +97,11 @@ def register_handlers(blueprint) -> None:
     def raced(error):
         db.session.rollback()
         return problem(412, "Someone changed this meanwhile; fetch it again.")
+
+    @blueprint.errorhandler(IntegrityError)
+    def taken(error):
+        db.session.rollback()
+        return problem(409, "Someone saved the same thing a moment earlier; fetch it again.")
 
     @blueprint.errorhandler(BadCursor)
     def bad_cursor(error):

@@ -3,12 +3,14 @@ and that the OpenAPI document is generated from."""
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from onestop.cases.models import PRIORITIES
 from onestop.cases.queries import SEARCH_MAX_CHARS, SORTS
 from onestop.cases.services import CASE_ACTIONS
 from onestop.db import MAX_ID
-from onestop.statuses import CaseStatus
+from onestop.statuses import CaseStatus, TaskStatus
+from onestop.tasks.services import TASK_ACTIONS
 
 CaseStatusFilter = Literal["open", "", *(status.value for status in CaseStatus)]  # type: ignore[valid-type]
 CaseSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
@@ -116,8 +118,9 @@ class CasePage(BaseModel):
 
 
 class CaseListQuery(PageQuery):
-    status: CaseStatusFilter = Field(
-        "open", description="open (the default), a status, or empty for every status.")
+    status: CaseStatusFilter | None = Field(
+        None, description="open, a status, or empty for every status; by default as the queue: "
+                          "open ones for the desk, every status for the others.")
     request_type: int | None = an_id(None)
     category: str | None = Field(None, max_length=20)
     organization: int | None = an_id(None, description="The desk's filter: routed to this "
@@ -132,6 +135,25 @@ class CaseListQuery(PageQuery):
     sort: CaseSort = "due"
 
 
+class NewCase(Strict):
+    request_type: int = an_id(description="The id of an offered request type.")
+    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    description: str = Field(min_length=1, max_length=10000, pattern=r"\S")
+    priority: Literal[tuple(PRIORITIES)] = "normal"  # type: ignore[valid-type]
+    form_data: dict[str, Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=dict, description="The request type's own fields, by name.")
+    checked_items: list[Annotated[int, Field(ge=0, le=1000)]] = Field(
+        default_factory=list, max_length=200,
+        description="The checklist's items (0-based) the firm attaches or has done.")
+
+
+class NewCaseHeaders(BaseModel):
+    idempotency_key: str | None = Field(
+        None, alias="Idempotency-Key", min_length=1, max_length=60, pattern=r"^[\x21-\x7e]+$",
+        description="A key of yours for this filing: sent again, it files nothing twice and "
+                    "answers 303 to the case the first one filed.")
+
+
 class CasePath(Strict):
     case_id: int = an_id()
 
@@ -141,7 +163,8 @@ REASONED = sorted(action for action, (_service, takes_reason) in CASE_ACTIONS.it
 
 
 class CaseMove(Strict):
-    # A move that needs no reason, or a reason with something in it.
+    # A move that needs no reason, or a reason with something in it (the services' rule,
+    # stated for clients; the services decide).
     model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
         {"properties": {"action": {"enum": sorted(set(CASE_ACTIONS) - set(REASONED))}}},
         {"properties": {"reason": {"pattern": r"\S"}}, "required": ["reason"]}]})
@@ -150,11 +173,88 @@ class CaseMove(Strict):
     reason: str = Field("", max_length=4000, description="Required to " + ", ".join(REASONED)
                         + ".")
 
-    @model_validator(mode="after")
-    def reason_given(self):
-        if self.action in REASONED and not self.reason.strip():
-            raise ValueError(f"{self.action} needs a reason")
-        return self
+
+
+class UserRef(BaseModel):
+    id: int
+    name: str
+
+
+class CaseRef(BaseModel):
+    id: int
+    reference: str
+    title: str
+
+
+class TaskOut(BaseModel):
+    id: int
+    case: CaseRef
+    organization: Named
+    status: str
+    due_at: datetime
+    instructions: str
+    resolution_note: str
+    version: int = Field(description="The version an update must name in If-Match (the ETag).")
+    # The desk's and the task's own organization's only (policy: task.see_internal).
+    assignee: UserRef | None = None
+    decline_reason: str | None = None
+    due_override_reason: str | None = None
+
+
+class TaskPage(BaseModel):
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+class TaskListQuery(PageQuery):
+    status: Literal["", *(status.value for status in TaskStatus)] = Field(  # type: ignore[valid-type]
+        "", description="Empty (the default) for the open and waiting ones, or a status.")
+    mine: bool = Field(False, description="Only those assigned to you.")
+    overdue: bool = False
+
+
+class TaskPath(Strict):
+    task_id: int = an_id()
+
+
+class TaskMove(Strict):
+    # A move that takes no text, or its text with something in it (the services' rule).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"action": {"const": "accept"}}},
+        {"properties": {"text": {"pattern": r"\S"}}, "required": ["text"]}]})
+
+    action: Literal[tuple(TASK_ACTIONS)]  # type: ignore[valid-type]
+    text: str = Field("", max_length=4000, description="The question (request_info), the note "
+                                                       "(complete) or the reason (decline).")
+
+
+
+class Assignment(Strict):
+    assignee: int | None = an_id(None, description="A member of the task's organization, or "
+                                                   "null for nobody.")
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: str
+    text: str = Field(description="What it says, in your account's language.")
+    case_id: int | None
+    task_id: int | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: str | None
+
+
+class NotificationQuery(PageQuery):
+    unread: bool = Field(False, description="Only the unread ones.")
+
+
+class NotificationPath(Strict):
+    notification_id: int = an_id()
 
 
 class IfMatch(BaseModel):

@@ -6,20 +6,23 @@ from flask import abort
 
 from onestop.api.problems import problem
 
-_TAG = re.compile(r'\s*(?:W/)?"(\d{1,9})"\s*')
+_TAG = re.compile(r'"([0-9]{1,9})"')
 
 
 def etag(obj) -> str:
     return f'"{obj.version}"'
 
 
-def if_match(sent: str | None) -> int:
-    """The version the client's If-Match names: 428 when it sent none or `*` (which would
-    overwrite any version), 412 when it names none of ours."""
+def if_match(sent: str | None, current: int) -> int:
+    """The version the client's If-Match names (the current one, when it lists several and
+    that among them): 428 when it sent none or `*` (which would overwrite any version), 412
+    when it names no version of ours. Strong comparison (RFC 9110): a weak tag matches
+    nothing."""
     if sent is None or sent.strip() == "*":
         abort(problem(428, "Send If-Match with the ETag you last read, so that you do not "
                            "overwrite a change you have not seen."))
-    found = _TAG.fullmatch(sent)
-    if found is None:
+    named = [int(found.group(1)) for part in sent.split(",")
+             if (found := _TAG.fullmatch(part.strip()))]
+    if not named:
         abort(problem(412, "If-Match names no current version of this object."))
-    return int(found.group(1))
+    return current if current in named else named[0]

@@ -35,6 +35,23 @@ SORTS = {
 }
 
 
+# Filters of the desk's: another's tasks, owners and declines are not for a firm or a partner
+# to probe.
+DESK_FILTERS = ("organization", "owner", "need")
+
+
+def refused_filters(user, filters: dict) -> list[str]:
+    """The desk's filters this user asked for but may not use."""
+    if policy.can(user, "case.queue"):
+        return []
+    return [key for key in DESK_FILTERS if filters.get(key)]
+
+
+def default_status(user) -> str:
+    """The desk's queue opens on the open requests; a firm's or a partner's list on all."""
+    return "open" if policy.can(user, "case.queue") else ""
+
+
 def shorten_search(text: str | None) -> tuple[str, bool]:
     """The search as it is run (at most SEARCH_MAX_CHARS and SEARCH_MAX_WORDS), and whether
     it had to be shortened."""

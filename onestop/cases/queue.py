@@ -11,7 +11,15 @@ from onestop import exports, lists, policy
 from onestop.cases import saved_views
 from onestop.cases.forms import PRIORITY_LABELS, BulkForm, CaseFilterForm, SaveViewForm
 from onestop.cases.ownership import caseworkers
-from onestop.cases.queries import case_page, partners_of, searched, shorten_search, sorted_by
+from onestop.cases.queries import (
+    case_page,
+    default_status,
+    partners_of,
+    refused_filters,
+    searched,
+    shorten_search,
+    sorted_by,
+)
 from onestop.cases.urgency import NEEDS
 from onestop.cases.views import bp, category_label
 from onestop.catalog.models import Category, RequestType
@@ -53,7 +61,7 @@ def filter_form(args) -> CaseFilterForm:
     """The filter form read from a query string; a search longer than the queue runs is
     shortened with a message; any other bad value is a 400."""
     # The desk's queue opens on what is still open; a firm sees all of its requests.
-    form = CaseFilterForm(args, status="open" if policy.can(current_user, "case.queue") else "")
+    form = CaseFilterForm(args, status=default_status(current_user))
     _filter_choices(form)
     if args and not form.validate():
         abort(400)
@@ -74,10 +82,7 @@ def is_valid_query(query: str) -> bool:
 def filters_of(form: CaseFilterForm) -> dict:
     """The form's data as case_query takes it: ids as ints, owner "me" as this user."""
     data = dict(form.data)
-    # The desk's filters (the page shows them to the desk only): another's tasks, owners
-    # and declines are not for a firm or a partner to probe.
-    if not policy.can(current_user, "case.queue") and any(
-            data[key] for key in ("organization", "owner", "need")):
+    if refused_filters(current_user, data):  # the page shows them to the desk only
         abort(400)
     for key in ("request_type", "organization", "firm"):
         data[key] = _int(data[key]) if data[key] else None

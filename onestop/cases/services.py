@@ -268,6 +268,9 @@ def reopen_case(actor, case: Case, reason: str, *, now: datetime, version) -> No
 def withdraw_case(actor, case: Case, reason: str, *, now: datetime, version) -> None:
     """The firm withdraws its request; every running task is cancelled."""
     check_version(case, version)
+    policy.require(actor, "case.withdraw", case)
+    if not reason.strip():
+        raise Invalid(_l("Say why you withdraw it."), field="reason")
     workflow.apply_case(actor, case, "withdraw", now=now, detail=reason.strip())
     case.closed_at = now
     for task in case.tasks:

@@ -127,3 +127,13 @@ def override_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now:
     policy.require(actor, "task.override_due", task)
     _require_active(task)
     set_due(actor, task, due_at, reason, now=now, calendar=work_calendar())
+
+
+# The task moves a partner makes by name (pages and API): the service, and the text it takes
+# (None, or the name of that text: question, note, reason).
+TASK_ACTIONS = {
+    "accept": (accept_task, None),
+    "request_info": (request_information, "question"),
+    "complete": (complete_task, "note"),
+    "decline": (decline_task, "reason"),
+}

@@ -153,22 +153,18 @@ def _transfer_choices(task: AgencyTask) -> list[tuple[int, str]]:
         ((o.id, o.display_name(locale)) for o in orgs if o.is_partner), key=lambda c: c[1])
 
 
-# action -> (service, form, the form's text field passed to the service); what is said when
-# done is confirmations.task_done
-ACTIONS = {
-    "accept": (services.accept_task, VersionedForm, None),
-    "request_info": (services.request_information, QuestionForm, "question"),
-    "complete": (services.complete_task, NoteForm, "note"),
-    "decline": (services.decline_task, DeclineForm, "reason"),
-}
+# action -> the form of services.TASK_ACTIONS[action]; what is said when done is
+# confirmations.task_done
+FORMS = {"accept": VersionedForm, "request_info": QuestionForm, "complete": NoteForm,
+         "decline": DeclineForm}
 
 
 @bp.post("/<int:task_id>/<any(accept, request_info, complete, decline):action>")
 @login_required
 def transition(task_id: int, action: str):
     task = load(AgencyTask, task_id)
-    service, form_class, text_field = ACTIONS[action]
-    form = form_class()
+    service, text_field = services.TASK_ACTIONS[action]
+    form = FORMS[action]()
     args = (form[text_field].data,) if text_field else ()
     extra = {}
     if action == "request_info" and form.supplement_due.data:

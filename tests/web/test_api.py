@@ -48,6 +48,9 @@ class Client:
     def post(self, url, **kwargs):
         return contextvars.Context().run(self.client.post, url, **kwargs)
 
+    def put(self, url, **kwargs):
+        return contextvars.Context().run(self.client.put, url, **kwargs)
+
 
 @pytest.fixture
 def api(app, world):
@@ -58,9 +61,10 @@ def test_a_token_made_on_the_account_page_is_shown_once_works_and_is_revoked(bro
                                                                              world):
     b = browser(world.firm_a_user.email)
     made = b.post("/account/tokens", {"name": "ERP sync", "scope": "read", "days": "30"})
-    assert made.status_code == 303
-    page = b.get("/account/tokens").get_data(as_text=True)
-    secret = re.search(r'id="new-token">(os_[^<]+)<', page).group(1)
+    assert made.status_code == 200 and made.headers["Cache-Control"] == "no-store"
+    secret = re.search(r'id="new-token">(os_[^<]+)<', made.get_data(as_text=True)).group(1)
+    assert secret.encode() not in b"".join(  # not in the session cookie either
+        value.encode() for value in made.headers.getlist("Set-Cookie"))
     assert secret not in b.get("/account/tokens").get_data(as_text=True)  # only once
     stored = db.session.scalar(select(AccessToken).where(AccessToken.name == "ERP sync"))
     assert stored.token_hash != secret and secret not in stored.token_hash
@@ -208,3 +212,183 @@ def test_the_openapi_document_and_its_page_need_nothing_from_elsewhere(api, worl
     assert not re.search(r'(src|href)="https?://', page)
     for asset in re.findall(r'(?:src|href)="(/[^"]*static/[^"]+)"', page):
         assert api.get(asset).status_code == 200, asset
+
+
+def test_a_firm_files_a_case_once_however_often_it_retries(api, world):
+    headers = {**_auth(_token(world.firm_a_user)), "Idempotency-Key": "erp-filing-0001"}
+    body = {"request_type": world.hiring_type.id, "title": "  채용  지원 요청 ",
+            "description": "API로 접수"}
+    first = api.post("/api/v1/cases", json=body, headers=headers)
+    assert first.status_code == 201, first.get_data(as_text=True)
+    filed = first.get_json()
+    assert filed["title"] == "채용 지원 요청" and filed["status"] == "submitted"
+    assert first.headers["Location"].endswith(f"/api/v1/cases/{filed['id']}")
+    again = api.post("/api/v1/cases", json=body, headers=headers)
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith(f"/api/v1/cases/{filed['id']}")
+    assert len(db.session.scalars(select(Case).where(Case.firm_id == world.firm_a.id)).all()) == 1
+    bad = api.post("/api/v1/cases", json={**body, "request_type": 999999, "title": ""},
+                   headers={**headers, "Idempotency-Key": "erp-filing-0002"})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.get_json()["errors"]} == {"title"}
+    unknown_type = api.post("/api/v1/cases", json={**body, "request_type": 999999},
+                            headers={**headers, "Idempotency-Key": "erp-filing-0003"})
+    assert unknown_type.status_code == 422
+    assert unknown_type.get_json()["errors"][0]["field"] == "request_type"
+    # The refused key was not spent: the corrected call with it files.
+    fixed = api.post("/api/v1/cases", json=body,
+                     headers={**headers, "Idempotency-Key": "erp-filing-0003"})
+    assert fixed.status_code == 201
+    unknown_item = api.post("/api/v1/cases", json={**body, "checked_items": [5]},
+                            headers=headers | {"Idempotency-Key": "erp-filing-0004"})
+    assert unknown_item.get_json()["errors"][0]["field"] == "checked_items"
+    desk = api.post("/api/v1/cases", json=body, headers=_auth(_token(world.desk)))
+    assert desk.status_code == 403
+
+
+def test_each_revoke_button_works_on_its_own(browser, api, world):
+    secrets = [_token(world.firm_a_user) for _ in range(2)]
+    b = browser(world.firm_a_user.email)
+    page = b.get("/account/tokens").get_data(as_text=True)
+    for action in re.findall(r'action="(/account/tokens/\d+/revoke)"', page):
+        assert b.post(action).status_code == 303
+    for secret in secrets:
+        assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 401
+
+
+def test_a_new_password_ends_the_tokens_made_under_the_old_one(api, world):
+    from onestop.accounts.services import set_new_password
+
+    secret = _token(world.firm_a_user)
+    set_new_password(world.firm_a_user, "a-brand-new-harbor-lantern-31")
+    db.session.commit()
+    assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 401
+
+
+def test_staff_who_must_set_up_two_step_sign_in_are_refused(api, world):
+    from onestop.accounts.twofactor import set_staff_two_factor
+
+    secret = _token(world.desk)
+    set_staff_two_factor(world.admin, True, now=utcnow())
+    db.session.commit()
+    refused = api.get("/api/v1/cases", headers=_auth(secret))
+    assert refused.status_code == 403 and "two-step" in refused.get_json()["detail"]
+
+
+@pytest.mark.parametrize("body", [
+    b'{"action": "reject", "reason": "x\\u0000y"}',   # a NUL no column can hold
+    b"[" * 5000 + b"]" * 5000,                          # nested past any reason
+    b"{not json",
+])
+def test_hostile_bodies_are_refused_with_a_problem(api, world, body):
+    case = _file(world, "hostile")
+    response = api.post(f"/api/v1/cases/{case.id}/moves", data=body,
+                        headers={**_auth(_token(world.desk)), "If-Match": '"1"',
+                                 "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "submitted"
+
+
+def test_a_body_past_64_kb_is_refused(api, world):
+    case = _file(world, "large")
+    response = api.post(f"/api/v1/cases/{case.id}/moves",
+                        json={"action": "reject", "reason": "x" * 70_000},
+                        headers={**_auth(_token(world.desk)), "If-Match": '"1"'})
+    assert response.status_code == 413 and response.mimetype == PROBLEM
+
+
+def test_if_match_compares_strong_tags_and_takes_a_list(api, world):
+    case = _file(world, "tags")
+    headers = _auth(_token(world.desk))
+    weak = api.post(f"/api/v1/cases/{case.id}/moves", json={"action": "accept"},
+                    headers={**headers, "If-Match": 'W/"1"'})
+    assert weak.status_code == 412
+    listed = api.post(f"/api/v1/cases/{case.id}/moves", json={"action": "accept"},
+                      headers={**headers, "If-Match": '"7", "1"'})
+    assert listed.status_code == 200
+
+
+def test_a_firm_lists_every_status_by_default_and_the_desk_the_open_ones(api, world):
+    case = _file(world, "withdrawn soon")
+    firm = _auth(_token(world.firm_a_user))
+    etag = api.get(f"/api/v1/cases/{case.id}", headers=firm).headers["ETag"]
+    withdrawn = api.post(f"/api/v1/cases/{case.id}/moves",
+                         json={"action": "withdraw", "reason": "  "},
+                         headers={**firm, "If-Match": etag})
+    assert withdrawn.status_code == 422  # the service wants a reason, as the page does
+    assert withdrawn.get_json()["errors"][0]["field"] == "reason"
+    assert api.post(f"/api/v1/cases/{case.id}/moves",
+                    json={"action": "withdraw", "reason": "no longer needed"},
+                    headers={**firm, "If-Match": etag}).status_code == 200
+    ids = [c["id"] for c in api.get("/api/v1/cases", headers=firm).get_json()["items"]]
+    assert case.id in ids
+    desk = api.get("/api/v1/cases", headers=_auth(_token(world.desk))).get_json()["items"]
+    assert case.id not in [c["id"] for c in desk]
+
+
+def test_a_partner_works_its_task_and_its_lead_assigns_it(api, world):
+    from onestop.tasks import services as tasks_services
+    from onestop.tasks.models import AgencyTask
+
+    case = _file(world, "routed")
+    cases.accept_case(world.desk, case, now=utcnow(), version=None)
+    cases.route_case(world.desk, case, [world.union], now=utcnow(), version=None)
+    db.session.commit()
+    task = db.session.scalar(select(AgencyTask).where(AgencyTask.case_id == case.id))
+    lead, staff = _auth(_token(world.union_lead)), _auth(_token(world.union_staff))
+    listed = api.get("/api/v1/tasks", headers=staff).get_json()["items"]
+    assert [t["id"] for t in listed] == [task.id]
+    assert api.get("/api/v1/tasks", headers=_auth(_token(world.univ_staff))).get_json() == {
+        "items": [], "next_cursor": None}
+    assert api.get(f"/api/v1/tasks/{task.id}",
+                   headers=_auth(_token(world.univ_staff))).status_code == 404
+    assert api.get("/api/v1/tasks", headers=_auth(_token(world.firm_a_user))).status_code == 403
+    etag = api.get(f"/api/v1/tasks/{task.id}", headers=lead).headers["ETag"]
+    assigned = api.put(f"/api/v1/tasks/{task.id}/assignee",
+                       json={"assignee": world.union_staff.id}, headers={**lead, "If-Match": etag})
+    assert assigned.status_code == 200
+    assert assigned.get_json()["assignee"]["id"] == world.union_staff.id
+    not_a_member = api.put(f"/api/v1/tasks/{task.id}/assignee",
+                           json={"assignee": world.univ_staff.id},
+                           headers={**lead, "If-Match": assigned.headers["ETag"]})
+    assert not_a_member.status_code == 422
+    assert not_a_member.get_json()["errors"][0]["field"] == "assignee"
+    accepted = api.post(f"/api/v1/tasks/{task.id}/moves", json={"action": "accept"},
+                        headers={**staff, "If-Match": assigned.headers["ETag"]})
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    empty = api.post(f"/api/v1/tasks/{task.id}/moves", json={"action": "complete", "text": " "},
+                     headers={**staff, "If-Match": accepted.headers["ETag"]})
+    assert empty.status_code == 422 and empty.get_json()["errors"][0]["field"] == "text"
+    done = api.post(f"/api/v1/tasks/{task.id}/moves",
+                    json={"action": "complete", "text": "허가 완료"},
+                    headers={**staff, "If-Match": accepted.headers["ETag"]})
+    assert done.status_code == 200 and done.get_json()["status"] == "done"
+    assert tasks_services.TASK_ACTIONS  # the pages' and the API's one table
+
+
+def test_notifications_are_the_bells_own_in_the_owners_language(api, world):
+    from onestop.accounts.services import set_locale
+    from onestop.notifications.models import Notification
+
+    case = _file(world, "notified")
+    cases.accept_case(world.desk, case, now=utcnow(), version=None)
+    db.session.commit()
+    rows = db.session.scalars(select(Notification).where(
+        Notification.user_id == world.firm_a_user.id)).all()
+    assert rows, "accepting a case tells its firm"
+    firm = _auth(_token(world.firm_a_user))
+    listed = api.get("/api/v1/notifications?unread=true", headers=firm).get_json()["items"]
+    assert {item["id"] for item in listed} == {row.id for row in rows}
+    assert all(item["case_id"] == case.id and item["text"] for item in listed)
+    set_locale(world.firm_a_user, "en")
+    db.session.commit()
+    english = api.get("/api/v1/notifications", headers=firm).get_json()["items"][0]["text"]
+    assert english.isascii() and english != listed[0]["text"]
+    other = _auth(_token(world.firm_b_user))
+    assert api.get("/api/v1/notifications", headers=other).get_json()["items"] == []
+    assert api.post(f"/api/v1/notifications/{rows[0].id}/read", headers=other).status_code == 404
+    read = api.post(f"/api/v1/notifications/{rows[0].id}/read", headers=firm)
+    assert read.status_code == 200 and read.get_json()["read_at"]
+    unread = api.get("/api/v1/notifications?unread=true", headers=firm).get_json()["items"]
+    assert rows[0].id not in {item["id"] for item in unread}

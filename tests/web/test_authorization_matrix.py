@@ -734,6 +734,31 @@ ROUTES = [
     ("api.list_request_types", "GET", lambda s, t: {}, None, ok(*ALL), None),
     ("api.list_organizations", "GET", lambda s, t: {}, None, ok(*ALL), None),
     ("api.list_cases", "GET", lambda s, t: {"status": ""}, None, ok(*ALL), None),
+    ("api.list_tasks", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS), None),
+    ("api.get_task", "GET", lambda s, t: {"task_id": s.task[t].id}, None,
+     lambda role, t: "ok" if role in STAFF | OWN_ORG[t] else "403" if role in OWN_FIRM[t]
+     else "404", None),
+    *[("api.move_task", "POST", lambda s, t: {"task_id": s.task[t].id},
+       lambda s, t, a=action: {"json": {"action": a, "text": "because"},
+                               "if_match": version(_task_prepared(s, t, a))},
+       lambda role, t: "ok" if role in OWN_ORG[t] else "403" if role in STAFF | OWN_FIRM[t]
+       else "404",
+       lambda s, t, role, a=action: fresh(AgencyTask, s.task[t].id).status == TASK_ACTIONS[a])
+      for action in TASK_ACTIONS],
+    ("api.assign_task", "PUT", lambda s, t: {"task_id": s.task[t].id},
+     lambda s, t: {"json": {"assignee": s.user("permits" if t == "A" else "univ").id},
+                   "if_match": version(s.task[t])},
+     lambda role, t: "ok" if role in STAFF else "403" if role in OWN_ORG[t] | OWN_FIRM[t]
+     else "404",
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).assignee_id
+     == s.user("permits" if t == "A" else "univ").id),
+    ("api.list_notifications", "GET", lambda s, t: {}, None, ok(*ALL), None),
+    ("api.read_notification", "POST", lambda s, t: {"notification_id": s.notification[t].id},
+     lambda s, t: {"json": None}, lambda role, t: "ok" if role in OWN_FIRM[t] else "404",
+     lambda s, t, role: fresh(Notification, s.notification[t].id).read_at is not None),
+    ("api.file_case", "POST", lambda s, t: {}, lambda s, t: {"json": {
+        "request_type": s.world.hiring_type.id, "title": "API filing", "description": "D"}},
+     ok(*FIRMS), lambda s, t, role: count(Case, Case.title == "API filing") == 1),
     ("api.get_case", "GET", lambda s, t: {"case_id": s.case[t].id}, None,
      visible_then(lambda t: ALL), None),
     *[("api.move_case", "POST", lambda s, t, on=on: {"case_id": on(s)[t].id},
@@ -836,8 +861,10 @@ def _api_request(app, method, url, data, headers):
     client = app.test_client()
     if method == "GET":
         return client.get(url, headers=headers)
-    return client.post(url, json=data["json"],
-                       headers={**headers, "If-Match": f'"{data["if_match"]}"'})
+    if "if_match" in data:
+        headers = {**headers, "If-Match": f'"{data["if_match"]}"'}
+    call = client.put if method == "PUT" else client.post
+    return call(url, json=data["json"], headers=headers)
 
 
 def _request(app, scenario, role, method, url, data):
@@ -892,7 +919,7 @@ def test_route_answers_each_role_as_designed(ctx, route):
             data = data_for(scenario, tenant) if data_for else None
             api = endpoint.startswith("api.")
             headers = api_headers(scenario, role) if api else None
-            before = snapshot() if method == "POST" else None
+            before = snapshot() if method != "GET" else None
             response = (_api_request(app, method, url, data, headers) if api
                         else _request(app, scenario, role, method, url, data))
             wanted = ("401" if role == "anon" and api
@@ -902,13 +929,13 @@ def test_route_answers_each_role_as_designed(ctx, route):
             if wanted == "login":
                 good = got in (302, 303) and "/login" in response.headers.get("Location", "")
             elif wanted == "ok":
-                good = got in (200, 303) if method == "POST" else got == 200
+                good = got in (200, 201, 303) if method != "GET" else got == 200
             else:
                 good = got == int(wanted)
             if not good:
                 failures.append(f"{role}/{tenant}: wanted {wanted}, got {got}")
             failures += [f"{role}/{tenant}: {leak}" for leak in leaks(role, readable(response))]
-            if method == "POST":
+            if method != "GET":
                 after = snapshot()
                 if wanted != "ok" and after != before:
                     failures.append(f"{role}/{tenant}: a refused write changed the database")

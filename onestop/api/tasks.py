@@ -1,0 +1,111 @@
+"""Partners' tasks: their queue as cursor pages, a task, its moves and its assignee."""
+from flask import jsonify
+from flask_openapi3 import Tag
+
+from onestop import lists, policy
+from onestop.accounts.models import User
+from onestop.api import api
+from onestop.api.auth import caller
+from onestop.api.docs import link
+from onestop.api.problems import WRITE_RESPONSES
+from onestop.api.schemas import (
+    Assignment,
+    CaseRef,
+    IfMatch,
+    Named,
+    TaskListQuery,
+    TaskMove,
+    TaskOut,
+    TaskPage,
+    TaskPath,
+    UserRef,
+)
+from onestop.api.versions import etag, if_match
+from onestop.db import utcnow
+from onestop.errors import Invalid
+from onestop.extensions import db
+from onestop.tasks import services
+from onestop.tasks.models import AgencyTask
+from onestop.tasks.queries import ORDER, task_query
+
+TASKS = Tag(name="tasks", description="The partners' work on a case.")
+
+
+def _out(user, task: AgencyTask) -> TaskOut:
+    internal = policy.can(user, "task.see_internal", task)
+    return TaskOut(
+        id=task.id, case=CaseRef.model_validate(task.case, from_attributes=True),
+        organization=Named.model_validate(task.organization, from_attributes=True),
+        status=task.status, due_at=task.due_at, instructions=task.instructions,
+        resolution_note=task.resolution_note, version=task.version,
+        assignee=UserRef.model_validate(task.assignee, from_attributes=True)
+        if internal and task.assignee else None,
+        decline_reason=task.decline_reason if internal else None,
+        due_override_reason=task.due_override_reason if internal else None)
+
+
+def _one(user, task: AgencyTask):
+    response = jsonify(_out(user, task).model_dump(mode="json"))
+    response.headers["ETag"] = etag(task)
+    return response
+
+
+@api.get("/tasks", tags=[TASKS], responses={200: TaskPage})
+def list_tasks(query: TaskListQuery):
+    """The tasks you may work, soonest due first, as the task queue lists them."""
+    user = caller()
+    policy.require(user, "task.queue")
+    page = lists.page(task_query(user, query.model_dump(), utcnow()), ORDER, query.cursor,
+                      query.limit)
+    body = TaskPage(items=[_out(user, task) for task in page.items],
+                    next_cursor=page.next_cursor)
+    return jsonify(body.model_dump(mode="json"))
+
+
+@api.get("/tasks/<int:task_id>", tags=[TASKS], responses={200: TaskOut})
+def get_task(path: TaskPath):
+    """One task. Its ETag is its version."""
+    user = caller()
+    return _one(user, policy.load(user, AgencyTask, path.task_id, "task.open"))
+
+
+@api.post("/tasks/<int:task_id>/moves", tags=[TASKS], responses={200: TaskOut, **WRITE_RESPONSES})
+def move_task(path: TaskPath, body: TaskMove, header: IfMatch):
+    """Accept, ask the firm for information, complete or decline the task.
+
+    As the task page's buttons do; If-Match must carry the ETag you last read."""
+    user = caller()
+    task = policy.load(user, AgencyTask, path.task_id)
+    version = if_match(header.if_match, task.version)
+    service, text_field = services.TASK_ACTIONS[body.action]
+    try:
+        service(user, task, *((body.text,) if text_field else ()), now=utcnow(),
+                version=version)
+    except Invalid as error:  # the page's field for the text: the body calls it text
+        error.field = "text" if error.field == text_field else error.field
+        raise
+    db.session.commit()
+    return _one(user, task)
+
+
+@api.put("/tasks/<int:task_id>/assignee", tags=[TASKS],
+         responses={200: TaskOut, **WRITE_RESPONSES})
+def assign_task(path: TaskPath, body: Assignment, header: IfMatch):
+    """Give the task to a member of its organization, or to nobody (the lead or the desk)."""
+    user = caller()
+    task = policy.load(user, AgencyTask, path.task_id, "task.assign")
+    version = if_match(header.if_match, task.version)
+    assignee = db.session.get(User, body.assignee) if body.assignee else None
+    if body.assignee and assignee is None:
+        raise Invalid("Choose a member of the task's organization.", field="assignee")
+    services.assign_task(user, task, assignee, now=utcnow(), version=version)
+    db.session.commit()
+    return _one(user, task)
+
+
+link("/tasks", "get", 200, "ReadTheFirstTask", operationId="get_task",
+     parameters={"task_id": "$response.body#/items/0/id"})
+link("/tasks/{task_id}", "get", 200, "MoveTheTask", operationId="move_task",
+     parameters={"task_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
+link("/tasks/{task_id}", "get", 200, "AssignTheTask", operationId="assign_task",
+     parameters={"task_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
