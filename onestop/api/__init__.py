@@ -12,7 +12,15 @@ api = APIBlueprint("api", __name__, url_prefix="/api/v1", abp_security=[{"bearer
 csrf.exempt(api)  # a bearer token is not sent by a browser on its own, as a cookie is
 problems.register_handlers(api)
 
-from onestop.api import auth, cases, catalog, docs, notifications, tasks  # noqa: E402, F401 - their routes join `api`
+from onestop.api import (  # noqa: E402, F401 - their routes join `api`
+    auth,
+    cases,
+    catalog,
+    comments,
+    docs,
+    notifications,
+    tasks,
+)
 
 auth.guard(api)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 from onestop import policy
 from onestop.api import api
 from onestop.api.auth import caller
-from onestop.api.docs import link
+from onestop.api.docs import item_links, link
 from onestop.api.problems import WRITE_RESPONSES, problem
 from onestop.api.schemas import (
     CaseDetail,
@@ -146,11 +146,6 @@ def move_case(path: CasePath, body: CaseMove, header: IfMatch):
     return _detail(user, case)
 
 
-link("/cases", "get", 200, "ReadTheFirstCase", operationId="get_case",
-     parameters={"case_id": "$response.body#/items/0/id"})
-link("/cases/{case_id}", "get", 200, "MoveTheCase", operationId="move_case",
-     parameters={"case_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
-link("/cases/{case_id}/moves", "post", 200, "ReadTheMovedCase", operationId="get_case",
-     parameters={"case_id": "$response.body#/id"})
+item_links("/cases", "case_id", "get_case", ("move_case",))
 link("/cases", "post", 201, "ReadTheFiledCase", operationId="get_case",
      parameters={"case_id": "$response.body#/id"})

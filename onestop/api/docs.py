@@ -18,6 +18,17 @@ def link(path: str, method: str, status: int, name: str, **spec) -> None:
     LINKS.setdefault(("/api/v1" + path, method, status), {})[name] = spec
 
 
+def item_links(collection: str, param: str, read: str, writes: tuple[str, ...]) -> None:
+    """A collection's links: from a page to its first item, from an item to each write on it
+    (with its ETag for If-Match)."""
+    item = f"{collection}/{{{param}}}"
+    link(collection, "get", 200, "ReadTheFirst", operationId=read,
+         parameters={param: "$response.body#/items/0/id"})
+    for write in writes:
+        link(item, "get", 200, write, operationId=write, parameters={
+            param: "$response.body#/id", "header.If-Match": "$response.header.ETag"})
+
+
 @bp.get("/openapi.json")
 def openapi():
     document = current_app.api_doc

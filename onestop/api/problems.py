@@ -22,9 +22,11 @@ class Problem(BaseModel):
 
 _CONTENT = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 PROBLEM_RESPONSES = {code: {"description": HTTP_STATUS_CODES[code], "content": _CONTENT}
-                     for code in (400, 401, 403, 404, 422, 429)}
+                     # 405: an id past the database's range matches no route of its method
+                     for code in (400, 401, 403, 404, 405, 422, 429)}
 WRITE_RESPONSES = {code: {"description": HTTP_STATUS_CODES[code], "content": _CONTENT}
                    for code in (409, 412, 428)}
+CONFLICT_RESPONSE = {409: WRITE_RESPONSES[409]}
 
 
 def component_schemas() -> dict:

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from onestop.cases.models import PRIORITIES
+from onestop.cases.models import PRIORITIES, NoteAudience
 from onestop.cases.queries import SEARCH_MAX_CHARS, SORTS
 from onestop.cases.services import CASE_ACTIONS
 from onestop.db import MAX_ID
@@ -232,6 +232,27 @@ class TaskMove(Strict):
 class Assignment(Strict):
     assignee: int | None = an_id(None, description="A member of the task's organization, or "
                                                    "null for nobody.")
+
+
+class CommentOut(BaseModel):
+    id: int
+    author: UserRef
+    body: str
+    audience: Literal[tuple(NoteAudience)] = Field(  # type: ignore[valid-type]
+        description="public: the firm and everyone on the case; partners: the desk and the "
+                    "partners working it; desk: the desk only.")
+    is_info_request: bool
+    created_at: datetime
+
+
+class CommentPage(BaseModel):
+    items: list[CommentOut]
+    next_cursor: str | None
+
+
+class NewComment(Strict):
+    body: str = Field(min_length=1, max_length=10000, pattern=r"\S")
+    audience: Literal[tuple(NoteAudience)] = "public"  # type: ignore[valid-type]
 
 
 class NotificationOut(BaseModel):

@@ -6,7 +6,7 @@ from onestop import lists, policy
 from onestop.accounts.models import User
 from onestop.api import api
 from onestop.api.auth import caller
-from onestop.api.docs import link
+from onestop.api.docs import item_links
 from onestop.api.problems import WRITE_RESPONSES
 from onestop.api.schemas import (
     Assignment,
@@ -103,9 +103,4 @@ def assign_task(path: TaskPath, body: Assignment, header: IfMatch):
     return _one(user, task)
 
 
-link("/tasks", "get", 200, "ReadTheFirstTask", operationId="get_task",
-     parameters={"task_id": "$response.body#/items/0/id"})
-link("/tasks/{task_id}", "get", 200, "MoveTheTask", operationId="move_task",
-     parameters={"task_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
-link("/tasks/{task_id}", "get", 200, "AssignTheTask", operationId="assign_task",
-     parameters={"task_id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
+item_links("/tasks", "task_id", "get_task", ("move_task", "assign_task"))

@@ -12,7 +12,7 @@ from onestop.catalog.fields import clean_value
 from onestop.catalog.models import RequestType
 from onestop.concurrency import check_version
 from onestop.deadlines import WorkCalendar, parse_period
-from onestop.errors import Conflict, Invalid, NotAllowed
+from onestop.errors import Conflict, Invalid, InvalidTransition, NotAllowed
 from onestop.extensions import db
 from onestop.i18n import lazy_gettext as _l
 from onestop.orgs.models import Organization
@@ -194,7 +194,7 @@ def add_comment(actor, case: Case, body: str, *, now: datetime,
         raise Conflict(_l("You cannot write to this audience on this request now. Choose "
                           "another audience."), field="audience")
     if case.status in FINISHED_CASE:
-        raise Invalid(_l("This request is finished; comments are closed."))
+        raise InvalidTransition(_l("This request is finished; comments are closed."))
     comment = Comment(case=case, author=actor, body=body, audience=audience, created_at=now)
     db.session.add(comment)
     attach_files(actor, case, list(files), comment=comment)

@@ -392,3 +392,24 @@ def test_notifications_are_the_bells_own_in_the_owners_language(api, world):
     assert read.status_code == 200 and read.get_json()["read_at"]
     unread = api.get("/api/v1/notifications?unread=true", headers=firm).get_json()["items"]
     assert rows[0].id not in {item["id"] for item in unread}
+
+
+def test_comments_reach_only_their_audience(api, world):
+    case = _file(world, "talked about")
+    cases.accept_case(world.desk, case, now=utcnow(), version=None)
+    cases.route_case(world.desk, case, [world.union], now=utcnow(), version=None)
+    db.session.commit()
+    desk, firm = _auth(_token(world.desk)), _auth(_token(world.firm_a_user))
+    url = f"/api/v1/cases/{case.id}/comments"
+    for audience in ("public", "partners", "desk"):
+        made = api.post(url, json={"body": f"to {audience}", "audience": audience},
+                        headers=desk)
+        assert made.status_code == 201 and made.get_json()["audience"] == audience
+    seen = {role: [c["body"] for c in api.get(url, headers=headers).get_json()["items"]]
+            for role, headers in (("desk", desk), ("firm", firm),
+                                  ("union", _auth(_token(world.union_staff))))}
+    assert seen == {"desk": ["to public", "to partners", "to desk"], "firm": ["to public"],
+                    "union": ["to public", "to partners"]}
+    assert api.post(url, json={"body": "internal?", "audience": "desk"},
+                    headers=firm).status_code == 403
+    assert api.get(url, headers=_auth(_token(world.firm_b_user))).status_code == 404

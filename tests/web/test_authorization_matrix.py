@@ -752,6 +752,12 @@ ROUTES = [
      else "404",
      lambda s, t, role: fresh(AgencyTask, s.task[t].id).assignee_id
      == s.user("permits" if t == "A" else "univ").id),
+    ("api.list_comments", "GET", lambda s, t: {"case_id": s.case[t].id}, None,
+     visible_then(lambda t: SEES[t]), None),
+    ("api.add_comment", "POST", lambda s, t: {"case_id": s.case[t].id},
+     lambda s, t: {"json": {"body": "matrix api hello", "audience": "public"}},
+     visible_then(lambda t: SEES[t]),
+     lambda s, t, role: count(Comment, Comment.body == "matrix api hello") == 1),
     ("api.list_notifications", "GET", lambda s, t: {}, None, ok(*ALL), None),
     ("api.read_notification", "POST", lambda s, t: {"notification_id": s.notification[t].id},
      lambda s, t: {"json": None}, lambda role, t: "ok" if role in OWN_FIRM[t] else "404",
