@@ -9,8 +9,9 @@ from onestop.jobs import CONTROL_QUEUE, DELIVERY_QUEUE
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 MARK = "onestop-bench"
-# What a Celery worker and the enqueueing write into the broker's database.
-OWN_KEYS = (DELIVERY_QUEUE, CONTROL_QUEUE, "_kombu.*", "unacked*", MARK)
+# What a Celery worker, the enqueueing and the API's rate limit (onestop/api/rate.py) write
+# into the broker's database.
+OWN_KEYS = (DELIVERY_QUEUE, CONTROL_QUEUE, "_kombu.*", "unacked*", "LIMITS:*", MARK)
 
 
 def claim_redis() -> redis.Redis:

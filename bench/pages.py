@@ -46,10 +46,13 @@ PAGES = [
     ("desk home", DESK, "/", 0.25),
     ("partner task queue", PARTNER, "/tasks/", 0.25),
     ("firm's home", FIRM, "/", 0.25),
+    # The JSON API's case list (with a token, not a session): the queue's query, no page.
+    ("API: case list", DESK, "/api/v1/cases", 0.40),
     # No target: the lightest signed-in page (a heading and a short form), what the session,
     # the user, the layout and its menu cost before any list.
     ("the account page (the floor)", DESK, "/account", None),
 ]
+UNLIMITED = "1000000/minute"
 RESULT = re.compile(r"RESULT rps=([\d.]+) p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) "
                     r"errors=(\d+) non2xx=(\d+)")
 
@@ -92,28 +95,30 @@ def served(app_spec: str, env: dict, cwd: Path):
         server.wait(30)
 
 
-def wrk(wrk_path: str, url: str, cookie: str | None, connections: int, seconds: int):
+def wrk(wrk_path: str, url: str, header: dict | None, connections: int, seconds: int):
     command = [wrk_path, f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s",
                "--timeout", "10s", "-s", str(ROOT / "bench" / "report.lua"), url]
-    if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    for name, value in (header or {}).items():
+        command[1:1] = ["-H", f"{name}: {value}"]
     found = RESULT.search(subprocess.run(command, capture_output=True, text=True).stdout)
     rps, p50, p95, p99, errors, non2xx = found.groups()
     return float(rps), float(p50), float(p95), float(p99), int(errors) + int(non2xx)
 
 
-def settle(url: str, cookie: str) -> None:
+def settle(url: str, header: dict) -> None:
     """Waits out the requests wrk left queued when it stopped, which the sync workers still
     answer: a request sent after them is answered after them, one per worker."""
     for _ in range(2):
-        with urlopen(Request(url, headers={"Cookie": cookie}), timeout=120) as response:
+        with urlopen(Request(url, headers=header), timeout=120) as response:
             response.read()
 
 
 def in_process(url: str, key: str, folder: str):
-    """Cookies per role, each page's URL, statements and database time per request, and
-    case creation per second."""
+    """The headers of each role (a session cookie for the pages, a token for the API), each
+    page's URL, statements and database time per request, and case creation per second
+    (through the service, and through the API)."""
     from onestop import create_app
+    from onestop.accounts.access_tokens import create_token
     from onestop.accounts.models import User
     from onestop.cases import services as cases
     from onestop.cases.models import Case
@@ -124,7 +129,8 @@ def in_process(url: str, key: str, folder: str):
 
     app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=key,
                      UPLOAD_DIR=f"{folder}/uploads", OUTBOX_DIR=f"{folder}/outbox",
-                     CELERY_BROKER_URL=REDIS_URL)
+                     CELERY_BROKER_URL=REDIS_URL, API_RATE_LIMIT=UNLIMITED,
+                     API_RATE_LIMIT_STORAGE=REDIS_URL)
     figures = {}
     with app.app_context():
         ids = {"union": db.session.scalar(select(Organization.id).where(
@@ -140,7 +146,10 @@ def in_process(url: str, key: str, folder: str):
                 session["_user_id"] = user.get_id()
                 session["signed_in_at"] = session["seen_at"] = session["auth_at"] = time.time()
             name = app.config["SESSION_COOKIE_NAME"]
-            cookies[email] = (client, f"{name}={client.get_cookie(name).value}")
+            secret = create_token(user, "benchmark", "write", 1, now=utcnow())[1]
+            db.session.commit()
+            cookies[email] = (client, {"Cookie": f"{name}={client.get_cookie(name).value}"},
+                              {"Authorization": f"Bearer {secret}"})
         spent = {"n": 0, "seconds": 0.0}
 
         def before(conn, cursor, statement, parameters, context, executemany):
@@ -153,14 +162,15 @@ def in_process(url: str, key: str, folder: str):
         event.listen(db.engine, "before_cursor_execute", before)
         event.listen(db.engine, "after_cursor_execute", after)
         for name, email, path, _share in PAGES:
-            client = cookies[email][0]
+            client, _cookie, token = cookies[email]
             path = quote(path.format(**ids), safe="/?=&")
-            assert client.get(path).status_code == 200, path
+            extra = {"headers": token} if path.startswith("/api/") else {}
+            assert client.get(path, **extra).status_code == 200, path
             walls, dbs = [], []
             for _ in range(15):
                 spent.update(n=0, seconds=0.0)
                 started = time.perf_counter()
-                client.get(path)
+                client.get(path, **extra)
                 walls.append(time.perf_counter() - started)
                 dbs.append(spent["seconds"])
             figures[name] = (path, spent["n"], statistics.median(walls) * 1000,
@@ -181,9 +191,17 @@ def in_process(url: str, key: str, folder: str):
         started, count = time.perf_counter(), 200
         file(count)
         figures["creation"] = count / (time.perf_counter() - started)
+        firm_client, _cookie, firm_token = cookies[FIRM]
+        body = {"request_type": request_type.id, "title": "API 벤치마크", "description": "d"}
+        started = time.perf_counter()
+        for _ in range(count):
+            assert firm_client.post("/api/v1/cases", json=body,
+                                    headers=firm_token).status_code == 201
+        figures["api creation"] = count / (time.perf_counter() - started)
         db.session.remove()
         db.engine.dispose()
-    return {email: cookie for email, (_client, cookie) in cookies.items()}, figures
+    return {email: (cookie, token) for email, (_client, cookie, token) in cookies.items()}, \
+        figures
 
 
 def run(size: int, server: str, seconds: int, wrk_path: str) -> None:
@@ -211,7 +229,9 @@ def measure(url: str, seconds: int, wrk_path: str, how: str) -> None:
 def _measure(url: str, seconds: int, wrk_path: str, how: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         key = secrets.token_urlsafe(48)
+        # The API's rate limit is counted in Redis as in production, but set past wrk's pace.
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": key,
+               "API_RATE_LIMIT": UNLIMITED, "API_RATE_LIMIT_STORAGE": REDIS_URL,
                "ONESTOP_ENV": "production", "ONESTOP_INSTANCE": folder,
                "CELERY_BROKER_URL": REDIS_URL}
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -227,7 +247,7 @@ def _measure(url: str, seconds: int, wrk_path: str, how: str) -> None:
         with served("onestop:create_app()", env, ROOT) as app_url, \
                 served("ceiling:app", env, ROOT / "bench") as ceiling_url:
             for target in (app_url, ceiling_url):  # warm both workers
-                wrk(wrk_path, target + "/", cookies[DESK], 2, 2)
+                wrk(wrk_path, target + "/", cookies[DESK][0], 2, 2)
             ceiling = wrk(wrk_path, ceiling_url + "/", None, 16, seconds)
             print(f"ceiling (bare Flask, 25-row table): {ceiling[0]:,.0f} req/s at 16 "
                   f"connections ({load()})")
@@ -236,14 +256,17 @@ def _measure(url: str, seconds: int, wrk_path: str, how: str) -> None:
             print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
             for name, email, _path, share in PAGES:
                 path, statements, wall_ms, db_share = figures[name]
-                busy = wrk(wrk_path, app_url + path, cookies[email], 16, seconds)
-                settle(app_url + path, cookies[email])
-                alone = wrk(wrk_path, app_url + path, cookies[email], 1, seconds)
+                cookie, token = cookies[email]
+                header = token if path.startswith("/api/") else cookie
+                busy = wrk(wrk_path, app_url + path, header, 16, seconds)
+                settle(app_url + path, header)
+                alone = wrk(wrk_path, app_url + path, header, 1, seconds)
                 target = f"{share:.0%}" if share else "—"
                 print(f"| {name} | {busy[0]:.1f} | {busy[0] / ceiling[0]:.1%} | {target} | "
                       f"{alone[1]:.0f} / {alone[2]:.0f} / {alone[3]:.0f} | {statements} | "
                       f"{db_share:.0%} | {wall_ms:.0f} | {busy[4] + alone[4]} |")
         print(f"case creation, sequential, in-process: {figures['creation']:.0f} cases/s "
+              f"through the service, {figures['api creation']:.0f} through the API "
               f"({load()})")
 
 

@@ -151,11 +151,11 @@ def ordered(stmt: Select, keys: tuple[Key, ...]) -> Select:
 
 
 def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
-         narrowing: Narrowing | None = None) -> Page:
+         narrowing: Narrowing | None = None, *, counted: bool = True) -> Page:
     """A page of the statement's rows (entities) in the keys' order, after the cursor. A
     narrowing (then `stmt` is its unnarrowed list) is first tested row by row on the next
     SCAN_WINDOW rows (unless it is rare); only when they do not fill the page do its indexes
-    gather the set."""
+    gather the set. Uncounted (the API's pages), it asks no count."""
     orders = [key.order() for key in keys]
     after = _after(keys, _decode(cursor, keys)) if cursor else None
     if narrowing is not None and not narrowing.rare:
@@ -174,9 +174,12 @@ def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
     ordered = stmt.order_by(*orders)
     if after is not None:
         ordered = ordered.where(after)
+    rows = db.session.scalars(ordered.limit(per_page + 1)).all()
+    if not counted:
+        return _page(rows, keys, cursor, per_page, count=None)
     count = capped_count(stmt)
-    return _page(db.session.scalars(ordered.limit(per_page + 1)).all(), keys, cursor, per_page,
-                 count=min(count, COUNT_CAP), more=count > COUNT_CAP)
+    return _page(rows, keys, cursor, per_page, count=min(count, COUNT_CAP),
+                 more=count > COUNT_CAP)
 
 
 def _page(rows: list, keys: tuple[Key, ...], cursor: str | None, per_page: int, *,

@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from onestop import policy
 from onestop.accounts.models import AccessToken, User
@@ -75,7 +76,8 @@ def user_for_token(secret: str, *, now: datetime) -> tuple[User, AccessToken] | 
     written at most once a minute."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
-    token = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == _hash(secret)))
+    token = db.session.scalar(select(AccessToken).where(
+        AccessToken.token_hash == _hash(secret)).options(joinedload(AccessToken.user)))
     if token is None or not is_usable(token, now):
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

@@ -70,7 +70,7 @@ def list_cases(query: CaseListQuery):
     if filters["owner"] == "me":
         filters["owner"] = user.id
     filters["q"] = shorten_search(filters["q"])[0]
-    page = case_page(user, filters, utcnow(), query.cursor, query.limit)
+    page = case_page(user, filters, utcnow(), query.cursor, query.limit, counted=False)
     body = CasePage(items=[_out(case) for case in page.items], next_cursor=page.next_cursor)
     response = jsonify(body.model_dump(mode="json"))
     if page.next_cursor:

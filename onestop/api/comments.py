@@ -37,7 +37,8 @@ def list_comments(path: CasePath, query: PageQuery):
     case = policy.load(user, Case, path.case_id)
     page = lists.page(select(Comment).where(Comment.case_id == case.id,
                                             policy.visible_comments(user))
-                      .options(joinedload(Comment.author)), OLDEST, query.cursor, query.limit)
+                      .options(joinedload(Comment.author)), OLDEST, query.cursor, query.limit,
+                      counted=False)
     return jsonify({"items": [_out(c) for c in page.items], "next_cursor": page.next_cursor})
 
 

@@ -33,7 +33,7 @@ def list_notifications(query: NotificationQuery):
     stmt = select(Notification).where(services.in_bell(user))
     if query.unread:
         stmt = stmt.where(Notification.read_at.is_(None))
-    page = lists.page(stmt, NEWEST, query.cursor, query.limit)
+    page = lists.page(stmt, NEWEST, query.cursor, query.limit, counted=False)
     body = NotificationPage(items=_items(page.items), next_cursor=page.next_cursor)
     return jsonify(body.model_dump(mode="json"))
 

@@ -56,7 +56,7 @@ def list_tasks(query: TaskListQuery):
     user = caller()
     policy.require(user, "task.queue")
     page = lists.page(task_query(user, query.model_dump(), utcnow()), ORDER, query.cursor,
-                      query.limit)
+                      query.limit, counted=False)
     body = TaskPage(items=[_out(user, task) for task in page.items],
                     next_cursor=page.next_cursor)
     return jsonify(body.model_dump(mode="json"))

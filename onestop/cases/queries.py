@@ -131,7 +131,8 @@ def case_query(user, filters: dict, now: datetime):
                         joinedload(Case.owner))
 
 
-def case_page(user, filters: dict, now: datetime, cursor: str | None, per_page: int):
+def case_page(user, filters: dict, now: datetime, cursor: str | None, per_page: int, *,
+              counted: bool = True):
     """A page of the list (lists.page), its search a narrowing: a common word is found row
     by row in order, a rare one through the bigram indexes, and a search with a whole
     reference in it (every word must match) through them at once."""
@@ -141,7 +142,7 @@ def case_page(user, filters: dict, now: datetime, cursor: str | None, per_page: 
             search_condition(user, filters["q"], db.engine.dialect.name),
             search_condition(user, filters["q"]),
             rare=any(_WHOLE_REFERENCE.fullmatch(word) for word in filters["q"].split()))
-    return lists.page(stmt, sort_keys(filters), cursor, per_page, narrowing)
+    return lists.page(stmt, sort_keys(filters), cursor, per_page, narrowing, counted=counted)
 
 
 def searched(user, filters: dict, now: datetime):
