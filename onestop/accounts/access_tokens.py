@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from onestop import policy
@@ -69,6 +69,14 @@ def is_usable(token: AccessToken, now: datetime) -> bool:
     still those it was made under."""
     return (token.revoked_at is None and token.expires_at > now and token.user.is_active
             and token.credentials == credentials_fingerprint(token.user))
+
+
+def carry_over(user: User, before: str) -> None:
+    """The user's tokens made under `before` now stand under their current credentials (a
+    new hash of the same password: nothing was learned that could end them)."""
+    db.session.execute(update(AccessToken).where(
+        AccessToken.user_id == user.id, AccessToken.credentials == before)
+        .values(credentials=credentials_fingerprint(user)))
 
 
 def user_for_token(secret: str, *, now: datetime) -> tuple[User, AccessToken] | None:

@@ -9,9 +9,9 @@ from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 
 from onestop import policy
-from onestop.accounts import devices, throttle, twofactor
+from onestop.accounts import access_tokens, devices, throttle, twofactor
 from onestop.accounts.models import PARTNER_ROLES, Role, User
-from onestop.accounts.passwords import check_password_strength
+from onestop.accounts.passwords import check_password_strength, credentials_fingerprint
 from onestop.accounts.tokens import serializer
 from onestop.audit.services import record_change, summary
 from onestop.db import parse_id, utcnow
@@ -83,7 +83,9 @@ def authenticate(email: str, password: str, address: str, *, device_token: str |
     for shared in keys[1:]:
         throttle.refund(shared)
     if _hasher.check_needs_rehash(user.password_hash):
+        before = credentials_fingerprint(user)
         user.password_hash = hash_password(password)
+        access_tokens.carry_over(user, before)  # the same password: its tokens live on
     return user
 
 

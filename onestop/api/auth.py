@@ -1,6 +1,7 @@
 """Who calls the API (the user of a bearer token, within its scope and rate), and what a
 request body may hold before any schema reads it."""
 import json
+import re
 
 from flask import g, request
 
@@ -16,6 +17,8 @@ from onestop.forms import CONTROL_IN_TEXT
 READING = {"GET", "HEAD", "OPTIONS"}
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 20
+# Half of a UTF-16 pair, which JSON's \u escapes can carry alone and no database can store.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def caller():
@@ -57,7 +60,8 @@ def guard(blueprint) -> None:
 
 def _refuse_body():
     """A problem for a body no model should see: too large, not JSON, nested past reason, or
-    holding a control character that no column could store faithfully."""
+    holding a control character or a lone surrogate, which no column could store
+    faithfully."""
     # The page guards have read the body already (within MAX_CONTENT_LENGTH): measure it.
     raw = request.get_data()
     if not raw:
@@ -77,7 +81,7 @@ def _clean(value, depth: int) -> bool:
     if depth < 0:
         return False
     if isinstance(value, str):
-        return not CONTROL_IN_TEXT.search(value)
+        return not CONTROL_IN_TEXT.search(value) and not SURROGATE.search(value)
     if isinstance(value, dict):
         return all(_clean(k, depth - 1) and _clean(v, depth - 1) for k, v in value.items())
     if isinstance(value, list):

@@ -137,7 +137,7 @@ def move_case(path: CasePath, body: CaseMove, header: IfMatch):
     The desk accepts, rejects, resolves, closes and returns; a firm reopens or withdraws its
     own. If-Match must carry the ETag you last read."""
     user = caller()
-    case = policy.load(user, Case, path.case_id)
+    case = policy.load(user, Case, path.case_id, f"case.{body.action}")
     version = if_match(header.if_match, case.version)
     service, takes_reason = services.CASE_ACTIONS[body.action]
     args = (body.reason,) if takes_reason else ()

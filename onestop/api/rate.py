@@ -5,6 +5,8 @@ import time
 
 from flask import current_app
 from limits import parse, storage, strategies
+from limits.errors import StorageError
+from redis.exceptions import RedisError
 
 NAMESPACE = "onestop-api-token"
 
@@ -22,7 +24,12 @@ def wait_seconds(token_id: int) -> int | None:
     until the window lets the next one in (Retry-After)."""
     limit = parse(current_app.config["API_RATE_LIMIT"])
     limiter = _limiter()
-    if limiter.hit(limit, NAMESPACE, str(token_id)):
+    try:
+        if limiter.hit(limit, NAMESPACE, str(token_id)):
+            return None
+        reset = limiter.get_window_stats(limit, NAMESPACE, str(token_id)).reset_time
+    except (StorageError, RedisError, OSError):
+        # The count is out of reach (Redis down): serve, as the pages do, and say so.
+        current_app.logger.warning("API rate limit not counted: its storage is out of reach")
         return None
-    reset = limiter.get_window_stats(limit, NAMESPACE, str(token_id)).reset_time
     return max(1, math.ceil(reset - time.time()))

@@ -217,10 +217,13 @@ class TaskPath(Strict):
     task_id: int = an_id()
 
 
+TEXTLESS = sorted(action for action, (_service, text) in TASK_ACTIONS.items() if text is None)
+
+
 class TaskMove(Strict):
     # A move that takes no text, or its text with something in it (the services' rule).
     model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
-        {"properties": {"action": {"const": "accept"}}},
+        {"properties": {"action": {"enum": TEXTLESS}}},
         {"properties": {"text": {"pattern": r"\S"}}, "required": ["text"]}]})
 
     action: Literal[tuple(TASK_ACTIONS)]  # type: ignore[valid-type]

@@ -75,7 +75,7 @@ def move_task(path: TaskPath, body: TaskMove, header: IfMatch):
 
     As the task page's buttons do; If-Match must carry the ETag you last read."""
     user = caller()
-    task = policy.load(user, AgencyTask, path.task_id)
+    task = policy.load(user, AgencyTask, path.task_id, f"task.{body.action}")
     version = if_match(header.if_match, task.version)
     service, text_field = services.TASK_ACTIONS[body.action]
     try:
@@ -97,7 +97,7 @@ def assign_task(path: TaskPath, body: Assignment, header: IfMatch):
     version = if_match(header.if_match, task.version)
     assignee = db.session.get(User, body.assignee) if body.assignee else None
     if body.assignee and assignee is None:
-        raise Invalid("Choose a member of the task's organization.", field="assignee")
+        services.refuse_assignee(task)
     services.assign_task(user, task, assignee, now=utcnow(), version=version)
     db.session.commit()
     return _one(user, task)

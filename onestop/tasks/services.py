@@ -1,5 +1,6 @@
 """A partner's work on its task: accept, ask the firm, complete, decline, assign."""
 from datetime import datetime
+from typing import NoReturn
 
 from onestop import policy, workflow
 from onestop.accounts.models import User
@@ -109,8 +110,7 @@ def assign_task(actor, task: AgencyTask, assignee: User | None, *, now: datetime
     _require_active(task)
     if assignee is not None and (assignee.organization_id != task.organization_id
                                  or not assignee.is_partner or not assignee.is_enabled):
-        raise Invalid(_l("Choose a member of %(org)s.", org=task.organization.name),
-                      field="assignee")
+        refuse_assignee(task)
     previous_id = task.assignee_id
     task.assignee = assignee
     db.session.add(Event(case=task.case, task=task, actor=actor, action="task.assign",
@@ -118,6 +118,13 @@ def assign_task(actor, task: AgencyTask, assignee: User | None, *, now: datetime
                          params={"assignee_id": assignee.id if assignee else None,
                                  "previous_id": previous_id},
                          created_at=now))
+
+
+def refuse_assignee(task: AgencyTask) -> NoReturn:
+    """The one answer to anyone but an enabled member of the task's organization (no more is
+    said: an id that names no one reads the same)."""
+    raise Invalid(_l("Choose a member of %(org)s.", org=task.organization.name),
+                  field="assignee")
 
 
 def override_due(actor, task: AgencyTask, due_at: datetime, reason: str, *, now: datetime,

@@ -413,3 +413,26 @@ def test_comments_reach_only_their_audience(api, world):
     assert api.post(url, json={"body": "internal?", "audience": "desk"},
                     headers=firm).status_code == 403
     assert api.get(url, headers=_auth(_token(world.firm_b_user))).status_code == 404
+
+
+def test_a_lone_surrogate_is_refused_before_any_model_sees_it(api, world):
+    response = api.post("/api/v1/cases", data=b'{"request_type": 1, "title": "\\ud800", '
+                        b'"description": "d"}',
+                        headers={**_auth(_token(world.firm_a_user)),
+                                 "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+
+
+def test_a_new_hash_of_the_same_password_keeps_the_tokens(api, browser, world):
+    from argon2 import PasswordHasher
+
+    from tests.factories import PASSWORD
+
+    user = world.firm_a_user
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    db.session.commit()
+    old_hash, secret = user.password_hash, _token(user)
+    browser(user.email)  # signing in rehashes with today's parameters
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).password_hash != old_hash
+    assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 200
