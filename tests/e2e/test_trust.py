@@ -37,6 +37,10 @@ def test_signed_out_in_another_tab_then_signing_in_brings_the_text_back(people):
     other_tab = firm.context.new_page()
     other_tab.goto(firm.base + "/")
     other_tab.get_by_role("button", name="로그아웃").click()
+    # Closing a tab while its navigation commits can hang Chromium for good
+    # (crbug.com/536385539); the sign-in page must have loaded first.
+    expect(other_tab).to_have_url(re.compile("/login"))
+    other_tab.wait_for_load_state("load")
     other_tab.close()
 
     page.get_by_role("button", name="신청하기").click()
