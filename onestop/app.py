@@ -50,11 +50,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                                 x_proto=app.config["PROXY_HOPS"])
     # Ids beyond the database's integer range are no such object (404), not an error.
     app.url_map.converters["int"] = BoundedInt
-    register_extensions(app)
-    register_blueprints(app)
     from onestop import pages
 
+    # First: the CSRF check reads the form, which these guards must have found readable.
     pages.register_request_guards(app)
+    register_extensions(app)
+    register_blueprints(app)
     pages.register_error_handlers(app)
     pages.register_template_helpers(app)
     pages.register_security_headers(app)

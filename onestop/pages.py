@@ -111,15 +111,17 @@ def register_request_guards(app: Flask) -> None:
     @app.before_request
     def refuse_control_characters():
         """A NUL or other control character in the URL, or a NUL in a form field or file
-        name, is refused up front: nothing could store it faithfully."""
+        name, or a form field without a readable name, is refused up front: nothing could
+        store it faithfully."""
         # `next` is left to safe_path, which drops what it must and keeps the sign-in.
         in_url = [request.path, request.host, request.remote_addr or "",
                   *(item for key, value in request.args.items(multi=True)
                     for item in (key, "" if key == "next" else value))]
         if any(CONTROL.search(value) for value in in_url):
             abort(400)
-        if request.method == "POST" and any(
-                "\x00" in item for pair in request.form.items(multi=True) for item in pair):
+        if request.method == "POST" and any(  # a part with a malformed name has none
+                key is None or "\x00" in key or "\x00" in value
+                for key, value in request.form.items(multi=True)):
             abort(400)
         if request.method == "POST" and any(
                 "\x00" in (f.filename or "") for f in request.files.values()):

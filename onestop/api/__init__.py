@@ -13,6 +13,7 @@ csrf.exempt(api)  # a bearer token is not sent by a browser on its own, as a coo
 problems.register_handlers(api)
 
 from onestop.api import (  # noqa: E402, F401 - their routes join `api`
+    attachments,
     auth,
     cases,
     catalog,

@@ -59,9 +59,12 @@ def guard(blueprint) -> None:
 
 
 def _refuse_body():
-    """A problem for a body no model should see: too large, not JSON, nested past reason, or
-    holding a control character or a lone surrogate, which no column could store
-    faithfully."""
+    """A problem for a body no model should see: too large, not JSON (or a form with files),
+    nested past reason, or holding a control character or a lone surrogate, which no column
+    could store faithfully."""
+    if request.mimetype == "multipart/form-data":  # files: storage checks them
+        return None if _clean(request.form.to_dict(flat=False), MAX_DEPTH) else \
+            problem(400, "A form field holds a control character.")
     # The page guards have read the body already (within MAX_CONTENT_LENGTH): measure it.
     raw = request.get_data()
     if not raw:

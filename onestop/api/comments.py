@@ -3,7 +3,7 @@ your audiences), oldest first, and writing one to an audience of yours."""
 from flask import jsonify, url_for
 from flask_openapi3 import Tag
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from onestop import lists, policy
 from onestop.api import api
@@ -17,7 +17,7 @@ from onestop.api.schemas import (
     PageQuery,
 )
 from onestop.cases import services
-from onestop.cases.models import Case, Comment
+from onestop.cases.models import Attachment, Case, Comment
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.lists import Key
@@ -30,6 +30,15 @@ def _out(comment: Comment) -> dict:
     return CommentOut.model_validate(comment, from_attributes=True).model_dump(mode="json")
 
 
+def comment_answer(comment: Comment, location: str):
+    """Commit the new comment and answer 201 with it."""
+    db.session.commit()
+    response = jsonify(_out(comment))
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
 @api.get("/cases/<int:case_id>/comments", tags=[COMMENTS], responses={200: CommentPage})
 def list_comments(path: CasePath, query: PageQuery):
     """The case's comments you may read, oldest first."""
@@ -37,7 +46,8 @@ def list_comments(path: CasePath, query: PageQuery):
     case = policy.load(user, Case, path.case_id)
     page = lists.page(select(Comment).where(Comment.case_id == case.id,
                                             policy.visible_comments(user))
-                      .options(joinedload(Comment.author)), OLDEST, query.cursor, query.limit,
+                      .options(joinedload(Comment.author), selectinload(Comment.attachments)
+                               .joinedload(Attachment.uploaded_by)), OLDEST, query.cursor, query.limit,
                       counted=False)
     return jsonify({"items": [_out(c) for c in page.items], "next_cursor": page.next_cursor})
 
@@ -51,8 +61,4 @@ def add_comment(path: CasePath, body: NewComment):
     user = caller()
     case = policy.load(user, Case, path.case_id)
     comment = services.add_comment(user, case, body.body, now=utcnow(), audience=body.audience)
-    db.session.commit()
-    response = jsonify(_out(comment))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.list_comments", case_id=case.id)
-    return response
+    return comment_answer(comment, url_for("api.list_comments", case_id=case.id))

@@ -16,6 +16,11 @@ CaseStatusFilter = Literal["open", "", *(status.value for status in CaseStatus)]
 CaseSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 
 
+# Text with something in it. Clients' validators read \s as ECMAScript does and this server
+# as Unicode does: NEL (U+0085) and the BOM are named so that both agree they are blank.
+SOMETHING = r"[^\s\x85\ufeff]"
+
+
 def an_id(default=..., **extra):
     return Field(default, gt=0, le=MAX_ID, **extra)
 
@@ -137,8 +142,8 @@ class CaseListQuery(PageQuery):
 
 class NewCase(Strict):
     request_type: int = an_id(description="The id of an offered request type.")
-    title: str = Field(min_length=1, max_length=200, pattern=r"\S")
-    description: str = Field(min_length=1, max_length=10000, pattern=r"\S")
+    title: str = Field(min_length=1, max_length=200, pattern=SOMETHING)
+    description: str = Field(min_length=1, max_length=10000, pattern=SOMETHING)
     priority: Literal[tuple(PRIORITIES)] = "normal"  # type: ignore[valid-type]
     form_data: dict[str, Annotated[str, Field(max_length=500)]] = Field(
         default_factory=dict, description="The request type's own fields, by name.")
@@ -167,7 +172,7 @@ class CaseMove(Strict):
     # stated for clients; the services decide).
     model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
         {"properties": {"action": {"enum": sorted(set(CASE_ACTIONS) - set(REASONED))}}},
-        {"properties": {"reason": {"pattern": r"\S"}}, "required": ["reason"]}]})
+        {"properties": {"reason": {"pattern": SOMETHING}}, "required": ["reason"]}]})
 
     action: Literal[tuple(CASE_ACTIONS)]  # type: ignore[valid-type]
     reason: str = Field("", max_length=4000, description="Required to " + ", ".join(REASONED)
@@ -224,7 +229,7 @@ class TaskMove(Strict):
     # A move that takes no text, or its text with something in it (the services' rule).
     model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
         {"properties": {"action": {"enum": TEXTLESS}}},
-        {"properties": {"text": {"pattern": r"\S"}}, "required": ["text"]}]})
+        {"properties": {"text": {"pattern": SOMETHING}}, "required": ["text"]}]})
 
     action: Literal[tuple(TASK_ACTIONS)]  # type: ignore[valid-type]
     text: str = Field("", max_length=4000, description="The question (request_info), the note "
@@ -237,6 +242,28 @@ class Assignment(Strict):
                                                    "null for nobody.")
 
 
+class AttachmentOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size: int = Field(description="In bytes.")
+    sha256: str
+    comment_id: int | None = Field(description="The comment it came with; null for one filed "
+                                               "with the request.")
+    uploaded_by: UserRef
+    created_at: datetime
+
+
+class AttachmentPage(BaseModel):
+    items: list[AttachmentOut]
+    next_cursor: str | None
+
+
+class AttachmentPath(Strict):
+    case_id: int = an_id()
+    attachment_id: int = an_id()
+
+
 class CommentOut(BaseModel):
     id: int
     author: UserRef
@@ -246,6 +273,7 @@ class CommentOut(BaseModel):
                     "partners working it; desk: the desk only.")
     is_info_request: bool
     created_at: datetime
+    attachments: list[AttachmentOut] = []
 
 
 class CommentPage(BaseModel):
@@ -253,9 +281,13 @@ class CommentPage(BaseModel):
     next_cursor: str | None
 
 
+COMMENT_MAX_CHARS = 10000
+Audience = Literal[tuple(NoteAudience)]  # type: ignore[valid-type]
+
+
 class NewComment(Strict):
-    body: str = Field(min_length=1, max_length=10000, pattern=r"\S")
-    audience: Literal[tuple(NoteAudience)] = "public"  # type: ignore[valid-type]
+    body: str = Field(min_length=1, max_length=COMMENT_MAX_CHARS, pattern=SOMETHING)
+    audience: Audience = "public"
 
 
 class NotificationOut(BaseModel):

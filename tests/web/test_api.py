@@ -1,7 +1,6 @@
 """The JSON API: tokens made on the account page and on the command line, bearer sign-in
 and scopes, problems (RFC 9457), cursor pages, ETag/If-Match shared with the pages' versions,
 and the OpenAPI document with its page. Who may reach what is in the authorization matrix."""
-import contextvars
 import re
 from datetime import timedelta
 
@@ -14,47 +13,7 @@ from onestop.cases import services as cases
 from onestop.cases.models import Case
 from onestop.db import utcnow
 from onestop.extensions import db
-
-PROBLEM = "application/problem+json"
-
-
-def _file(world, title, user=None):
-    case = cases.file_case(user or world.firm_a_user, world.hiring_type, title=title,
-                           description="d", priority="normal", form_data={}, checked_items=[],
-                           files=[], now=utcnow())
-    db.session.commit()
-    return case
-
-
-def _token(user, scope="write", days=30) -> str:
-    secret = create_token(user, "test", scope, days, now=utcnow())[1]
-    db.session.commit()
-    return secret
-
-
-def _auth(secret: str) -> dict:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-class Client:
-    """A program calling the API: each request in its own context, as on a real server."""
-
-    def __init__(self, app):
-        self.client = app.test_client()
-
-    def get(self, url, **kwargs):
-        return contextvars.Context().run(self.client.get, url, **kwargs)
-
-    def post(self, url, **kwargs):
-        return contextvars.Context().run(self.client.post, url, **kwargs)
-
-    def put(self, url, **kwargs):
-        return contextvars.Context().run(self.client.put, url, **kwargs)
-
-
-@pytest.fixture
-def api(app, world):
-    return Client(app)
+from tests.web.api_client import PROBLEM, auth, file_case, token
 
 
 def test_a_token_made_on_the_account_page_is_shown_once_works_and_is_revoked(browser, api,
@@ -68,9 +27,9 @@ def test_a_token_made_on_the_account_page_is_shown_once_works_and_is_revoked(bro
     assert secret not in b.get("/account/tokens").get_data(as_text=True)  # only once
     stored = db.session.scalar(select(AccessToken).where(AccessToken.name == "ERP sync"))
     assert stored.token_hash != secret and secret not in stored.token_hash
-    assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 200
+    assert api.get("/api/v1/cases", headers=auth(secret)).status_code == 200
     b.post(f"/account/tokens/{stored.id}/revoke")
-    refused = api.get("/api/v1/cases", headers=_auth(secret))
+    refused = api.get("/api/v1/cases", headers=auth(secret))
     assert refused.status_code == 401 and refused.mimetype == PROBLEM
     assert "Bearer" in refused.headers["WWW-Authenticate"]
 
@@ -96,7 +55,7 @@ def test_the_command_line_issues_a_token_on_its_last_line(app, api, world):
                                                 "--scope", "read", "--days", "3"])
     assert result.exit_code == 0, result.output
     secret = result.output.strip().splitlines()[-1]
-    assert api.get("/api/v1/request-types", headers=_auth(secret)).status_code == 200
+    assert api.get("/api/v1/request-types", headers=auth(secret)).status_code == 200
     token = db.session.scalar(select(AccessToken))
     assert token.scope == "read" and token.user_id == world.desk.id
     assert timedelta(days=2) < token.expires_at - utcnow() <= timedelta(days=3)
@@ -106,25 +65,25 @@ def test_the_command_line_issues_a_token_on_its_last_line(app, api, world):
 
 def test_expired_revoked_and_disabled_tokens_do_not_work(api, world):
     expired = create_token(world.desk, "old", "read", 1, now=utcnow() - timedelta(days=2))[1]
-    disabled = _token(world.union_staff)
+    disabled = token(world.union_staff)
     world.union_staff.is_enabled = False
     db.session.commit()
     for secret in (expired, disabled, "os_not-a-token", "garbage"):
-        assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 401
+        assert api.get("/api/v1/cases", headers=auth(secret)).status_code == 401
     assert api.get("/api/v1/cases").status_code == 401
 
 
 def test_a_read_token_cannot_write(api, world):
-    case = _file(world, "read only")
+    case = file_case(world, "read only")
     response = api.post(f"/api/v1/cases/{case.id}/moves", json={"action": "accept"},
-                        headers={**_auth(_token(world.desk, "read")), "If-Match": '"1"'})
+                        headers={**auth(token(world.desk, "read")), "If-Match": '"1"'})
     assert response.status_code == 403 and response.mimetype == PROBLEM
     assert db.session.get(Case, case.id).status == "submitted"
 
 
 def test_validation_errors_are_problems_listing_each_field(api, world):
     response = api.get("/api/v1/cases?limit=0&status=bogus&firm=-1",
-                       headers=_auth(_token(world.desk)))
+                       headers=auth(token(world.desk)))
     assert response.status_code == 422 and response.mimetype == PROBLEM
     body = response.get_json()
     assert body["status"] == 422 and body["title"]
@@ -132,7 +91,7 @@ def test_validation_errors_are_problems_listing_each_field(api, world):
 
 
 def test_unknown_paths_bad_cursors_and_desk_filters_are_problems(api, world):
-    firm = _auth(_token(world.firm_a_user))
+    firm = auth(token(world.firm_a_user))
     missing = api.get("/api/v1/nothing-here", headers=firm)
     assert missing.status_code == 404 and missing.mimetype == PROBLEM
     assert api.get("/api/v1/cases?cursor=abc", headers=firm).status_code == 400
@@ -142,9 +101,9 @@ def test_unknown_paths_bad_cursors_and_desk_filters_are_problems(api, world):
 
 
 def test_cursor_pages_walk_every_case_once_in_order(api, world):
-    made = [_file(world, f"페이지 {n}") for n in range(7)]
-    _file(world, "another firm's", user=world.firm_b_user)
-    headers = _auth(_token(world.firm_a_user))
+    made = [file_case(world, f"페이지 {n}") for n in range(7)]
+    file_case(world, "another firm's", user=world.firm_b_user)
+    headers = auth(token(world.firm_a_user))
     seen, url = [], "/api/v1/cases?limit=3&sort=age"
     while url:
         response = api.get(url, headers=headers)
@@ -158,8 +117,8 @@ def test_cursor_pages_walk_every_case_once_in_order(api, world):
 
 
 def test_a_case_carries_its_version_as_etag_and_moves_only_with_if_match(api, world):
-    case = _file(world, "etag")
-    headers = _auth(_token(world.desk))
+    case = file_case(world, "etag")
+    headers = auth(token(world.desk))
     got = api.get(f"/api/v1/cases/{case.id}", headers=headers)
     assert got.headers["ETag"] == f'"{got.get_json()["version"]}"'
     move = {"action": "accept"}
@@ -179,9 +138,9 @@ def test_a_case_carries_its_version_as_etag_and_moves_only_with_if_match(api, wo
 def test_a_page_save_and_an_api_save_of_one_case_conflict_both_ways(api, browser, world):
     from tests.web.helpers import version_of
 
-    case = _file(world, "both ways")
+    case = file_case(world, "both ways")
     desk = browser(world.desk.email)
-    headers = _auth(_token(world.desk))
+    headers = auth(token(world.desk))
     page = desk.get(f"/cases/{case.id}").get_data(as_text=True)
     seen = version_of(page, "accept")
     # The API moves first; the page's form, based on the version before, is refused.
@@ -189,7 +148,7 @@ def test_a_page_save_and_an_api_save_of_one_case_conflict_both_ways(api, browser
                     headers={**headers, "If-Match": f'"{seen}"'}).status_code == 200
     assert desk.post(f"/cases/{case.id}/accept", {"version": seen}).status_code == 409
     # The page moves first; the API's write, based on the ETag before, is refused.
-    other = _file(world, "page first")
+    other = file_case(world, "page first")
     etag = api.get(f"/api/v1/cases/{other.id}", headers=headers).headers["ETag"]
     page = desk.get(f"/cases/{other.id}").get_data(as_text=True)
     assert desk.post(f"/cases/{other.id}/reject", {"version": version_of(page, "reject"),
@@ -215,7 +174,7 @@ def test_the_openapi_document_and_its_page_need_nothing_from_elsewhere(api, worl
 
 
 def test_a_firm_files_a_case_once_however_often_it_retries(api, world):
-    headers = {**_auth(_token(world.firm_a_user)), "Idempotency-Key": "erp-filing-0001"}
+    headers = {**auth(token(world.firm_a_user)), "Idempotency-Key": "erp-filing-0001"}
     body = {"request_type": world.hiring_type.id, "title": "  채용  지원 요청 ",
             "description": "API로 접수"}
     first = api.post("/api/v1/cases", json=body, headers=headers)
@@ -242,36 +201,36 @@ def test_a_firm_files_a_case_once_however_often_it_retries(api, world):
     unknown_item = api.post("/api/v1/cases", json={**body, "checked_items": [5]},
                             headers=headers | {"Idempotency-Key": "erp-filing-0004"})
     assert unknown_item.get_json()["errors"][0]["field"] == "checked_items"
-    desk = api.post("/api/v1/cases", json=body, headers=_auth(_token(world.desk)))
+    desk = api.post("/api/v1/cases", json=body, headers=auth(token(world.desk)))
     assert desk.status_code == 403
 
 
 def test_each_revoke_button_works_on_its_own(browser, api, world):
-    secrets = [_token(world.firm_a_user) for _ in range(2)]
+    secrets = [token(world.firm_a_user) for _ in range(2)]
     b = browser(world.firm_a_user.email)
     page = b.get("/account/tokens").get_data(as_text=True)
     for action in re.findall(r'action="(/account/tokens/\d+/revoke)"', page):
         assert b.post(action).status_code == 303
     for secret in secrets:
-        assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 401
+        assert api.get("/api/v1/cases", headers=auth(secret)).status_code == 401
 
 
 def test_a_new_password_ends_the_tokens_made_under_the_old_one(api, world):
     from onestop.accounts.services import set_new_password
 
-    secret = _token(world.firm_a_user)
+    secret = token(world.firm_a_user)
     set_new_password(world.firm_a_user, "a-brand-new-harbor-lantern-31")
     db.session.commit()
-    assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 401
+    assert api.get("/api/v1/cases", headers=auth(secret)).status_code == 401
 
 
 def test_staff_who_must_set_up_two_step_sign_in_are_refused(api, world):
     from onestop.accounts.twofactor import set_staff_two_factor
 
-    secret = _token(world.desk)
+    secret = token(world.desk)
     set_staff_two_factor(world.admin, True, now=utcnow())
     db.session.commit()
-    refused = api.get("/api/v1/cases", headers=_auth(secret))
+    refused = api.get("/api/v1/cases", headers=auth(secret))
     assert refused.status_code == 403 and "two-step" in refused.get_json()["detail"]
 
 
@@ -281,9 +240,9 @@ def test_staff_who_must_set_up_two_step_sign_in_are_refused(api, world):
     b"{not json",
 ])
 def test_hostile_bodies_are_refused_with_a_problem(api, world, body):
-    case = _file(world, "hostile")
+    case = file_case(world, "hostile")
     response = api.post(f"/api/v1/cases/{case.id}/moves", data=body,
-                        headers={**_auth(_token(world.desk)), "If-Match": '"1"',
+                        headers={**auth(token(world.desk)), "If-Match": '"1"',
                                  "Content-Type": "application/json"})
     assert response.status_code == 400 and response.mimetype == PROBLEM
     db.session.expire_all()
@@ -291,16 +250,16 @@ def test_hostile_bodies_are_refused_with_a_problem(api, world, body):
 
 
 def test_a_body_past_64_kb_is_refused(api, world):
-    case = _file(world, "large")
+    case = file_case(world, "large")
     response = api.post(f"/api/v1/cases/{case.id}/moves",
                         json={"action": "reject", "reason": "x" * 70_000},
-                        headers={**_auth(_token(world.desk)), "If-Match": '"1"'})
+                        headers={**auth(token(world.desk)), "If-Match": '"1"'})
     assert response.status_code == 413 and response.mimetype == PROBLEM
 
 
 def test_if_match_compares_strong_tags_and_takes_a_list(api, world):
-    case = _file(world, "tags")
-    headers = _auth(_token(world.desk))
+    case = file_case(world, "tags")
+    headers = auth(token(world.desk))
     weak = api.post(f"/api/v1/cases/{case.id}/moves", json={"action": "accept"},
                     headers={**headers, "If-Match": 'W/"1"'})
     assert weak.status_code == 412
@@ -310,8 +269,8 @@ def test_if_match_compares_strong_tags_and_takes_a_list(api, world):
 
 
 def test_a_firm_lists_every_status_by_default_and_the_desk_the_open_ones(api, world):
-    case = _file(world, "withdrawn soon")
-    firm = _auth(_token(world.firm_a_user))
+    case = file_case(world, "withdrawn soon")
+    firm = auth(token(world.firm_a_user))
     etag = api.get(f"/api/v1/cases/{case.id}", headers=firm).headers["ETag"]
     withdrawn = api.post(f"/api/v1/cases/{case.id}/moves",
                          json={"action": "withdraw", "reason": "  "},
@@ -323,7 +282,7 @@ def test_a_firm_lists_every_status_by_default_and_the_desk_the_open_ones(api, wo
                     headers={**firm, "If-Match": etag}).status_code == 200
     ids = [c["id"] for c in api.get("/api/v1/cases", headers=firm).get_json()["items"]]
     assert case.id in ids
-    desk = api.get("/api/v1/cases", headers=_auth(_token(world.desk))).get_json()["items"]
+    desk = api.get("/api/v1/cases", headers=auth(token(world.desk))).get_json()["items"]
     assert case.id not in [c["id"] for c in desk]
 
 
@@ -331,19 +290,19 @@ def test_a_partner_works_its_task_and_its_lead_assigns_it(api, world):
     from onestop.tasks import services as tasks_services
     from onestop.tasks.models import AgencyTask
 
-    case = _file(world, "routed")
+    case = file_case(world, "routed")
     cases.accept_case(world.desk, case, now=utcnow(), version=None)
     cases.route_case(world.desk, case, [world.union], now=utcnow(), version=None)
     db.session.commit()
     task = db.session.scalar(select(AgencyTask).where(AgencyTask.case_id == case.id))
-    lead, staff = _auth(_token(world.union_lead)), _auth(_token(world.union_staff))
+    lead, staff = auth(token(world.union_lead)), auth(token(world.union_staff))
     listed = api.get("/api/v1/tasks", headers=staff).get_json()["items"]
     assert [t["id"] for t in listed] == [task.id]
-    assert api.get("/api/v1/tasks", headers=_auth(_token(world.univ_staff))).get_json() == {
+    assert api.get("/api/v1/tasks", headers=auth(token(world.univ_staff))).get_json() == {
         "items": [], "next_cursor": None}
     assert api.get(f"/api/v1/tasks/{task.id}",
-                   headers=_auth(_token(world.univ_staff))).status_code == 404
-    assert api.get("/api/v1/tasks", headers=_auth(_token(world.firm_a_user))).status_code == 403
+                   headers=auth(token(world.univ_staff))).status_code == 404
+    assert api.get("/api/v1/tasks", headers=auth(token(world.firm_a_user))).status_code == 403
     etag = api.get(f"/api/v1/tasks/{task.id}", headers=lead).headers["ETag"]
     assigned = api.put(f"/api/v1/tasks/{task.id}/assignee",
                        json={"assignee": world.union_staff.id}, headers={**lead, "If-Match": etag})
@@ -371,13 +330,13 @@ def test_notifications_are_the_bells_own_in_the_owners_language(api, world):
     from onestop.accounts.services import set_locale
     from onestop.notifications.models import Notification
 
-    case = _file(world, "notified")
+    case = file_case(world, "notified")
     cases.accept_case(world.desk, case, now=utcnow(), version=None)
     db.session.commit()
     rows = db.session.scalars(select(Notification).where(
         Notification.user_id == world.firm_a_user.id)).all()
     assert rows, "accepting a case tells its firm"
-    firm = _auth(_token(world.firm_a_user))
+    firm = auth(token(world.firm_a_user))
     listed = api.get("/api/v1/notifications?unread=true", headers=firm).get_json()["items"]
     assert {item["id"] for item in listed} == {row.id for row in rows}
     assert all(item["case_id"] == case.id and item["text"] for item in listed)
@@ -385,7 +344,7 @@ def test_notifications_are_the_bells_own_in_the_owners_language(api, world):
     db.session.commit()
     english = api.get("/api/v1/notifications", headers=firm).get_json()["items"][0]["text"]
     assert english.isascii() and english != listed[0]["text"]
-    other = _auth(_token(world.firm_b_user))
+    other = auth(token(world.firm_b_user))
     assert api.get("/api/v1/notifications", headers=other).get_json()["items"] == []
     assert api.post(f"/api/v1/notifications/{rows[0].id}/read", headers=other).status_code == 404
     read = api.post(f"/api/v1/notifications/{rows[0].id}/read", headers=firm)
@@ -395,11 +354,11 @@ def test_notifications_are_the_bells_own_in_the_owners_language(api, world):
 
 
 def test_comments_reach_only_their_audience(api, world):
-    case = _file(world, "talked about")
+    case = file_case(world, "talked about")
     cases.accept_case(world.desk, case, now=utcnow(), version=None)
     cases.route_case(world.desk, case, [world.union], now=utcnow(), version=None)
     db.session.commit()
-    desk, firm = _auth(_token(world.desk)), _auth(_token(world.firm_a_user))
+    desk, firm = auth(token(world.desk)), auth(token(world.firm_a_user))
     url = f"/api/v1/cases/{case.id}/comments"
     for audience in ("public", "partners", "desk"):
         made = api.post(url, json={"body": f"to {audience}", "audience": audience},
@@ -407,18 +366,18 @@ def test_comments_reach_only_their_audience(api, world):
         assert made.status_code == 201 and made.get_json()["audience"] == audience
     seen = {role: [c["body"] for c in api.get(url, headers=headers).get_json()["items"]]
             for role, headers in (("desk", desk), ("firm", firm),
-                                  ("union", _auth(_token(world.union_staff))))}
+                                  ("union", auth(token(world.union_staff))))}
     assert seen == {"desk": ["to public", "to partners", "to desk"], "firm": ["to public"],
                     "union": ["to public", "to partners"]}
     assert api.post(url, json={"body": "internal?", "audience": "desk"},
                     headers=firm).status_code == 403
-    assert api.get(url, headers=_auth(_token(world.firm_b_user))).status_code == 404
+    assert api.get(url, headers=auth(token(world.firm_b_user))).status_code == 404
 
 
 def test_a_lone_surrogate_is_refused_before_any_model_sees_it(api, world):
     response = api.post("/api/v1/cases", data=b'{"request_type": 1, "title": "\\ud800", '
                         b'"description": "d"}',
-                        headers={**_auth(_token(world.firm_a_user)),
+                        headers={**auth(token(world.firm_a_user)),
                                  "Content-Type": "application/json"})
     assert response.status_code == 400 and response.mimetype == PROBLEM
 
@@ -431,8 +390,8 @@ def test_a_new_hash_of_the_same_password_keeps_the_tokens(api, browser, world):
     user = world.firm_a_user
     user.password_hash = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     db.session.commit()
-    old_hash, secret = user.password_hash, _token(user)
+    old_hash, secret = user.password_hash, token(user)
     browser(user.email)  # signing in rehashes with today's parameters
     db.session.expire_all()
     assert db.session.get(type(user), user.id).password_hash != old_hash
-    assert api.get("/api/v1/cases", headers=_auth(secret)).status_code == 200
+    assert api.get("/api/v1/cases", headers=auth(secret)).status_code == 200

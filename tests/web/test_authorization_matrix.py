@@ -758,6 +758,18 @@ ROUTES = [
      lambda s, t: {"json": {"body": "matrix api hello", "audience": "public"}},
      visible_then(lambda t: SEES[t]),
      lambda s, t, role: count(Comment, Comment.body == "matrix api hello") == 1),
+    ("api.list_attachments", "GET", lambda s, t: {"case_id": s.case[t].id}, None,
+     visible_then(lambda t: SEES[t]), None),
+    ("api.download_attachment", "GET", lambda s, t: {"case_id": s.case[t].id,
+                                                     "attachment_id": s.attachment[t].id},
+     None, visible_then(lambda t: SEES[t]), None),
+    ("api.download_attachment", "GET", lambda s, t: {"case_id": s.case["A"].id,
+                                                     "attachment_id": s.desk_file.id}, None,
+     lambda role, t: "ok" if role in STAFF else "404", None),
+    ("api.add_files", "POST", lambda s, t: {"case_id": s.case[t].id},
+     lambda s, t: {"form": {"body": "matrix api files", "files": (io.BytesIO(PDF), "m.pdf")}},
+     visible_then(lambda t: SEES[t]),
+     lambda s, t, role: count(Comment, Comment.body == "matrix api files") == 1),
     ("api.list_notifications", "GET", lambda s, t: {}, None, ok(*ALL), None),
     ("api.read_notification", "POST", lambda s, t: {"notification_id": s.notification[t].id},
      lambda s, t: {"json": None}, lambda role, t: "ok" if role in OWN_FIRM[t] else "404",
@@ -870,6 +882,8 @@ def _api_request(app, method, url, data, headers):
     if "if_match" in data:
         headers = {**headers, "If-Match": f'"{data["if_match"]}"'}
     call = client.put if method == "PUT" else client.post
+    if "form" in data:
+        return call(url, data=data["form"], headers=headers, content_type="multipart/form-data")
     return call(url, json=data["json"], headers=headers)
 
 
