@@ -19,6 +19,7 @@ from onestop.api import (  # noqa: E402, F401 - their routes join `api`
     catalog,
     comments,
     docs,
+    firms,
     notifications,
     tasks,
 )
