@@ -34,15 +34,17 @@ def create_token(actor: User, name: str, scope: str, days: int, *,
         raise Invalid(_l("Choose read, or read and write."), field="scope")
     if not 1 <= days <= max(LIFETIMES):
         raise Invalid(_l("A token lasts from 1 to %(n)d days.", n=max(LIFETIMES)), field="days")
+    fingerprint = credentials_fingerprint(actor)
+    # Those made under an old password or email no longer work, so they count for nothing.
     active = db.session.scalar(select(db.func.count()).select_from(AccessToken).where(
         policy.visible_access_tokens(actor), AccessToken.revoked_at.is_(None),
-        AccessToken.expires_at > now))
+        AccessToken.expires_at > now, AccessToken.credentials == fingerprint))
     if active >= MAX_ACTIVE:
         raise Invalid(_l("You have %(n)d tokens in use: revoke one first.", n=MAX_ACTIVE))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = AccessToken(user=actor, name=name[:80], token_hash=_hash(secret),
                         prefix=secret[:len(PREFIX) + 6], scope=scope,
-                        credentials=credentials_fingerprint(actor), created_at=now,
+                        credentials=fingerprint, created_at=now,
                         expires_at=now + timedelta(days=days))
     db.session.add(token)
     db.session.flush()

@@ -20,6 +20,7 @@ from onestop.api.schemas import (
     IfMatch,
     NewCase,
     NewCaseHeaders,
+    Routing,
     TaskRef,
 )
 from onestop.api.versions import etag, if_match
@@ -30,6 +31,7 @@ from onestop.catalog.models import RequestType
 from onestop.db import utcnow
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.orgs.models import Organization
 from onestop.submissions.services import claim_token, first_landing
 from onestop.tasks.models import AgencyTask
 
@@ -146,6 +148,26 @@ def move_case(path: CasePath, body: CaseMove, header: IfMatch):
     return _detail(user, case)
 
 
-item_links("/cases", "case_id", "get_case", ("move_case",))
+@api.post("/cases/<int:case_id>/routes", tags=[CASES],
+          responses={200: CaseDetail, **WRITE_RESPONSES})
+def route_case(path: CasePath, body: Routing, header: IfMatch):
+    """Route the accepted case to partner organizations, one task each, as the case page
+    does (the desk). If-Match must carry the ETag you last read."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id, "case.route")
+    version = if_match(header.if_match, case.version)
+    organizations = db.session.scalars(select(Organization).where(
+        Organization.id.in_(body.organizations))).all()
+    if len(organizations) != len(set(body.organizations)):
+        raise Invalid("No such organization.", field="organizations")
+    overrides = {org.id: (body.due_at, body.due_reason) for org in organizations} \
+        if body.due_at else None
+    services.route_case(user, case, organizations, now=utcnow(), version=version,
+                        instructions=body.instructions, due_overrides=overrides)
+    db.session.commit()
+    return _detail(user, case)
+
+
+item_links("/cases", "case_id", "get_case", ("move_case", "route_case"))
 link("/cases", "post", 201, "ReadTheFiledCase", operationId="get_case",
      parameters={"case_id": "$response.body#/id"})

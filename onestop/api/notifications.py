@@ -11,7 +11,7 @@ from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.lists import Key
 from onestop.notifications import services
-from onestop.notifications.digests import describe
+from onestop.notifications.digests import LINE_LOADS, describe
 from onestop.notifications.models import Notification
 
 NOTIFICATIONS = Tag(name="notifications", description="What reached you.")
@@ -30,7 +30,7 @@ def _items(rows: list[Notification]) -> list[NotificationOut]:
 def list_notifications(query: NotificationQuery):
     """Your notifications, newest first, as the bell lists them."""
     user = caller()
-    stmt = select(Notification).where(services.in_bell(user))
+    stmt = select(Notification).where(services.in_bell(user)).options(*LINE_LOADS)
     if query.unread:
         stmt = stmt.where(Notification.read_at.is_(None))
     page = lists.page(stmt, NEWEST, query.cursor, query.limit, counted=False)

@@ -3,7 +3,7 @@ and that the OpenAPI document is generated from."""
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from onestop.cases.models import PRIORITIES, NoteAudience
 from onestop.cases.queries import SEARCH_MAX_CHARS, SORTS
@@ -178,6 +178,25 @@ class CaseMove(Strict):
     reason: str = Field("", max_length=4000, description="Required to " + ", ".join(REASONED)
                         + ".")
 
+
+
+def _written(value):
+    if not isinstance(value, str):  # pydantic would read a number as seconds since 1970
+        raise ValueError("a date and time with its offset, as RFC 3339 writes them")
+    return value
+
+
+WrittenDatetime = Annotated[AwareDatetime, BeforeValidator(_written)]
+
+
+class Routing(Strict):
+    organizations: list[Annotated[int, an_id()]] = Field(
+        min_length=1, max_length=50, description="The partner organizations that each get a "
+                                                 "task, all running at once.")
+    instructions: str = Field("", max_length=4000, description="For the partners.")
+    due_at: WrittenDatetime | None = Field(None, description="Another due date than the "
+                                                             "rule's (with due_reason).")
+    due_reason: str = Field("", max_length=500)
 
 
 class UserRef(BaseModel):

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from onestop import policy
+from onestop.cases.models import Case, Comment, Event
 from onestop.deadlines import SEOUL
 from onestop.extensions import db
 from onestop.notifications import ledger
@@ -19,6 +20,7 @@ from onestop.notifications.models import (
     Status,
 )
 from onestop.notifications.reminders import KIND_LABELS
+from onestop.tasks.models import AgencyTask
 from onestop.workdays.services import work_calendar
 
 
@@ -57,6 +59,16 @@ def items(user, *, digest_id: int | None) -> list[Notification]:
         .options(selectinload(Notification.case), selectinload(Notification.event),
                  selectinload(Notification.firm))
         .order_by(Notification.created_at, Notification.id)))
+
+
+_event = selectinload(Notification.event)
+# What describe() and the bell's page read of each row, loaded a relation at a time.
+LINE_LOADS = (selectinload(Notification.case).selectinload(Case.firm),
+              selectinload(Notification.firm), selectinload(Notification.task),
+              selectinload(Notification.user),
+              _event.selectinload(Event.task).selectinload(AgencyTask.organization),
+              _event.selectinload(Event.task).selectinload(AgencyTask.assignee),
+              _event.selectinload(Event.comment).selectinload(Comment.author))
 
 
 def describe(rows: list[Notification]) -> dict[int, str]:

@@ -10,14 +10,13 @@ from sqlalchemy.orm import selectinload
 from onestop import policy
 from onestop.accounts.labels import ROLE_LABELS
 from onestop.accounts.models import User
-from onestop.cases.models import Case, Comment, Event
 from onestop.db import utcnow
 from onestop.extensions import db
 from onestop.i18n import gettext as _
 from onestop.jobs import enqueue_deliveries
 from onestop.mail import OUTBOX_NAME, outbox_dir, outbox_messages
 from onestop.notifications import delivery, digests, reminders, services
-from onestop.notifications.digests import describe
+from onestop.notifications.digests import LINE_LOADS, describe
 from onestop.notifications.forms import (
     ALL_KIND_LABELS,
     STATUS_LABELS,
@@ -40,7 +39,6 @@ from onestop.notifications.preferences import (
     set_role_defaults,
 )
 from onestop.notifications.reminders import AUDIENCE_LABELS, KIND_LABELS
-from onestop.tasks.models import AgencyTask
 from onestop.web import back, load, perform, refusal_status, safe_path
 
 bp = Blueprint("notifications", __name__)
@@ -50,15 +48,8 @@ bp = Blueprint("notifications", __name__)
 @login_required
 def index():
     page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
-    event = selectinload(Notification.event)
     pagination = db.paginate(
-        select(Notification).where(services.in_bell(current_user))
-        .options(selectinload(Notification.case).selectinload(Case.firm),
-                 selectinload(Notification.firm),
-                 selectinload(Notification.task), selectinload(Notification.user),
-                 event.selectinload(Event.task).selectinload(AgencyTask.organization),
-                 event.selectinload(Event.task).selectinload(AgencyTask.assignee),
-                 event.selectinload(Event.comment).selectinload(Comment.author))
+        select(Notification).where(services.in_bell(current_user)).options(*LINE_LOADS)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
         page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("notifications/index.html", pagination=pagination,

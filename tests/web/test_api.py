@@ -216,12 +216,20 @@ def test_each_revoke_button_works_on_its_own(browser, api, world):
 
 
 def test_a_new_password_ends_the_tokens_made_under_the_old_one(api, world):
+    from onestop.accounts.access_tokens import MAX_ACTIVE
     from onestop.accounts.services import set_new_password
+    from onestop.errors import Invalid
 
     secret = token(world.firm_a_user)
+    for _ in range(MAX_ACTIVE - 1):
+        token(world.firm_a_user)
+    with pytest.raises(Invalid):
+        token(world.firm_a_user)
     set_new_password(world.firm_a_user, "a-brand-new-harbor-lantern-31")
     db.session.commit()
     assert api.get("/api/v1/cases", headers=auth(secret)).status_code == 401
+    fresh = token(world.firm_a_user)  # the dead ones no longer count against the limit
+    assert api.get("/api/v1/cases", headers=auth(fresh)).status_code == 200
 
 
 def test_staff_who_must_set_up_two_step_sign_in_are_refused(api, world):
@@ -395,3 +403,33 @@ def test_a_new_hash_of_the_same_password_keeps_the_tokens(api, browser, world):
     db.session.expire_all()
     assert db.session.get(type(user), user.id).password_hash != old_hash
     assert api.get("/api/v1/cases", headers=auth(secret)).status_code == 200
+
+
+def test_the_desk_routes_a_case_to_partners_with_a_due_date_of_its_own(api, world):
+    case = file_case(world, "routed by API")
+    cases.accept_case(world.desk, case, now=utcnow(), version=None)
+    db.session.commit()
+    desk = auth(token(world.desk))
+    url = f"/api/v1/cases/{case.id}/routes"
+    read = api.get(f"/api/v1/cases/{case.id}", headers=desk)
+    unknown = api.post(url, json={"organizations": [world.union.id, 999999]},
+                       headers={**desk, "If-Match": read.headers["ETag"]})
+    assert unknown.status_code == 422
+    assert unknown.get_json()["errors"][0]["field"] == "organizations"
+    routed = api.post(url, json={"organizations": [world.union.id, world.univ.id],
+                                 "instructions": "현장 확인", "due_at": "2030-03-02T18:00:00+09:00",
+                                 "due_reason": "협의 필요"},
+                      headers={**desk, "If-Match": read.headers["ETag"]})
+    assert routed.status_code == 200, routed.get_json()
+    body = routed.get_json()
+    assert body["status"] == "in_progress"
+    assert sorted(t["organization"]["id"] for t in body["tasks"]) == \
+        sorted([world.union.id, world.univ.id])
+    assert {t["due_at"] for t in body["tasks"]} == {"2030-03-02T09:00:00Z"}
+    again = api.post(url, json={"organizations": [world.permits.id]},
+                     headers={**desk, "If-Match": read.headers["ETag"]})
+    assert again.status_code == 412, "routed meanwhile: the old ETag is stale"
+    firm = auth(token(world.firm_a_user))
+    refused = api.post(url, json={"organizations": [world.permits.id]},
+                       headers={**firm, "If-Match": routed.headers["ETag"]})
+    assert refused.status_code == 403

@@ -770,6 +770,12 @@ ROUTES = [
      lambda s, t: {"form": {"body": "matrix api files", "files": (io.BytesIO(PDF), "m.pdf")}},
      visible_then(lambda t: SEES[t]),
      lambda s, t, role: count(Comment, Comment.body == "matrix api files") == 1),
+    ("api.route_case", "POST", lambda s, t: {"case_id": s.case[t].id},
+     lambda s, t: {"json": {"organizations": [(s.world.univ if t == "A"
+                                               else s.world.permits).id]},
+                   "if_match": version(s.case[t])},
+     visible_then(lambda t: STAFF),
+     lambda s, t, role: len(fresh(Case, s.case[t].id).tasks) == (3 if t == "A" else 2)),
     ("api.list_firms", "GET", lambda s, t: {}, None, ok(*STAFF), None),
     ("api.get_firm", "GET", lambda s, t: {"firm_id": s.case[t].firm_id}, None,
      lambda role, t: "ok" if role in STAFF | OWN_FIRM[t] else "404", None),

@@ -105,3 +105,46 @@ def test_the_bell_query_count_does_not_grow_with_commitment_messages(browser, wo
     send(20)
     many = count_queries(browser, "desk@test.example", "/notifications")
     assert few == many, f"the bell: {few} queries for 3 reports, {many} for 23"
+
+
+def test_the_apis_notifications_and_comments_read_as_many_statements_for_many(api, world):
+    """The API's lists load what each item says a relation at a time (no N+1)."""
+    from tests.web.api_client import auth, token
+
+    headers = auth(token(world.desk))
+    case = cases.file_case(world.firm_a_user, world.hiring_type, title="talked", description="d",
+                           priority="normal", form_data={}, checked_items=[], files=[], now=NOW)
+    db.session.commit()
+    api.get("/api/v1/cases", headers=headers)  # the token's last use, written once a minute
+
+    def statements(url, add):
+        add()
+        counted = []
+        record = lambda *args: counted.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert api.get(url, headers=headers, query_string={"limit": 100}).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return len(counted)
+
+    made = [100]
+
+    def filings(n):  # each notifies the desk
+        def add():
+            add_cases(world, made[0], made[0] + n)
+            made[0] += n
+        return add
+
+    def comments(n):
+        def add():
+            for i in range(n):
+                cases.add_comment(world.firm_a_user, case, f"comment {i}", now=NOW)
+            db.session.commit()
+        return add
+
+    for url, more in (("/api/v1/notifications", filings), (f"/api/v1/cases/{case.id}/comments",
+                                                          comments)):
+        few = statements(url, more(2))
+        many = statements(url, more(12))
+        assert few == many, f"{url}: {few} statements for a few, {many} for many"
