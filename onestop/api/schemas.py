@@ -256,6 +256,17 @@ class TaskMove(Strict):
 
 
 
+class Transfer(Strict):
+    organization: int = an_id(description="The competent partner organization.")
+    reason: str = Field(min_length=1, max_length=4000, pattern=SOMETHING,
+                        description="Why that organization is the competent one.")
+
+
+class DueDate(Strict):
+    due_at: WrittenDatetime = Field(description="The new due date.")
+    reason: str = Field(min_length=1, max_length=500, pattern=SOMETHING)
+
+
 class Assignment(Strict):
     assignee: int | None = an_id(None, description="A member of the task's organization, or "
                                                    "null for nobody.")

@@ -1,5 +1,5 @@
 """Partners' tasks: their queue as cursor pages, a task, its moves and its assignee."""
-from flask import jsonify
+from flask import jsonify, url_for
 from flask_openapi3 import Tag
 
 from onestop import lists, policy
@@ -11,6 +11,7 @@ from onestop.api.problems import WRITE_RESPONSES
 from onestop.api.schemas import (
     Assignment,
     CaseRef,
+    DueDate,
     IfMatch,
     Named,
     TaskListQuery,
@@ -18,12 +19,14 @@ from onestop.api.schemas import (
     TaskOut,
     TaskPage,
     TaskPath,
+    Transfer,
     UserRef,
 )
 from onestop.api.versions import etag, if_match
 from onestop.db import utcnow
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.orgs.models import Organization
 from onestop.tasks import services
 from onestop.tasks.models import AgencyTask
 from onestop.tasks.queries import ORDER, task_query
@@ -103,4 +106,36 @@ def assign_task(path: TaskPath, body: Assignment, header: IfMatch):
     return _one(user, task)
 
 
-item_links("/tasks", "task_id", "get_task", ("move_task", "assign_task"))
+@api.post("/tasks/<int:task_id>/transfer", tags=[TASKS],
+          responses={201: TaskOut, **WRITE_RESPONSES})
+def transfer_task(path: TaskPath, body: Transfer, header: IfMatch):
+    """Hand the task to the competent organization, as the task page does: the new task
+    (the answer) keeps the clock. If-Match must carry the ETag you last read."""
+    user = caller()
+    task = policy.load(user, AgencyTask, path.task_id, "task.transfer")
+    version = if_match(header.if_match, task.version)
+    organization = db.session.get(Organization, body.organization)
+    if organization is None:
+        raise Invalid("No such organization.", field="organization")
+    successor = services.transfer_task(user, task, organization, body.reason, now=utcnow(),
+                                       version=version)
+    db.session.commit()
+    response = _one(user, successor)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_task", task_id=successor.id)
+    return response
+
+
+@api.put("/tasks/<int:task_id>/due", tags=[TASKS], responses={200: TaskOut, **WRITE_RESPONSES})
+def set_due_date(path: TaskPath, body: DueDate, header: IfMatch):
+    """Move the task's due date, with the reason that is recorded (the desk)."""
+    user = caller()
+    task = policy.load(user, AgencyTask, path.task_id, "task.override_due")
+    version = if_match(header.if_match, task.version)
+    services.override_due(user, task, body.due_at, body.reason, now=utcnow(), version=version)
+    db.session.commit()
+    return _one(user, task)
+
+
+item_links("/tasks", "task_id", "get_task",
+           ("move_task", "assign_task", "transfer_task", "set_due_date"))

@@ -295,7 +295,6 @@ def test_a_firm_lists_every_status_by_default_and_the_desk_the_open_ones(api, wo
 
 
 def test_a_partner_works_its_task_and_its_lead_assigns_it(api, world):
-    from onestop.tasks import services as tasks_services
     from onestop.tasks.models import AgencyTask
 
     case = file_case(world, "routed")
@@ -331,7 +330,6 @@ def test_a_partner_works_its_task_and_its_lead_assigns_it(api, world):
                     json={"action": "complete", "text": "허가 완료"},
                     headers={**staff, "If-Match": accepted.headers["ETag"]})
     assert done.status_code == 200 and done.get_json()["status"] == "done"
-    assert tasks_services.TASK_ACTIONS  # the pages' and the API's one table
 
 
 def test_notifications_are_the_bells_own_in_the_owners_language(api, world):
@@ -433,3 +431,38 @@ def test_the_desk_routes_a_case_to_partners_with_a_due_date_of_its_own(api, worl
     refused = api.post(url, json={"organizations": [world.permits.id]},
                        headers={**firm, "If-Match": routed.headers["ETag"]})
     assert refused.status_code == 403
+
+
+def test_a_partner_hands_a_task_on_and_the_desk_moves_its_due_date(api, world):
+    from onestop.tasks.models import AgencyTask
+
+    case = file_case(world, "not ours")
+    cases.accept_case(world.desk, case, now=utcnow(), version=None)
+    cases.route_case(world.desk, case, [world.union], now=utcnow(), version=None)
+    db.session.commit()
+    task = db.session.scalar(select(AgencyTask).where(AgencyTask.case_id == case.id))
+    staff, desk = auth(token(world.union_staff)), auth(token(world.desk))
+    etag = api.get(f"/api/v1/tasks/{task.id}", headers=staff).headers["ETag"]
+    url = f"/api/v1/tasks/{task.id}/transfer"
+    own = api.post(url, json={"organization": world.union.id, "reason": "r"},
+                   headers={**staff, "If-Match": etag})
+    assert own.status_code == 422 and own.get_json()["errors"][0]["field"] == "organization"
+    moved = api.post(url, json={"organization": world.univ.id, "reason": "대학 소관"},
+                     headers={**staff, "If-Match": etag})
+    assert moved.status_code == 201, moved.get_json()
+    successor = moved.get_json()
+    assert successor["organization"]["id"] == world.univ.id
+    assert successor["due_at"] == api.get(f"/api/v1/tasks/{task.id}", headers=desk) \
+        .get_json()["due_at"], "the new task keeps the clock"
+    assert api.get(moved.headers["Location"], headers=staff).status_code == 404, \
+        "now another partner's"
+    due = api.put(f"/api/v1/tasks/{successor['id']}/due",
+                  json={"due_at": "2031-01-06T18:00:00+09:00", "reason": "보완 기간"},
+                  headers={**desk, "If-Match": moved.headers["ETag"]})
+    assert due.status_code == 200, due.get_json()
+    assert (due.get_json()["due_at"], due.get_json()["due_override_reason"]) == \
+        ("2031-01-06T09:00:00Z", "보완 기간")
+    univ = auth(token(world.univ_staff))
+    assert api.put(f"/api/v1/tasks/{successor['id']}/due",
+                   json={"due_at": "2031-01-07T18:00:00+09:00", "reason": "x"},
+                   headers={**univ, "If-Match": due.headers["ETag"]}).status_code == 403

@@ -752,6 +752,18 @@ ROUTES = [
      else "404",
      lambda s, t, role: fresh(AgencyTask, s.task[t].id).assignee_id
      == s.user("permits" if t == "A" else "univ").id),
+    ("api.transfer_task", "POST", lambda s, t: {"task_id": s.task[t].id},
+     lambda s, t: {"json": {"organization": (s.world.univ if t == "A" else s.world.permits).id,
+                            "reason": "r"}, "if_match": version(s.task[t])},
+     lambda role, t: "ok" if role in OWN_ORG[t] else "403" if role in STAFF | OWN_FIRM[t]
+     else "404",
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).status == "transferred"),
+    ("api.set_due_date", "PUT", lambda s, t: {"task_id": s.task[t].id},
+     lambda s, t: {"json": {"due_at": future(40) + ":00+09:00", "reason": "r"},
+                   "if_match": version(s.task[t])},
+     lambda role, t: "ok" if role in STAFF else "403" if role in OWN_ORG[t] | OWN_FIRM[t]
+     else "404",
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).due_override_reason == "r"),
     ("api.list_comments", "GET", lambda s, t: {"case_id": s.case[t].id}, None,
      visible_then(lambda t: SEES[t]), None),
     ("api.add_comment", "POST", lambda s, t: {"case_id": s.case[t].id},
