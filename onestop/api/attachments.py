@@ -1,50 +1,44 @@
 """A case's files as far as you may read them (a note's files follow the note), one file's
 download, and a comment with files, as the case page sends one."""
-from typing import Annotated, Any
-
-from flask import jsonify, request, url_for
+from flask import jsonify, url_for
 from flask_openapi3 import FileStorage, Tag
-from pydantic import Field, WithJsonSchema
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from onestop import lists, policy
-from onestop.api import api
+from onestop.api import api, calls
 from onestop.api.auth import caller
+from onestop.api.calls import REPEATED, IdempotencyKey, multipart_body, multipart_form
 from onestop.api.comments import comment_answer
 from onestop.api.problems import CONFLICT_RESPONSE
 from onestop.api.schemas import (
     COMMENT_MAX_CHARS,
+    SOMETHING,
     AttachmentOut,
     AttachmentPage,
     AttachmentPath,
     Audience,
     CasePath,
     CommentOut,
-    NewComment,
     PageQuery,
     Strict,
 )
 from onestop.cases import services
 from onestop.cases.models import Attachment, Case
+from onestop.cases.queries import attachment_of
 from onestop.cases.views import send_stored
 from onestop.db import utcnow
-from onestop.errors import NotFound
-from onestop.extensions import db
 from onestop.lists import Key
 from onestop.storage import ALLOWED
 
 ATTACHMENTS = Tag(name="attachments", description="Files on a case.")
 OLDEST = (Key("id", Attachment.id),)
 
-# flask-openapi3 reads each form value as JSON when it parses ("007" becomes 7, '"hi"' becomes
-# hi), so the model only documents the text; the view reads it as sent, through NewComment.
-FormText = Annotated[Any, WithJsonSchema({"type": "string", "minLength": 1,
-                                          "maxLength": COMMENT_MAX_CHARS})]
-
 
 class CommentWithFiles(Strict):
-    body: FormText = Field(description="What the files are: the comment they come with.")
+    body: str = Field(min_length=1, max_length=COMMENT_MAX_CHARS, pattern=SOMETHING,
+                      description="What the files are: the comment they come with.")
     audience: Audience = "public"
     files: list[FileStorage] = Field(min_length=1, description="PDF, images, HWP, Word, Excel "
                                                                "or text; 10 MB each.")
@@ -76,24 +70,22 @@ def download_attachment(path: AttachmentPath):
     """One file, as a download."""
     user = caller()
     case = policy.load(user, Case, path.case_id)
-    attachment = db.session.scalar(select(Attachment).where(
-        Attachment.id == path.attachment_id, Attachment.case_id == case.id,
-        policy.visible_attachments(user)))
-    if attachment is None:
-        raise NotFound("not found")
-    return send_stored(attachment)
+    return send_stored(attachment_of(user, case, path.attachment_id))
 
 
 @api.post("/cases/<int:case_id>/attachments", tags=[ATTACHMENTS],
-          responses={201: CommentOut, **CONFLICT_RESPONSE})
-def add_files(path: CasePath, form: CommentWithFiles):
+          responses={201: CommentOut, **CONFLICT_RESPONSE, **REPEATED},
+          openapi_extensions=multipart_body(CommentWithFiles))
+def add_files(path: CasePath, header: IdempotencyKey):
     """Send files with a comment saying what they are (multipart/form-data), as the case
     page does; a firm's files while the case waits on it answer and restart the clock."""
     user = caller()
     case = policy.load(user, Case, path.case_id)
-    text = NewComment(body=request.form.get("body", ""),
-                      audience=request.form.get("audience", "public"))
+    form = multipart_form(CommentWithFiles)
+    submission = calls.claim(user, header)
     files = [(upload.filename or "", upload.read()) for upload in form.files]
-    comment = services.add_comment(user, case, text.body, now=utcnow(), audience=text.audience,
+    comment = services.add_comment(user, case, form.body, now=utcnow(), audience=form.audience,
                                    files=files)
-    return comment_answer(comment, url_for("api.list_attachments", case_id=case.id))
+    location = url_for("api.list_attachments", case_id=case.id)
+    calls.landed(submission, location)
+    return comment_answer(comment, location)

@@ -1,13 +1,13 @@
 """Cases: the queue's filters and search as cursor pages, a case, and its moves."""
-from flask import jsonify, redirect, url_for
+from flask import jsonify, url_for
 from flask_openapi3 import Tag
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from onestop import policy
-from onestop.api import api
+from onestop.api import api, calls
 from onestop.api.auth import caller
+from onestop.api.calls import REPEATED, IdempotencyKey
 from onestop.api.docs import item_links, link
 from onestop.api.problems import WRITE_RESPONSES, problem
 from onestop.api.schemas import (
@@ -19,7 +19,6 @@ from onestop.api.schemas import (
     CasePath,
     IfMatch,
     NewCase,
-    NewCaseHeaders,
     Routing,
     TaskRef,
 )
@@ -31,8 +30,6 @@ from onestop.catalog.models import RequestType
 from onestop.db import utcnow
 from onestop.errors import Invalid
 from onestop.extensions import db
-from onestop.orgs.models import Organization
-from onestop.submissions.services import claim_token, first_landing
 from onestop.tasks.models import AgencyTask
 
 CASES = Tag(name="cases", description="Requests filed by firms.")
@@ -88,9 +85,8 @@ def _body_field(form_field: str | None) -> str | None:
     return {"checklist": "checked_items"}.get(form_field, form_field)
 
 
-@api.post("/cases", tags=[CASES], responses={201: CaseDetail, 303: {
-    "description": "Filed before with this Idempotency-Key: the case it filed."}})
-def file_case(body: NewCase, header: NewCaseHeaders):
+@api.post("/cases", tags=[CASES], responses={201: CaseDetail, **REPEATED})
+def file_case(body: NewCase, header: IdempotencyKey):
     """File a request for your firm, as the filing page does.
 
     Send an Idempotency-Key so that a retried call files it once."""
@@ -98,13 +94,7 @@ def file_case(body: NewCase, header: NewCaseHeaders):
     request_type = db.session.get(RequestType, body.request_type)
     if request_type is None:
         raise Invalid("No such request type.", field="request_type")
-    key = header.idempotency_key and "api:" + header.idempotency_key
-    if key:
-        try:
-            claim = claim_token(user, key, now=utcnow())
-        except IntegrityError:
-            db.session.rollback()
-            return redirect(first_landing(user, key) or url_for("api.list_cases"), 303)
+    submission = calls.claim(user, header)
     try:
         case = services.file_case(user, request_type, title=body.title,
                                   description=body.description, priority=body.priority,
@@ -113,8 +103,7 @@ def file_case(body: NewCase, header: NewCaseHeaders):
     except Invalid as error:  # named as the filing form names it: say the body's name
         error.field = _body_field(error.field)
         raise
-    if key:
-        claim.landing = url_for("api.get_case", case_id=case.id)
+    calls.landed(submission, url_for("api.get_case", case_id=case.id))
     db.session.commit()
     response = _detail(user, case)
     response.status_code = 201
@@ -156,10 +145,7 @@ def route_case(path: CasePath, body: Routing, header: IfMatch):
     user = caller()
     case = policy.load(user, Case, path.case_id, "case.route")
     version = if_match(header.if_match, case.version)
-    organizations = db.session.scalars(select(Organization).where(
-        Organization.id.in_(body.organizations))).all()
-    if len(organizations) != len(set(body.organizations)):
-        raise Invalid("No such organization.", field="organizations")
+    organizations = services.organizations_by_id(body.organizations)
     overrides = {org.id: (body.due_at, body.due_reason) for org in organizations} \
         if body.due_at else None
     services.route_case(user, case, organizations, now=utcnow(), version=version,

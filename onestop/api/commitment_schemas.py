@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from onestop.api.schemas import SOMETHING, Strict, UserRef, an_id
+from onestop.api.schemas import Strict, UserRef, an_id, text_needed
 from onestop.commitments.models import Measure, ReportStatus
 
 MeasureName = Literal[tuple(Measure)]  # type: ignore[valid-type]
@@ -80,13 +80,11 @@ class ReportPath(Strict):
 
 
 class ReportMove(Strict):
-    model_config = Strict.model_config | {"json_schema_extra": {"anyOf": [
-        {"properties": {"action": {"enum": ["verify"]}}},
-        {"properties": {"reason": {"pattern": SOMETHING}}, "required": ["reason"]}]}}
+    model_config, _reason_given = text_needed(["verify"], "reason")
 
     action: Literal["verify", "return"]
-    reason: str = Field("", max_length=4000, description="Required to return: the firm reads "
-                                                         "it.")
+    reason: str = Field("", max_length=4000, validate_default=True,
+                        description="Required to return: the firm reads it.")
 
 
 class ZoneFirm(BaseModel):

@@ -1,16 +1,15 @@
 """Firms (the desk's list), a firm's agreement, progress and reports of actuals, a report
 sent with its evidence and its review, and the zone's progress on the promises."""
-from typing import Annotated, Any
-
-from flask import jsonify, request, url_for
+from flask import jsonify, url_for
 from flask_openapi3 import FileStorage, Tag
-from pydantic import Field, WithJsonSchema
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from onestop import lists, policy
-from onestop.api import api
+from onestop.api import api, calls
 from onestop.api.auth import caller
+from onestop.api.calls import REPEATED, IdempotencyKey, multipart_body, multipart_form
 from onestop.api.commitment_schemas import (
     AgreementOut,
     Commitments,
@@ -30,10 +29,9 @@ from onestop.api.problems import WRITE_RESPONSES
 from onestop.api.schemas import IfMatch, PageQuery, Strict, an_id
 from onestop.api.versions import etag, if_match
 from onestop.commitments import services
-from onestop.commitments.models import ActualReport, Agreement, Target
+from onestop.commitments.models import ActualReport, Agreement
 from onestop.commitments.pages import today
 from onestop.db import utcnow
-from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.lists import Key
@@ -104,44 +102,36 @@ def get_commitments(path: FirmPath):
     return jsonify(body.model_dump(mode="json"))
 
 
-# flask-openapi3 reads each form value as JSON ('"note"' becomes note): the view reads the
-# note as sent, through ReportNote.
-FormText = Annotated[Any, WithJsonSchema({"type": "string", "maxLength": NOTE_MAX_CHARS})]
-
-
-class ReportNote(Strict):
-    note: str = Field("", max_length=NOTE_MAX_CHARS)
-
-
 class NewReport(Strict):
-    # Strict: a form's "true" arrives as JSON's true, which is no number.
-    target: int = an_id(strict=True, description="The id of one of the agreement's targets.")
-    amount: int = Field(ge=0, le=services.MAX_AMOUNT, strict=True,
+    target: int = an_id(description="The id of one of the agreement's targets.")
+    amount: int = Field(ge=0, le=services.MAX_AMOUNT,
                         description="What was invested (KRW) or hired (people) that year.")
-    note: FormText = ""
+    note: str = Field("", max_length=NOTE_MAX_CHARS)
     files: list[FileStorage] = Field(min_length=1, description="The evidence: a statement, a "
                                                                "payroll record, a certificate.")
 
 
-@api.post("/firms/<int:firm_id>/reports", tags=[FIRMS], responses={201: ReportOut})
-def report_actuals(path: FirmPath, form: NewReport):
+@api.post("/firms/<int:firm_id>/reports", tags=[FIRMS], responses={201: ReportOut, **REPEATED},
+          openapi_extensions=multipart_body(NewReport))
+def report_actuals(path: FirmPath, header: IdempotencyKey):
     """A member of the firm reports one target's actuals with evidence
-    (multipart/form-data); its account officer verifies it."""
+    (multipart/form-data); its account officer verifies it. Send an Idempotency-Key so that a
+    retried call reports once: a year's verified reports add up."""
     user = caller()
     firm = policy.load(user, Firm, path.firm_id, "commitments.report")
-    target = db.session.scalar(select(Target).join(Agreement).where(
-        Target.id == form.target, Agreement.firm_id == firm.id))
-    if target is None:
-        raise NotFound("not found")
-    note = ReportNote(note=request.form.get("note", "")).note
+    form = multipart_form(NewReport)
+    target = services.firm_target(firm, form.target)
+    submission = calls.claim(user, header)
     report = services.report_actual(
         user, firm, measure=target.measure, year=target.year, phase=target.phase,
-        amount=form.amount, note=note, now=utcnow(),
+        amount=form.amount, note=form.note, now=utcnow(),
         files=[(upload.filename or "", upload.read()) for upload in form.files])
+    location = url_for("api.get_report", report_id=report.id)
+    calls.landed(submission, location)
     db.session.commit()
     response = _report(report)
     response.status_code = 201
-    response.headers["Location"] = url_for("api.get_report", report_id=report.id)
+    response.headers["Location"] = location
     return response
 
 

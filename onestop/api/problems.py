@@ -61,7 +61,6 @@ def validation_problem(error) -> Response:
 def register_handlers(blueprint) -> None:
     """Every refusal inside the API as a problem; the pages keep their own error pages."""
     from flask import current_app
-    from pydantic import ValidationError
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
     from werkzeug.exceptions import HTTPException
@@ -82,8 +81,6 @@ def register_handlers(blueprint) -> None:
                 (InvalidTransition, 409), (Conflict, 409), (TooManyAttempts, 429)]
 
     blueprint.register_error_handler(HTTPException, http_problem)
-    # A model a view applies itself (to text read as sent).
-    blueprint.register_error_handler(ValidationError, validation_problem)
 
     def domain_error(error):
         db.session.rollback()

@@ -1,9 +1,20 @@
 """What the API reads and writes, declared once: pydantic models that validate the requests
 and that the OpenAPI document is generated from."""
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from onestop.cases.models import PRIORITIES, NoteAudience
 from onestop.cases.queries import SEARCH_MAX_CHARS, SORTS
@@ -152,15 +163,23 @@ class NewCase(Strict):
         description="The checklist's items (0-based) the firm attaches or has done.")
 
 
-class NewCaseHeaders(BaseModel):
-    idempotency_key: str | None = Field(
-        None, alias="Idempotency-Key", min_length=1, max_length=60, pattern=r"^[\x21-\x7e]+$",
-        description="A key of yours for this filing: sent again, it files nothing twice and "
-                    "answers 303 to the case the first one filed.")
-
-
 class CasePath(Strict):
     case_id: int = an_id()
+
+
+def text_needed(free: list[str], field: str) -> tuple[ConfigDict, classmethod]:
+    """A move that takes no text, or its text with something in it: the services' rule,
+    stated for clients (the model's config) and checked before If-Match (its validator)."""
+    config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"action": {"enum": free}}},
+        {"properties": {field: {"pattern": SOMETHING}}, "required": [field]}]})
+
+    def given(cls, value: str, info: ValidationInfo) -> str:
+        action = info.data.get("action")
+        if action is not None and action not in free and not re.search(SOMETHING, value):
+            raise ValueError(f"required to {action}")
+        return value
+    return config, field_validator(field)(given)
 
 
 REASONED = sorted(action for action, (_service, takes_reason) in CASE_ACTIONS.items()
@@ -168,16 +187,12 @@ REASONED = sorted(action for action, (_service, takes_reason) in CASE_ACTIONS.it
 
 
 class CaseMove(Strict):
-    # A move that needs no reason, or a reason with something in it (the services' rule,
-    # stated for clients; the services decide).
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
-        {"properties": {"action": {"enum": sorted(set(CASE_ACTIONS) - set(REASONED))}}},
-        {"properties": {"reason": {"pattern": SOMETHING}}, "required": ["reason"]}]})
+    model_config, _reason_given = text_needed(sorted(set(CASE_ACTIONS) - set(REASONED)),
+                                              "reason")
 
     action: Literal[tuple(CASE_ACTIONS)]  # type: ignore[valid-type]
-    reason: str = Field("", max_length=4000, description="Required to " + ", ".join(REASONED)
-                        + ".")
-
+    reason: str = Field("", max_length=4000, validate_default=True,
+                        description="Required to " + ", ".join(REASONED) + ".")
 
 
 def _written(value):
@@ -186,7 +201,14 @@ def _written(value):
     return value
 
 
-WrittenDatetime = Annotated[AwareDatetime, BeforeValidator(_written)]
+def _within_reason(value: datetime) -> datetime:
+    if not 2000 <= value.year <= 2999:  # nor past the calendar's end in another time zone
+        raise ValueError("a year from 2000 to 2999")
+    return value
+
+
+WrittenDatetime = Annotated[AwareDatetime, BeforeValidator(_written),
+                            AfterValidator(_within_reason)]
 
 
 class Routing(Strict):
@@ -197,6 +219,12 @@ class Routing(Strict):
     due_at: WrittenDatetime | None = Field(None, description="Another due date than the "
                                                              "rule's (with due_reason).")
     due_reason: str = Field("", max_length=500)
+
+    @model_validator(mode="after")
+    def _reason_with_a_date(self):
+        if self.due_reason.strip() and self.due_at is None:
+            raise ValueError("due_reason goes with due_at")
+        return self
 
 
 class UserRef(BaseModel):
@@ -245,15 +273,12 @@ TEXTLESS = sorted(action for action, (_service, text) in TASK_ACTIONS.items() if
 
 
 class TaskMove(Strict):
-    # A move that takes no text, or its text with something in it (the services' rule).
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
-        {"properties": {"action": {"enum": TEXTLESS}}},
-        {"properties": {"text": {"pattern": SOMETHING}}, "required": ["text"]}]})
+    model_config, _text_given = text_needed(TEXTLESS, "text")
 
     action: Literal[tuple(TASK_ACTIONS)]  # type: ignore[valid-type]
-    text: str = Field("", max_length=4000, description="The question (request_info), the note "
-                                                       "(complete) or the reason (decline).")
-
+    text: str = Field("", max_length=4000, validate_default=True,
+                      description="The question (request_info), the note (complete) or the "
+                                  "reason (decline).")
 
 
 class Transfer(Strict):

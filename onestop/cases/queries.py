@@ -7,9 +7,10 @@ from sqlalchemy import and_, func, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from onestop import lists, policy
-from onestop.cases.models import Case, Comment
+from onestop.cases.models import Attachment, Case, Comment
 from onestop.cases.urgency import need_condition, overdue
 from onestop.catalog.models import RequestType
+from onestop.errors import NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.lists import Key
@@ -175,3 +176,13 @@ def partners_of(user, case_ids: list[int]) -> dict[int, list]:
         if task.organization not in partners[task.case_id]:
             partners[task.case_id].append(task.organization)
     return partners
+
+
+def attachment_of(user, case: Case, attachment_id: int) -> Attachment:
+    """One of the case's files this user may download (a note's files follow the note)."""
+    attachment = db.session.scalar(select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.case_id == case.id,
+        policy.visible_attachments(user)))
+    if attachment is None:
+        raise NotFound("not found")
+    return attachment

@@ -142,6 +142,15 @@ def check_can_take(case: Case, org: Organization, *, field: str) -> None:
                       field=field)
 
 
+def organizations_by_id(ids: list[int]) -> list[Organization]:
+    """The organizations a routing names, each once; Invalid if any does not exist."""
+    found = db.session.scalars(select(Organization).where(Organization.id.in_(ids))).all()
+    if len(found) != len(set(ids)):
+        raise Invalid(_l("Choose the partner organizations from the list."),
+                      field="organizations")
+    return list(found)
+
+
 def route_case(actor, case: Case, organizations: list[Organization], *, now: datetime,
                version, instructions: str = "",
                due_overrides: dict[int, tuple[datetime, str]] | None = None) -> list[AgencyTask]:

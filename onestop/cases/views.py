@@ -30,6 +30,7 @@ from onestop.cases.forms import (
     VersionedForm,
 )
 from onestop.cases.models import Attachment, Case, Comment, Event
+from onestop.cases.queries import attachment_of
 from onestop.cases.satisfaction import answer_of, answer_satisfaction
 from onestop.catalog.fields import display_value, field_label
 from onestop.catalog.labels import CATEGORY_LABELS
@@ -208,11 +209,7 @@ def route(case_id: int):
     form.organizations.choices = _route_form(case, case.tasks, "").organizations.choices
 
     def route_to_chosen():
-        ids = form.organizations.data or []
-        organizations = db.session.scalars(select(Organization).where(
-            Organization.id.in_(ids))).all()
-        if len(organizations) != len(set(ids)):
-            raise NotFound("not found")
+        organizations = services.organizations_by_id(form.organizations.data or [])
         due = form.due_at.data.replace(tzinfo=SEOUL) if form.due_at.data else None
         return services.route_case(
             current_user, case, organizations, now=utcnow(), version=form.version.data,
@@ -304,12 +301,7 @@ def comment(case_id: int):
 @bp.get("/<int:case_id>/attachments/<int:attachment_id>")
 @login_required
 def download(case_id: int, attachment_id: int):
-    case = load(Case, case_id)
-    attachment = db.session.scalar(select(Attachment).where(
-        Attachment.id == attachment_id, Attachment.case_id == case.id,
-        policy.visible_attachments(current_user)))
-    if attachment is None:
-        raise NotFound("not found")
+    attachment = attachment_of(current_user, load(Case, case_id), attachment_id)
     return send_stored(attachment, inline=request.args.get("inline") == "1")
 
 

@@ -18,7 +18,7 @@ from onestop.commitments.models import (
     Target,
 )
 from onestop.concurrency import check_version
-from onestop.errors import Invalid, InvalidTransition
+from onestop.errors import Invalid, InvalidTransition, NotFound
 from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.i18n import lazy_gettext as _l
@@ -41,6 +41,15 @@ def record_history(actor, firm_id: int, action: str, *, now: datetime,
 def target_for(firm: Firm, measure: str, year: int) -> Target | None:
     return db.session.scalar(select(Target).join(Agreement).where(
         Agreement.firm_id == firm.id, Target.measure == measure, Target.year == year))
+
+
+def firm_target(firm: Firm, target_id: int) -> Target:
+    """One target of the firm's agreement; NotFound for another firm's, or none at all."""
+    target = db.session.scalar(select(Target).join(Agreement).where(
+        Target.id == target_id, Agreement.firm_id == firm.id))
+    if target is None:
+        raise NotFound("not found")
+    return target
 
 
 def report_actual(actor, firm: Firm, *, measure: str, year: int, phase: int, amount: int,

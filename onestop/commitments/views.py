@@ -75,10 +75,8 @@ def report():
     files = FormFiles(form, current_user, now=utcnow())
     status = 422
     if form.validate_on_submit():
-        target = next((t for t in (firm.agreement.targets if firm.agreement else [])
-                       if t.id == form.target.data), None)
-        if target is None and form.target.data is not None:
-            raise NotFound("not found")  # another firm's target, or none at all
+        target = services.firm_target(firm, form.target.data) \
+            if form.target.data is not None else None
         outcome = perform(
             services.report_actual, current_user, firm,
             measure=target.measure if target else "", year=target.year if target else 0,

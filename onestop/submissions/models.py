@@ -18,6 +18,8 @@ class Submission(db.Model):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Where the first submit landed; a repeat is sent there too.
     landing: Mapped[str] = mapped_column(String(500), default="")
+    # An API call's body (SHA-256): its Idempotency-Key sent again with another is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -1,6 +1,7 @@
 """The JSON API: tokens made on the account page and on the command line, bearer sign-in
 and scopes, problems (RFC 9457), cursor pages, ETag/If-Match shared with the pages' versions,
 and the OpenAPI document with its page. Who may reach what is in the authorization matrix."""
+import json
 import re
 from datetime import timedelta
 
@@ -186,6 +187,11 @@ def test_a_firm_files_a_case_once_however_often_it_retries(api, world):
     assert again.status_code == 303
     assert again.headers["Location"].endswith(f"/api/v1/cases/{filed['id']}")
     assert len(db.session.scalars(select(Case).where(Case.firm_id == world.firm_a.id)).all()) == 1
+    other = api.post("/api/v1/cases", json={**body, "title": "다른 요청"}, headers=headers)
+    assert other.status_code == 422, "the key was used for another body"
+    reordered = api.post("/api/v1/cases", data=json.dumps(dict(reversed(body.items()))),
+                         content_type="application/json", headers=headers)
+    assert reordered.status_code == 303, "the same content, however it is written"
     bad = api.post("/api/v1/cases", json={**body, "request_type": 999999, "title": ""},
                    headers={**headers, "Idempotency-Key": "erp-filing-0002"})
     assert bad.status_code == 422
@@ -414,6 +420,11 @@ def test_the_desk_routes_a_case_to_partners_with_a_due_date_of_its_own(api, worl
                        headers={**desk, "If-Match": read.headers["ETag"]})
     assert unknown.status_code == 422
     assert unknown.get_json()["errors"][0]["field"] == "organizations"
+    for wrong in ({"due_at": "9999-12-31T23:59:59-10:00", "due_reason": "r"},
+                  {"due_at": 0, "due_reason": "r"}, {"due_reason": "a reason without a date"}):
+        refused = api.post(url, json={"organizations": [world.union.id], **wrong},
+                           headers={**desk, "If-Match": read.headers["ETag"]})
+        assert refused.status_code == 422, wrong
     routed = api.post(url, json={"organizations": [world.union.id, world.univ.id],
                                  "instructions": "현장 확인", "due_at": "2030-03-02T18:00:00+09:00",
                                  "due_reason": "협의 필요"},

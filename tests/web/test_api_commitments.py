@@ -14,7 +14,7 @@ def _target(world, firm, measure, year) -> int:
     return next(t.id for t in firm.agreement.targets if (t.measure, t.year) == (measure, year))
 
 
-def _report(api, world, headers, target, amount="30", note='"1분기" 실적'):
+def _report(api, world, headers, target, amount="30", note='"007"'):
     return api.post(f"/api/v1/firms/{world.firm_a.id}/reports", headers=headers,
                     content_type="multipart/form-data",
                     data={"target": str(target), "amount": amount, "note": note,
@@ -33,7 +33,7 @@ def test_a_firm_reports_its_actuals_and_its_officer_verifies_them(api, world):
     report = made.get_json()
     assert (report["measure"], report["year"], report["amount"], report["status"]) == \
         ("jobs", 2025, 30, "submitted")
-    assert report["note"] == '"1분기" 실적', "the note is kept as typed"
+    assert report["note"] == '"007"', "the note is kept as typed, not read as JSON"
     assert api.get(made.headers["Location"], headers=firm).status_code == 200
 
     url = f"/api/v1/reports/{report['id']}/moves"
@@ -71,6 +71,8 @@ def test_reports_are_refused_as_the_page_refuses_them_and_stay_with_their_firm(a
     assert _report(api, world, firm_b, jobs_2025).status_code == 404, "another firm"
     negative = _report(api, world, firm_a, jobs_2025, amount="-1")
     assert negative.status_code == 422 and negative.get_json()["errors"][0]["field"] == "amount"
+    digits = _report(api, world, firm_a, jobs_2025, amount="9" * 5000)
+    assert digits.status_code == 422 and digits.get_json()["errors"][0]["field"] == "amount"
     long_note = _report(api, world, firm_a, jobs_2025, note="x" * 4001)
     assert long_note.status_code == 422 and long_note.get_json()["errors"][0]["field"] == "note"
     assert api.get(f"/api/v1/firms/{world.firm_a.id}/commitments",
@@ -83,3 +85,17 @@ def test_reports_are_refused_as_the_page_refuses_them_and_stay_with_their_firm(a
     names = [f["name"] for f in api.get("/api/v1/firms", headers=auth(token(world.desk)))
              .get_json()["items"]]
     assert names == sorted(names) and world.firm_b.name in names
+
+
+def test_a_retried_report_counts_once(api, world):
+    agreements(world)
+    db.session.commit()
+    firm = {**auth(token(world.firm_a_user)), "Idempotency-Key": "erp-actuals-2025-jobs"}
+    jobs_2025 = _target(world, world.firm_a, "jobs", 2025)
+    first = _report(api, world, firm, jobs_2025)
+    again = _report(api, world, firm, jobs_2025)
+    assert (first.status_code, again.status_code) == (201, 303)
+    assert again.headers["Location"] == first.headers["Location"]
+    reports = api.get(f"/api/v1/firms/{world.firm_a.id}/commitments",
+                      headers=firm).get_json()["reports"]
+    assert len(reports) == 1

@@ -5,6 +5,7 @@ import io
 from onestop.cases import services as cases
 from onestop.db import utcnow
 from onestop.extensions import db
+from onestop.storage import upload_dir
 from tests.factories import PDF
 from tests.web.api_client import PROBLEM, auth, file_case, token
 
@@ -69,12 +70,35 @@ def test_bad_files_and_empty_comments_are_refused_and_nothing_is_kept(api, world
         "no files": api.post(f"/api/v1/cases/{case.id}/attachments", data={"body": "x"},
                              headers=firm, content_type="multipart/form-data"),
         "too many": _send(api, case, firm, [(io.BytesIO(PDF), f"{n}.pdf") for n in range(6)]),
+        "5,000 digits": _send(api, case, firm, [(io.BytesIO(PDF), "a.pdf")], body="9" * 5000,
+                              audience="1" * 5000),
+        "sent twice": api.post(f"/api/v1/cases/{case.id}/attachments", headers=firm,
+                               content_type="multipart/form-data",
+                               data={"body": ["first", "second"],
+                                     "files": (io.BytesIO(PDF), "a.pdf")}),
     }
     statuses = {name: (r.status_code, r.mimetype) for name, r in refused.items()}
     assert statuses == {"exe": (422, PROBLEM), "fake pdf": (422, PROBLEM),
                         "empty body": (422, PROBLEM), "control": (400, PROBLEM),
-                        "no files": (422, PROBLEM), "too many": (422, PROBLEM)}
+                        "no files": (422, PROBLEM), "too many": (422, PROBLEM),
+                        "5,000 digits": (422, PROBLEM), "sent twice": (422, PROBLEM)}
+    assert refused["sent twice"].get_json()["errors"][0]["field"] == "body"
     assert refused["exe"].get_json()["errors"][0]["field"] == "files"
     assert api.get(f"/api/v1/cases/{case.id}/attachments",
                    headers=firm).get_json()["items"] == []
     assert api.get(f"/api/v1/cases/{case.id}/comments", headers=firm).get_json()["items"] == []
+    assert not any(upload_dir().iterdir()), "no file of a refused call stays on disk"
+
+
+def test_a_retried_upload_sends_its_files_once(api, world):
+    case = _routed(world, "retried")
+    firm = {**auth(token(world.firm_a_user)), "Idempotency-Key": "upload-7"}
+    first = _send(api, case, firm, [(io.BytesIO(PDF), "a.pdf")], body="한 번")
+    again = _send(api, case, firm, [(io.BytesIO(PDF), "a.pdf")], body="한 번")
+    assert (first.status_code, again.status_code) == (201, 303)
+    assert again.headers["Location"].endswith(f"/api/v1/cases/{case.id}/attachments")
+    other = _send(api, case, firm, [(io.BytesIO(PDF), "b.pdf")], body="한 번")
+    assert other.status_code == 422 and other.get_json()["errors"][0]["field"] == \
+        "Idempotency-Key"
+    assert len(api.get(f"/api/v1/cases/{case.id}/attachments",
+                       headers=firm).get_json()["items"]) == 1

@@ -289,9 +289,18 @@ def test_other_control_characters_typed_into_a_form_are_dropped(browser, world):
 
 
 def test_a_form_part_whose_name_cannot_be_read_gets_the_usual_answer(app, world):
-    """Werkzeug keeps such a part under the name None (Schemathesis sent one)."""
-    body = (b'--XX\r\nContent-Disposition: form-data; name="\xc3\xab\\"\r\n\r\nnull\r\n'
-            b'--XX\r\nContent-Disposition: form-data; name="body"\r\n\r\n0\r\n--XX--\r\n')
-    response = app.test_client().post("/login", data=body,
-                                      content_type="multipart/form-data; boundary=XX")
-    assert response.status_code == 400, "refused as any form without its token"
+    """Werkzeug keeps such a part under the name None (Schemathesis sent one): refused up
+    front, though the form carries a valid CSRF token."""
+    part = 'Content-Disposition: form-data; name="{}"\r\n\r\n{}\r\n'
+    body = (f"--XX\r\n{part.format('csrf_token', csrf_token(app))}"
+            f"--XX\r\n{part.format('email', 'ceo@alpha.test')}"
+            f"--XX\r\n{part.format('password', 'wrong')}").encode() + \
+        b'--XX\r\nContent-Disposition: form-data; name="\xc3\xab\\"\r\n\r\nnull\r\n--XX--\r\n'
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["csrf_token"] = "walk"
+    response = client.post("/login", data=body, content_type="multipart/form-data; boundary=XX")
+    assert response.status_code == 400
+    assert client.post("/login", data=body.replace(b'"\xc3\xab\\"', b'"x"'),
+                       content_type="multipart/form-data; boundary=XX").status_code == 401, \
+        "the same form with a readable name is read: a wrong password, not a refused form"

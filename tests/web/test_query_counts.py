@@ -11,7 +11,7 @@ from onestop.extensions import db
 from onestop.firms.models import Firm
 from onestop.tasks import services as tasks
 from tests.commitments_world import BILLION, agreements, report
-from tests.factories import NOW, make_user
+from tests.factories import NOW, PDF, make_user
 
 PAGES = [
     ("desk@test.example", "/"), ("desk@test.example", "/cases/"),
@@ -107,8 +107,9 @@ def test_the_bell_query_count_does_not_grow_with_commitment_messages(browser, wo
     assert few == many, f"the bell: {few} queries for 3 reports, {many} for 23"
 
 
-def test_the_apis_notifications_and_comments_read_as_many_statements_for_many(api, world):
-    """The API's lists load what each item says a relation at a time (no N+1)."""
+def test_the_apis_lists_read_as_many_statements_for_many_items(api, world):
+    """The API's lists load what each item says (and each file's uploader) a relation at a
+    time (no N+1)."""
     from tests.web.api_client import auth, token
 
     headers = auth(token(world.desk))
@@ -139,12 +140,14 @@ def test_the_apis_notifications_and_comments_read_as_many_statements_for_many(ap
     def comments(n):
         def add():
             for i in range(n):
-                cases.add_comment(world.firm_a_user, case, f"comment {i}", now=NOW)
+                cases.add_comment(world.firm_a_user, case, f"comment {i}", now=NOW,
+                                  files=[(f"{i}.pdf", PDF)])
             db.session.commit()
         return add
 
-    for url, more in (("/api/v1/notifications", filings), (f"/api/v1/cases/{case.id}/comments",
-                                                          comments)):
+    for url, more in (("/api/v1/notifications", filings),
+                      (f"/api/v1/cases/{case.id}/comments", comments),
+                      (f"/api/v1/cases/{case.id}/attachments", comments)):
         few = statements(url, more(2))
         many = statements(url, more(12))
         assert few == many, f"{url}: {few} statements for a few, {many} for many"
