@@ -22,7 +22,7 @@ from onestop.api.schemas import (
     Routing,
     TaskRef,
 )
-from onestop.api.versions import etag, if_match
+from onestop.api.versions import if_match, tagged
 from onestop.cases import services
 from onestop.cases.models import Case
 from onestop.cases.queries import case_page, default_status, refused_filters, shorten_search
@@ -47,9 +47,7 @@ def _detail(user, case: Case):
                       checklist=case.checklist, accepted_at=case.accepted_at,
                       resolved_at=case.resolved_at, closed_at=case.closed_at,
                       tasks=[TaskRef.model_validate(t, from_attributes=True) for t in tasks])
-    response = jsonify(body.model_dump(mode="json"))
-    response.headers["ETag"] = etag(case)
-    return response
+    return tagged(body, case)
 
 
 @api.get("/cases", tags=[CASES], responses={200: CasePage})

@@ -27,7 +27,7 @@ from onestop.api.commitment_schemas import (
 from onestop.api.docs import item_links, link
 from onestop.api.problems import WRITE_RESPONSES
 from onestop.api.schemas import IfMatch, PageQuery, Strict, an_id
-from onestop.api.versions import etag, if_match
+from onestop.api.versions import if_match, tagged
 from onestop.commitments import services
 from onestop.commitments.models import ActualReport, Agreement
 from onestop.commitments.pages import today
@@ -53,10 +53,7 @@ def _tallies(measures) -> dict:
 
 
 def _report(report: ActualReport):
-    response = jsonify(ReportOut.model_validate(report, from_attributes=True)
-                       .model_dump(mode="json"))
-    response.headers["ETag"] = etag(report)
-    return response
+    return tagged(ReportOut.model_validate(report, from_attributes=True), report)
 
 
 @api.get("/firms", tags=[FIRMS], responses={200: FirmPage})

@@ -22,7 +22,7 @@ from onestop.api.schemas import (
     Transfer,
     UserRef,
 )
-from onestop.api.versions import etag, if_match
+from onestop.api.versions import if_match, tagged
 from onestop.db import utcnow
 from onestop.errors import Invalid
 from onestop.extensions import db
@@ -48,9 +48,7 @@ def _out(user, task: AgencyTask) -> TaskOut:
 
 
 def _one(user, task: AgencyTask):
-    response = jsonify(_out(user, task).model_dump(mode="json"))
-    response.headers["ETag"] = etag(task)
-    return response
+    return tagged(_out(user, task), task)
 
 
 @api.get("/tasks", tags=[TASKS], responses={200: TaskPage})

@@ -2,15 +2,19 @@
 the pages' forms (onestop.concurrency), spoken in HTTP."""
 import re
 
-from flask import abort
+from flask import Response, abort, jsonify
+from pydantic import BaseModel
 
 from onestop.api.problems import problem
 
 _TAG = re.compile(r'"([0-9]{1,9})"')
 
 
-def etag(obj) -> str:
-    return f'"{obj.version}"'
+def tagged(body: BaseModel, obj) -> Response:
+    """The body as JSON, with the object's version as its ETag."""
+    response = jsonify(body.model_dump(mode="json"))
+    response.headers["ETag"] = f'"{obj.version}"'
+    return response
 
 
 def if_match(sent: str | None, current: int) -> int:
