@@ -77,8 +77,10 @@ def download_attachment(path: AttachmentPath):
           responses={201: CommentOut, **CONFLICT_RESPONSE, **REPEATED},
           openapi_extensions=multipart_body(CommentWithFiles))
 def add_files(path: CasePath, header: IdempotencyKey):
-    """Send files with a comment saying what they are (multipart/form-data), as the case
-    page does; a firm's files while the case waits on it answer and restart the clock."""
+    """Send files with a comment saying what they are.
+
+    multipart/form-data, as the case page sends them; a firm's files while the case waits on
+    it answer and restart the clock."""
     user = caller()
     case = policy.load(user, Case, path.case_id)
     form = multipart_form(CommentWithFiles)

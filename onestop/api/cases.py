@@ -138,8 +138,10 @@ def move_case(path: CasePath, body: CaseMove, header: IfMatch):
 @api.post("/cases/<int:case_id>/routes", tags=[CASES],
           responses={200: CaseDetail, **WRITE_RESPONSES})
 def route_case(path: CasePath, body: Routing, header: IfMatch):
-    """Route the accepted case to partner organizations, one task each, as the case page
-    does (the desk). If-Match must carry the ETag you last read."""
+    """Route the accepted case to partner organizations.
+
+    One task each, all running at once, as the case page does (the desk). If-Match must
+    carry the ETag you last read."""
     user = caller()
     case = policy.load(user, Case, path.case_id, "case.route")
     version = if_match(header.if_match, case.version)

@@ -76,8 +76,10 @@ def get_firm(path: FirmPath):
 
 @api.get("/firms/<int:firm_id>/commitments", tags=[FIRMS], responses={200: Commitments})
 def get_commitments(path: FirmPath):
-    """The firm's agreement (its targets by year), its progress, and its reports of actuals,
-    newest first: the desk's and the firm's own."""
+    """A firm's agreement, progress and reports of actuals.
+
+    The targets by year, the progress per measure, and the reports newest first: the desk's
+    and the firm's own."""
     user = caller()
     firm = policy.load(user, Firm, path.firm_id, "commitments.view")
     agreement = db.session.scalar(select(Agreement).where(Agreement.firm_id == firm.id)
@@ -111,9 +113,10 @@ class NewReport(Strict):
 @api.post("/firms/<int:firm_id>/reports", tags=[FIRMS], responses={201: ReportOut, **REPEATED},
           openapi_extensions=multipart_body(NewReport))
 def report_actuals(path: FirmPath, header: IdempotencyKey):
-    """A member of the firm reports one target's actuals with evidence
-    (multipart/form-data); its account officer verifies it. Send an Idempotency-Key so that a
-    retried call reports once: a year's verified reports add up."""
+    """Report one target's actuals with evidence.
+
+    A member of the firm sends multipart/form-data; its account officer verifies it. Send an
+    Idempotency-Key so that a retried call reports once: a year's verified reports add up."""
     user = caller()
     firm = policy.load(user, Firm, path.firm_id, "commitments.report")
     form = multipart_form(NewReport)
@@ -141,8 +144,10 @@ def get_report(path: ReportPath):
 @api.post("/reports/<int:report_id>/moves", tags=[FIRMS],
           responses={200: ReportOut, **WRITE_RESPONSES})
 def review_report(path: ReportPath, body: ReportMove, header: IfMatch):
-    """The firm's account officer (or an admin) verifies the report, so that it counts, or
-    returns it with a reason the firm reads. If-Match must carry the ETag you last read."""
+    """Verify a report of actuals, or return it.
+
+    The firm's account officer (or an admin) verifies it, so that it counts, or returns it
+    with a reason the firm reads. If-Match must carry the ETag you last read."""
     user = caller()
     report = policy.load(user, ActualReport, path.report_id, "actuals.review")
     version = if_match(header.if_match, report.version)
@@ -156,8 +161,10 @@ def review_report(path: ReportPath, body: ReportMove, header: IfMatch):
 
 @api.get("/zone", tags=[FIRMS], responses={200: ZoneReport})
 def zone_report():
-    """The promises of the zone's agreement: investment and jobs promised, due, verified and
-    pending, in total, by phase, by year and by firm (the desk's)."""
+    """The zone's promises: investment and jobs.
+
+    Promised, due, verified and pending, in total, by phase, by year and by firm, with the
+    incentive at risk (the desk's)."""
     user = caller()
     policy.require(user, "zone.view")
     day = today()

@@ -107,8 +107,10 @@ def assign_task(path: TaskPath, body: Assignment, header: IfMatch):
 @api.post("/tasks/<int:task_id>/transfer", tags=[TASKS],
           responses={201: TaskOut, **WRITE_RESPONSES})
 def transfer_task(path: TaskPath, body: Transfer, header: IfMatch):
-    """Hand the task to the competent organization, as the task page does: the new task
-    (the answer) keeps the clock. If-Match must carry the ETag you last read."""
+    """Hand the task on to the competent organization.
+
+    As the task page does: the new task (the answer) keeps the clock. If-Match must carry
+    the ETag you last read."""
     user = caller()
     task = policy.load(user, AgencyTask, path.task_id, "task.transfer")
     version = if_match(header.if_match, task.version)
