@@ -1,4 +1,6 @@
 """Enqueuing Celery tasks by name from the web side, after the transaction has committed."""
+import time
+
 from celery import Celery
 from flask import Flask, current_app
 
@@ -18,6 +20,7 @@ CONTROL_QUEUE = "onestop.control"
 # Rows per delivery message: a worker claims them in one statement and sends them over its
 # one SMTP connection, so the broker, the claim and the task's setup are paid once per batch.
 DELIVERY_BATCH = 25
+PUBLISH_TRIES = 3
 DELIVERY_QUEUE = "celery"
 ROUTES = {SWEEP: {"queue": CONTROL_QUEUE}, CANARY: {"queue": CONTROL_QUEUE},
           HOUSEKEEPING: {"queue": CONTROL_QUEUE}, PASSWORD_RESET: {"queue": CONTROL_QUEUE},
@@ -32,8 +35,20 @@ def init_app(app: Flask) -> None:
 
 
 def enqueue(task_name: str, *args) -> None:
+    """Send one message that nothing sweeps up again (a reset request, a canary): a refusal
+    is tried twice more before it is the caller's. The embedded default's SQLite broker
+    refuses now and then while another process holds its lock (a worker starting)."""
     queue = ROUTES.get(task_name, {}).get("queue", DELIVERY_QUEUE)
-    current_app.extensions["celery"].send_task(task_name, args=args, queue=queue)
+    for attempt in range(1, PUBLISH_TRIES + 1):
+        try:
+            current_app.extensions["celery"].send_task(task_name, args=args, queue=queue)
+            return
+        except Exception:  # noqa: BLE001 - any broker failure; the last one is the caller's
+            if attempt == PUBLISH_TRIES:
+                raise
+            current_app.logger.warning("the broker refused %s (try %d of %d)", task_name,
+                                       attempt, PUBLISH_TRIES, exc_info=True)
+            time.sleep(0.25 * attempt)
 
 
 def enqueue_deliveries(notification_ids: list[int], batch: int = DELIVERY_BATCH) -> int:

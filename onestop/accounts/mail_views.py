@@ -42,7 +42,8 @@ def forgot_password():
             security_event("password.reset_throttled", email=typed, outcome="throttled",
                            retry_after=error.retry_after)
         except Exception:  # noqa: BLE001 - any broker failure; the same answer for everyone
-            current_app.logger.warning("broker unreachable; a password reset was not passed on")
+            current_app.logger.warning("broker unreachable; a password reset was not passed on",
+                                       exc_info=True)
             flash(_("The request could not be passed on just now. Try again in a minute."),
                   "error")
             status = 503

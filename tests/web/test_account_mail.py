@@ -398,3 +398,35 @@ def test_a_form_refused_for_a_wrong_password_can_be_sent_again(browser, url, fie
     again = here.post(url, {**fields, **right, "once": once})
     assert again.status_code == 303 and again.headers["Location"].endswith("/account")
     assert 'class="flash success"' in here.get("/account").get_data(as_text=True)
+
+
+def test_a_broker_that_refuses_once_still_gets_the_request(app, world, tasks, monkeypatch):
+    """The embedded SQLite broker refuses now and then while a worker holds its lock: the
+    page tries again before it tells the visitor to."""
+    client = app.extensions["celery"]
+    recording, refusals = client.send_task, []
+
+    def refusing_once(name, args=(), **kwargs):
+        if not refusals:
+            refusals.append(name)
+            raise OSError("database is locked")
+        return recording(name, args=args, **kwargs)
+
+    monkeypatch.setattr(client, "send_task", refusing_once)
+    assert ask(Browser(app), FIRM).status_code == 303
+    assert refusals == [PASSWORD_RESET] and tasks() == 1
+
+
+def test_a_broker_out_of_reach_gets_a_clear_answer_and_no_email(app, world, tasks, monkeypatch):
+    from celery import Celery
+
+    from tests.mailsink import free_port
+
+    gone = Celery("gone", broker=f"redis://127.0.0.1:{free_port()}/0", set_as_current=False)
+    gone.conf.broker_connection_timeout = 1
+    gone.conf.broker_transport_options = {"max_retries": 0}
+    monkeypatch.setitem(app.extensions, "celery", gone)
+    response = ask(Browser(app), FIRM)
+    assert response.status_code == 503
+    assert "1분 뒤에 다시 시도하세요" in response.get_data(as_text=True)
+    assert tasks() == 0
