@@ -52,15 +52,20 @@ def multipart_form(model: type[BaseModel]):
         abort(validation_problem(error))
 
 
+def _digest(upload) -> str:
+    """The file's SHA-256, leaving it to be read again from its start."""
+    digest = hashlib.sha256(upload.read()).hexdigest()
+    upload.seek(0)
+    return digest
+
+
 def _fingerprint() -> str:
     """The call's content, however a client encodes it again: JSON with its keys sorted, a
     form's fields and files whatever its boundary."""
     if request.mimetype == "multipart/form-data":
         parts = sorted(request.form.items(multi=True))
-        files = sorted((name, upload.filename or "", hashlib.sha256(upload.read()).hexdigest())
+        files = sorted((name, upload.filename or "", _digest(upload))
                        for name, upload in request.files.items(multi=True))
-        for upload in request.files.values():
-            upload.seek(0)
         content = json.dumps([parts, files])
     else:
         content = json.dumps(request.get_json(silent=True), sort_keys=True)

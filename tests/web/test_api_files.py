@@ -93,12 +93,16 @@ def test_bad_files_and_empty_comments_are_refused_and_nothing_is_kept(api, world
 def test_a_retried_upload_sends_its_files_once(api, world):
     case = _routed(world, "retried")
     firm = {**auth(token(world.firm_a_user)), "Idempotency-Key": "upload-7"}
-    first = _send(api, case, firm, [(io.BytesIO(PDF), "a.pdf")], body="한 번")
-    again = _send(api, case, firm, [(io.BytesIO(PDF), "a.pdf")], body="한 번")
-    assert (first.status_code, again.status_code) == (201, 303)
+    def two_files():
+        return [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(b"notes\n"), "b.txt")]
+    first = _send(api, case, firm, two_files(), body="한 번")
+    again = _send(api, case, firm, two_files(), body="한 번")
+    assert (first.status_code, again.status_code) == (201, 303), first.get_json()
+    assert [a["size"] for a in first.get_json()["attachments"]] == [len(PDF), 6], \
+        "every file is stored whole after its fingerprint was taken"
     assert again.headers["Location"].endswith(f"/api/v1/cases/{case.id}/attachments")
     other = _send(api, case, firm, [(io.BytesIO(PDF), "b.pdf")], body="한 번")
     assert other.status_code == 422 and other.get_json()["errors"][0]["field"] == \
         "Idempotency-Key"
     assert len(api.get(f"/api/v1/cases/{case.id}/attachments",
-                       headers=firm).get_json()["items"]) == 1
+                       headers=firm).get_json()["items"]) == 2
