@@ -84,7 +84,8 @@ def claim(user, header: IdempotencyKey) -> Submission | None:
     except IntegrityError:
         db.session.rollback()
         first = db.session.get(Submission, (user.id, key))
-        if first.fingerprint != fingerprint:
+        # A claim from before fingerprints were kept ("") is taken for the same call.
+        if first.fingerprint and first.fingerprint != fingerprint:
             abort(problem(422, "This Idempotency-Key was sent before with another body.",
                           errors=[{"field": "Idempotency-Key", "message": "used before"}]))
         if not first.landing:  # the first call failed after claiming, or is being answered

@@ -477,3 +477,16 @@ def test_a_partner_hands_a_task_on_and_the_desk_moves_its_due_date(api, world):
     assert api.put(f"/api/v1/tasks/{successor['id']}/due",
                    json={"due_at": "2031-01-07T18:00:00+09:00", "reason": "x"},
                    headers={**univ, "If-Match": due.headers["ETag"]}).status_code == 403
+
+
+def test_a_key_claimed_before_fingerprints_were_kept_still_answers_its_replay(api, world):
+    from onestop.submissions.models import Submission
+
+    case = file_case(world, "filed before the migration")
+    db.session.add(Submission(user_id=world.firm_a_user.id, token="api:legacy-1",
+                              landing=f"/api/v1/cases/{case.id}", created_at=utcnow()))
+    db.session.commit()
+    headers = {**auth(token(world.firm_a_user)), "Idempotency-Key": "legacy-1"}
+    again = api.post("/api/v1/cases", headers=headers, json={
+        "request_type": world.hiring_type.id, "title": "t", "description": "d"})
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/cases/{case.id}")
