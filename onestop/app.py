@@ -40,8 +40,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if hasattr(config, "check"):
         config.check(app.config)
     from onestop.notifications.lease import check_lease_seconds
+    from onestop.webhooks.delivery import check_timing
 
     check_lease_seconds(app.config["NOTIFY_LEASE_SECONDS"])
+    check_timing(app.config["WEBHOOK_LEASE_SECONDS"], app.config["WEBHOOK_TIMEOUT_SECONDS"])
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     if app.config["PROXY_HOPS"]:
@@ -164,9 +166,10 @@ def register_blueprints(app: Flask) -> None:
     from onestop.reports.service_views import bp as reports
     from onestop.reports.zone_views import bp as zone
     from onestop.tasks.views import bp as tasks
+    from onestop.webhooks.views import bp as webhooks
 
     for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone,
-               council, commitments, replies):
+               council, commitments, replies, webhooks):
         app.register_blueprint(bp)
     api.register(app)
 

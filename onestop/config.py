@@ -106,6 +106,18 @@ class Config:
     IMPORT_LEASE_SECONDS = float(os.environ.get("IMPORT_LEASE_SECONDS", 60))
     IMPORT_MAX_ATTEMPTS = int(os.environ.get("IMPORT_MAX_ATTEMPTS", 3))
 
+    # Webhooks: each attempt waits this long to connect and for each read of the answer; a
+    # message is held this long by its attempt (a worker that dies lets it go after it).
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10))
+    WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", 60))
+    # After the first failed attempt, the next ones this many seconds after the one before
+    # (the Standard Webhooks schedule); then the message has failed.
+    WEBHOOK_RETRY_SECONDS = [float(s) for s in os.environ.get(
+        "WEBHOOK_RETRY_SECONDS", "5,300,1800,7200,18000,36000,36000").split(",")]
+    WEBHOOK_DISABLE_AFTER_HOURS = float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", 24))
+    # Plain http:// endpoints are for development; production calls https:// only.
+    WEBHOOK_HTTPS_ONLY = False
+
     # The JSON API's requests per token (limits' notation), counted where every web process
     # sees the same count: the Redis of the broker unless set; in memory (each process its
     # own count) on the embedded default.
@@ -141,6 +153,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session"
     DEVICE_COOKIE_NAME = "__Host-device"
     HSTS = True
+    WEBHOOK_HTTPS_ONLY = True
 
     @classmethod
     def check(cls, settings) -> None:

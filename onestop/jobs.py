@@ -13,6 +13,7 @@ IMPORT_AGREEMENTS = "onestop.import_agreements"
 # A "forgot password" request: the worker looks the address up, so the page does the same
 # work whether or not it has an account.
 PASSWORD_RESET = "onestop.password_reset"
+DELIVER_WEBHOOK = "onestop.deliver_webhook"
 # Sweeps, canaries, reset requests and imports go on their own queue so that a backlog of
 # deliveries never holds them up (a busy worker must still answer `workers check`, and an
 # admin watches the import's page).
@@ -64,6 +65,12 @@ def enqueue_replies(inbound_ids: list[int]) -> int:
     """Queue the processing of stored inbound messages; as with deliveries, those the broker
     did not take wait for the next sweep."""
     return _enqueue_each(PROCESS_REPLY, inbound_ids, "inbound messages")
+
+
+def enqueue_webhooks(delivery_ids: list[int]) -> int:
+    """Queue webhook messages, one task each (each goes to its own endpoint); those the broker
+    did not take are queued again by the sweep."""
+    return _enqueue_each(DELIVER_WEBHOOK, delivery_ids, "webhook messages")
 
 
 def enqueue_imports(run_ids: list[int]) -> int:

@@ -18,10 +18,12 @@ from onestop.orgs.models import Organization
 from onestop.replies.models import CannedReply
 from onestop.submissions.models import PendingUpload, Submission
 from onestop.tasks.models import AgencyTask
+from onestop.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from onestop.workdays.models import ExtraHoliday
 
 __all__ = ["ActualReport", "AgencyTask", "Agreement", "Attachment", "AuditEntry", "CannedReply", "Case",
            "Comment", "CommitmentFile", "Event", "ExtraHoliday", "Firm", "FirmEvent", "ImportRun",
            "Incentive", "LoginThrottle", "Notification", "Organization", "PendingUpload",
            "RecoveryCode", "ReminderRule", "RequestType", "SatisfactionAnswer", "SiteSetting",
-           "Submission", "Target", "User", "WorkerCanary"]
+           "Submission", "Target", "User", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+           "WorkerCanary"]

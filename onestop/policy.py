@@ -14,6 +14,7 @@ from onestop.notifications.models import Notification
 from onestop.orgs.models import Organization, OrgKind
 from onestop.replies.models import CannedReply
 from onestop.tasks.models import AgencyTask
+from onestop.webhooks.models import WebhookEndpoint
 
 
 def _staff(user, obj=None) -> bool:
@@ -111,6 +112,30 @@ def _edits_reply(user, reply: CannedReply) -> bool:
     return _keeps_replies(user) and reply.organization_id == user.organization_id
 
 
+def _keeps_webhooks(user, obj=None) -> bool:
+    """A partner organization's lead keeps its webhooks; an admin the desk's (and may let
+    any endpoint reach private addresses)."""
+    return _admin(user) or (user.role == Role.PARTNER_LEAD and _partner(user))
+
+
+def _edits_webhook(user, endpoint: WebhookEndpoint) -> bool:
+    return _admin(user) or (_keeps_webhooks(user)
+                            and endpoint.organization_id == user.organization_id)
+
+
+class OrganizationViewer:
+    """An organization as its own systems (a webhook) read OneStop: what its partners may
+    read, no one's own desk-only note; the desk (no organization) reads what the desk does."""
+
+    id = 0  # nobody's id: no comment is this viewer's own
+    firm_id = None
+    is_authenticated = True
+
+    def __init__(self, organization_id: int | None):
+        self.organization_id = organization_id
+        self.role = Role.PARTNER if organization_id else Role.CASEWORKER
+
+
 def _sees_task_internals(user, task: AgencyTask) -> bool:
     """Decline reasons, due-date reasons, assignments: the desk and the task's organization."""
     return _staff(user) or _works_task(user, task)
@@ -177,12 +202,16 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "reply.use": _keeps_replies,
     "reply.edit": _edits_reply,
     "token.revoke": lambda u, t: t.user_id == u.id,
+    "webhook.keep": _keeps_webhooks,
+    "webhook.edit": _edits_webhook,
+    "webhook.allow_private": _admin,
 }
 
 # The rule that decides whether an object exists for the user at all.
 VISIBILITY = {Case: "case.view", AgencyTask: "task.view", Firm: "firm.view",
               Notification: "notification.read", ActualReport: "actuals.view",
-              CannedReply: "reply.edit", AccessToken: "token.revoke"}
+              CannedReply: "reply.edit", AccessToken: "token.revoke",
+              WebhookEndpoint: "webhook.edit"}
 
 
 def can(user, action: str, obj: Any = None) -> bool:
@@ -245,6 +274,22 @@ def visible_replies(user) -> ColumnElement[bool]:
 def visible_access_tokens(user) -> ColumnElement[bool]:
     """WHERE clause for the API tokens this user may list and revoke: their own."""
     return AccessToken.user_id == user.id
+
+
+def visible_webhooks(user) -> ColumnElement[bool]:
+    """WHERE clause for the webhook endpoints this user keeps."""
+    if _admin(user):
+        return true()
+    if _keeps_webhooks(user):
+        return WebhookEndpoint.organization_id == user.organization_id
+    return false()
+
+
+def events_heard_by(endpoint: WebhookEndpoint, event_ids) -> set[int]:
+    """Of these history entries, the ids of those the endpoint's organization may read."""
+    viewer = OrganizationViewer(endpoint.organization_id)
+    return set(db.session.scalars(select(Event.id).where(Event.id.in_(event_ids),
+                                                         visible_events(viewer))))
 
 
 def visible_firms(user) -> ColumnElement[bool]:

@@ -9,9 +9,11 @@ from onestop import mail
 from onestop.config import config_for
 from onestop.jobs import CONTROL_QUEUE, DELIVERY_QUEUE, HOUSEKEEPING, ROUTES, SWEEP
 from onestop.notifications.lease import check_lease_seconds
+from onestop.webhooks.delivery import check_timing
 
 settings = config_for(None)
 check_lease_seconds(settings.NOTIFY_LEASE_SECONDS)
+check_timing(settings.WEBHOOK_LEASE_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS)
 
 # How every OneStop worker is started. The workers need no chatter among themselves
 # (mingle, gossip, worker heartbeats; the SQLite broker cannot carry it anyway), and that

@@ -9,6 +9,7 @@ from onestop.extensions import db
 from onestop.jobs import (
     CANARY,
     DELIVER,
+    DELIVER_WEBHOOK,
     HOUSEKEEPING,
     IMPORT_AGREEMENTS,
     PASSWORD_RESET,
@@ -17,9 +18,11 @@ from onestop.jobs import (
     enqueue_deliveries,
     enqueue_imports,
     enqueue_replies,
+    enqueue_webhooks,
 )
 from onestop.mail import longest_send
 from onestop.notifications import delivery, inbound, services
+from onestop.webhooks import delivery as webhooks
 from workers.celery_app import celery_app, settings
 
 # A sweep holds the sweep lock (another finds it taken and returns at once) and reads only
@@ -34,11 +37,13 @@ def sweep_reminders() -> int:
     written, requeued = services.sweep_and_requeue(now)
     replies = inbound.requeue_replies(now)
     stalled = imports.requeue_stalled(now)
+    hooks = webhooks.requeue(now)
     db.session.commit()  # queues the written rows
     enqueue_deliveries(requeued)
     enqueue_replies(replies)
     enqueue_imports(stalled)
-    return len(written) + len(requeued) + len(replies) + len(stalled)
+    enqueue_webhooks(hooks)
+    return len(written) + len(requeued) + len(replies) + len(stalled) + len(hooks)
 
 
 # The leases are kept alive while sends are under way (notifications/lease.py), so the time
@@ -53,6 +58,16 @@ def deliver_notifications(notification_ids) -> dict[str, int]:
         notification_ids = [notification_ids]  # a message queued before deliveries were batched
     outcomes = delivery.deliver_batch([int(row_id) for row_id in notification_ids], utcnow())
     return dict(Counter(outcomes.values()))
+
+
+# The hard limit lies inside the message's lease, so a hung attempt is killed before another
+# worker may take the message; a retry due before the next sweep is queued for its moment.
+@celery_app.task(name=DELIVER_WEBHOOK, time_limit=settings.WEBHOOK_LEASE_SECONDS - 5)
+def deliver_webhook(delivery_id) -> str:
+    outcome, retry = webhooks.deliver(int(delivery_id), utcnow())
+    if retry is not None and retry < settings.REMINDER_SWEEP_SECONDS:
+        deliver_webhook.apply_async((int(delivery_id),), countdown=retry)
+    return outcome
 
 
 @celery_app.task(name=PROCESS_REPLY)

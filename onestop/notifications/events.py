@@ -252,6 +252,10 @@ def announce(events: list[Event]) -> list[int]:
     return ledger.write(rows) if rows else []
 
 
+# What hears of new events: the notifications, and whatever registers here (the webhooks).
+LISTENERS: list[Callable[[list[Event]], object]] = [announce]
+
+
 @orm_event.listens_for(Session, "after_flush")
 def _collect_new_events(session: Session, flush_context) -> None:
     new = [obj for obj in session.new if isinstance(obj, Event)]
@@ -265,7 +269,8 @@ def _announce_new_events(session: Session, flush_context) -> None:
     # the same transaction, so a change and its notifications commit or roll back together.
     new = session.info.pop(_NEW_EVENTS, None)
     if new:
-        announce(new)
+        for listener in LISTENERS:
+            listener(new)
 
 
 @orm_event.listens_for(Session, "after_soft_rollback")

@@ -75,6 +75,7 @@ class AlertKind(StrEnum):
     PASSWORD_RESET = "password_reset"      # "forgot password": the link to set a new one
     EMAIL_CONFIRM = "email_confirm"        # to the new address: the link that makes it the account's
     EMAIL_NOTICE = "email_notice"          # to the old address: a change was asked for
+    WEBHOOK_DISABLED = "webhook_disabled"  # to its keepers: a day of failed deliveries
 
 
 # Account messages addressed to params["to"] rather than to the user's address: the address

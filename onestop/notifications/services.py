@@ -26,7 +26,8 @@ ALERT_LABELS = {AlertKind.SIGNIN_THROTTLED: _l("Failed sign-ins to your account"
                 AlertKind.INVITATION: _l("Invitation"),
                 AlertKind.PASSWORD_RESET: _l("Link to set a new password"),
                 AlertKind.EMAIL_CONFIRM: _l("Confirmation of a new email address"),
-                AlertKind.EMAIL_NOTICE: _l("Change of email address")}
+                AlertKind.EMAIL_NOTICE: _l("Change of email address"),
+                AlertKind.WEBHOOK_DISABLED: _l("A webhook was turned off")}
 
 
 def sweep_and_requeue(now: datetime, *, rules_at: datetime | None = None, wait: bool = False

@@ -41,6 +41,8 @@ from onestop.replies.models import CannedReply
 from onestop.tasks import extensions, supplements
 from onestop.tasks import services as tasks
 from onestop.tasks.models import AgencyTask, TaskExtension
+from onestop.webhooks.models import WebhookDelivery, WebhookEndpoint
+from onestop.webhooks.services import KINDS as WEBHOOK_KINDS
 from onestop.workdays.models import ExtraHoliday
 from tests.annex import zone
 from tests.commitments_world import agreements
@@ -80,6 +82,9 @@ AUDIENCE = {
     "CANARY-REPLY-DESK-71c0": STAFF,
     "CANARY-REPLY-A-0d5e": {"permits"},
     "CANARY-REPLY-B-a93f": {"univ"},
+    # Webhook endpoints: the union's (A) for its lead, the university's (B); admins see all.
+    "CANARY-HOOK-A-7a2c": {"admin", "union_lead"},
+    "CANARY-HOOK-B-7a2c": {"admin"},
 }
 REPLY_CANARY = {"A": "CANARY-REPLY-A-0d5e", "B": "CANARY-REPLY-B-a93f"}
 REPORT_CANARY = {"A": "CANARY-REPORT-A-4e7a", "B": "CANARY-REPORT-B-93d0"}
@@ -118,6 +123,8 @@ class Scenario:
     report: dict          # each tenant's report of actuals waiting for verification
     evidence: dict        # its evidence file
     reply: dict           # a canned reply of each tenant's own partner organization
+    webhook: dict         # a webhook endpoint of the union (A) and of the university (B)
+    hook_message: dict    # a message each endpoint was sent
 
     @classmethod
     def build(cls) -> "Scenario":
@@ -125,6 +132,13 @@ class Scenario:
         _empty_all_tables()
         w = World.build()
         now = utcnow() - timedelta(hours=1)
+        # Listening for every kind from the start: what each is sent is checked for leaks.
+        hooks = {t: WebhookEndpoint(organization_id=org.id, url=f"https://93.184.215.14/{t}",
+                                    description=f"CANARY-HOOK-{t}-7a2c", secret=f"whsec_{t}",
+                                    events=list(WEBHOOK_KINDS), created_by=w.admin)
+                 for t, org in (("A", w.union), ("B", w.univ))}
+        db.session.add_all(hooks.values())
+
 
         def file(user, title, files=()):
             return cases.file_case(user, w.permit_type, title=title, description="d",
@@ -197,6 +211,10 @@ class Scenario:
         db.session.add_all([*replies.values(), CannedReply(
             organization_id=w.desk_org.id, created_by=w.desk, title="CANARY-REPLY-DESK-71c0",
             body="CANARY-REPLY-DESK-71c0")])
+        messages = {t: WebhookDelivery(endpoint=hook, key=f"matrix-{t}", kind="comment", body="{}",
+                                       status="delivered")
+                    for t, hook in hooks.items()}
+        db.session.add_all(messages.values())
         ensure_default_rules()
         agreements(w)
         reports = {t: commitments_report(users[t], users[t].firm, amount=5, note=REPORT_CANARY[t],
@@ -222,7 +240,8 @@ class Scenario:
                    notification={"A": notes["firm_a"], "B": notes["firm_b"], **notes},
                    rule=db.session.scalars(select(ReminderRule)).first(),
                    import_run=import_run, report=reports,
-                   evidence={t: r.files[0] for t, r in reports.items()}, reply=replies)
+                   evidence={t: r.files[0] for t, r in reports.items()}, reply=replies,
+                   webhook=hooks, hook_message=messages)
 
     @staticmethod
     def user_of(w: World, role: str):
@@ -318,6 +337,11 @@ def own_view(role, tenant):
 
 def ok(*roles):
     return lambda role, tenant: "ok" if role in roles else "403"
+
+
+def keeps_hook(role, tenant):
+    """A webhook endpoint: its organization's lead (the union's is A's) and the admins."""
+    return "ok" if role == "admin" or (role, tenant) == ("union_lead", "A") else "404"
 
 
 def everyone(role, tenant):
@@ -461,6 +485,28 @@ ROUTES = [
      lambda s, t: {"officer": str(s.world.admin.id), "shown": str(s.world.desk.id)},
      lambda role, t: "ok" if role in STAFF else "403" if role in OWN_FIRM[t] else "404",
      lambda s, t, role: fresh(Firm, s.case[t].firm_id).account_officer_id == s.world.admin.id),
+    ("webhooks.index", "GET", lambda s, t: {}, None, ok("admin", "union_lead"), None),
+    ("webhooks.index", "POST", lambda s, t: {},
+     lambda s, t: {"url": "https://93.184.215.14/matrix", "events": ["comment"]},
+     ok("admin", "union_lead"),
+     lambda s, t, role: count(WebhookEndpoint, WebhookEndpoint.url.endswith("/matrix")) == 1),
+    ("webhooks.endpoint", "GET", lambda s, t: {"endpoint_id": s.webhook[t].id}, None,
+     keeps_hook, None),
+    ("webhooks.endpoint", "POST", lambda s, t: {"endpoint_id": s.webhook[t].id},
+     lambda s, t: {"url": "https://93.184.215.14/edited", "events": ["note"]}, keeps_hook,
+     lambda s, t, role: fresh(WebhookEndpoint, s.webhook[t].id).events == ["note"]),
+    ("webhooks.switch", "POST", lambda s, t: {"endpoint_id": s.webhook[t].id, "state": "off"},
+     lambda s, t: {}, keeps_hook,
+     lambda s, t, role: fresh(WebhookEndpoint, s.webhook[t].id).state == "paused"),
+    ("webhooks.new_secret", "POST", lambda s, t: {"endpoint_id": s.webhook[t].id},
+     lambda s, t: {}, keeps_hook,
+     lambda s, t, role: fresh(WebhookEndpoint, s.webhook[t].id).secret != f"whsec_{t}"),
+    ("webhooks.delete", "POST", lambda s, t: {"endpoint_id": s.webhook[t].id}, lambda s, t: {},
+     keeps_hook, lambda s, t, role: count(
+         WebhookEndpoint, WebhookEndpoint.description == f"CANARY-HOOK-{t}-7a2c") == 0),
+    ("webhooks.redeliver", "POST", lambda s, t: {"delivery_id": s.hook_message[t].id},
+     lambda s, t: {}, keeps_hook,
+     lambda s, t, role: fresh(WebhookDelivery, s.hook_message[t].id).status == "queued"),
     ("replies.index", "GET", lambda s, t: {}, None, ok(*STAFF, *PARTNERS), None),
     ("replies.index", "POST", lambda s, t: {}, lambda s, t: {"title": "Matrix reply", "body": "B"},
      ok(*STAFF, *PARTNERS),
@@ -1029,6 +1075,11 @@ def test_each_canary_is_really_on_the_pages_of_its_audience(ctx, app):
             body = _request(app, scenario, role, "GET", url, None).get_data(as_text=True)
             if "CANARY-ZONEFIRM-3e8b" in body:
                 shown.setdefault("CANARY-ZONEFIRM-3e8b", set()).add(role)
+    for role in ROLES[1:]:
+        body = _request(app, scenario, role, "GET", "/webhooks/", None).get_data(as_text=True)
+        for canary in ("CANARY-HOOK-A-7a2c", "CANARY-HOOK-B-7a2c"):
+            if canary in body:
+                shown.setdefault(canary, set()).add(role)
     download = _request(app, scenario, "desk", "GET", f"/cases/{scenario.case['A'].id}/"
                         f"attachments/{scenario.desk_file.id}", None)
     assert b"CANARY-DESKFILE-A-c5e2" in download.get_data()
@@ -1042,7 +1093,24 @@ def test_each_canary_is_really_on_the_pages_of_its_audience(ctx, app):
     assert shown["CANARY-DECLINE-UNION-77a1"] == STAFF | {"union_lead"}
     assert shown["CANARY-PARTNERNOTE-A-6d17"] == STAFF | {"permits"}
     assert shown["CANARY-DUE-UNIV-e41d"] == STAFF | {"univ"}
+    assert shown["CANARY-HOOK-A-7a2c"] == {"admin", "union_lead"}
     assert db.session.scalar(select(AgencyTask.id).where(AgencyTask.id == scenario.task["A"].id))
+
+
+def test_no_webhook_message_carries_what_its_organization_may_not_read(ctx):
+    """Every message the scenario's steps wrote for the union's (A) and the university's (B)
+    endpoints, read as that organization's role; the canaries of others never appear."""
+    scenario = Scenario.build()
+    role_of = {scenario.webhook["A"].id: "union_lead", scenario.webhook["B"].id: "univ"}
+    failures, sent = [], {}
+    for message in db.session.scalars(select(WebhookDelivery).where(
+            WebhookDelivery.event_id.is_not(None))):
+        role = role_of[message.endpoint_id]
+        failures += [f"{message.kind} to {role}: {leak}" for leak in leaks(role, message.body)]
+        sent.setdefault(role, set()).update(c for c in AUDIENCE if c in message.body)
+    assert not failures, "\n".join(failures)
+    # Not vacuous: each hears the internal texts it may read.
+    assert INTERNAL_CANARY in sent["union_lead"] and "CANARY-DUE-UNIV-e41d" in sent["univ"]
 
 
 def test_no_notification_or_email_carries_what_its_reader_may_not_see(ctx):

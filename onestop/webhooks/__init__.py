@@ -1,0 +1,1 @@
+"""Webhooks: an organization's own systems told of what happens on its cases."""
