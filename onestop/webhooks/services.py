@@ -85,7 +85,8 @@ def update_endpoint(actor, endpoint: WebhookEndpoint, *, url: str, kinds: list[s
                     description: str, allow_private: bool) -> None:
     policy.require(actor, "webhook.edit", endpoint)
     if not policy.can(actor, "webhook.allow_private"):
-        allow_private = endpoint.allow_private  # what an admin decided, only an admin changes
+        # What an admin allowed, for this URL: a new one must be allowed again.
+        allow_private = endpoint.allow_private and url.strip() == endpoint.url
     endpoint.url, endpoint.events, endpoint.description = _clean(url, kinds, description,
                                                                  allow_private)
     endpoint.allow_private = allow_private
@@ -130,8 +131,9 @@ def redeliver(actor, delivery: WebhookDelivery, now: datetime) -> None:
         raise Invalid(_l("Turn the endpoint on first: its messages wait while it is off."))
     if delivery.lease_until and delivery.lease_until > now:
         raise Invalid(_l("This message is being sent right now."))
-    delivery.status, delivery.next_attempt_at, delivery.enqueued_at = (
-        DeliveryStatus.QUEUED, None, now)
+    # A fresh schedule of retries, as if it were new (its log keeps the earlier attempts).
+    delivery.status, delivery.attempts, delivery.next_attempt_at, delivery.enqueued_at = (
+        DeliveryStatus.QUEUED, 0, None, now)
     _queue_after_commit([delivery.id])
 
 

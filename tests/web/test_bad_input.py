@@ -99,6 +99,7 @@ def real_values(s: Scenario) -> dict:
             "notification_id": s.notification["A"].id, "rule_id": s.rule.id,
             "report_id": s.report["A"].id, "file_id": s.evidence["A"].id,
             "run_id": s.import_run.id, "fmt": "csv", "reply_id": s.reply["A"].id,
+            "endpoint_id": s.webhook["A"].id, "delivery_id": s.hook_message["A"].id,
             "view_id": desk_view(s, "A").id, "extension_id": asked_extension(s, "A").id,
             "token_id": firm_token(s, "A").id, "name": "sample.eml", "token": s.invitation,
             # Each link's own kind of token, so that its handler runs deep.

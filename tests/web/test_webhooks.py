@@ -96,12 +96,12 @@ def test_who_may_keep_webhooks(browser, world):
 
 @pytest.mark.parametrize("url, message", [
     ("ftp://93.184.215.14/x", "http"),
-    ("https://user:pw@93.184.215.14/x", "user name"),
+    ("https://user:pw@93.184.215.14/x", "사용자 이름"),
     ("http://127.0.0.1:9/x", "inside the network"),
     ("http://10.1.2.3/x", "inside the network"),
     ("http://[::1]/x", "inside the network"),
     ("http://169.254.169.254/latest/meta-data", "inside the network"),
-    ("https://93.184.215.14:0/x", "reached"),
+    ("https://93.184.215.14:0/x", "닿을 수 있는"),
 ])
 def test_bad_or_inside_addresses_are_refused_when_registered(browser, world, url, message):
     b = browser(world.union_lead.email)
@@ -256,3 +256,36 @@ def test_deleting_an_endpoint_takes_its_messages(browser, world, now, receiver):
     assert browser(world.union_lead.email).post(f"/webhooks/{endpoint.id}/delete").status_code == 303
     assert db.session.scalar(select(WebhookDelivery)) is None
     assert db.session.scalar(select(WebhookAttempt)) is None
+
+
+def test_a_lead_changing_the_url_loses_what_an_admin_allowed(world):
+    endpoint = _endpoint(world, world.union, "http://127.0.0.1:9/a", [E.COMMENT])
+    services.update_endpoint(world.union_lead, endpoint, url="http://127.0.0.1:9/a",
+                             kinds=[E.NOTE], description="", allow_private=False)
+    assert endpoint.allow_private and endpoint.events == [E.NOTE]  # same URL: still allowed
+    with pytest.raises(Invalid, match="inside the network"):
+        services.update_endpoint(world.union_lead, endpoint, url="http://10.0.0.7/b",
+                                 kinds=[E.NOTE], description="", allow_private=True)
+    db.session.rollback()
+    services.update_endpoint(world.admin, endpoint, url="http://10.0.0.7/b", kinds=[E.NOTE],
+                             description="", allow_private=True)
+    assert endpoint.allow_private and endpoint.url == "http://10.0.0.7/b"
+
+
+def test_a_message_sent_again_gets_a_fresh_schedule(world, now, receiver):
+    hook = receiver(statuses=[500] * 10)
+    endpoint = _endpoint(world, world.union, hook.url, [E.TASK_ROUTED])
+    _routed_case(world, now, orgs=("union",))
+    (message,) = _deliveries(endpoint)
+    moment = now
+    for _ in range(8):  # the first attempt and the schedule's seven retries
+        moment += timedelta(days=1)
+        services.switch(world.union_lead, endpoint, True, moment)  # on again after a day off
+        db.session.commit()
+        delivery.deliver(message.id, moment)
+    db.session.refresh(message)
+    assert message.status == DeliveryStatus.FAILED and message.attempts == 8
+    services.switch(world.union_lead, endpoint, True, moment)
+    services.redeliver(world.union_lead, message, moment)
+    db.session.commit()
+    assert delivery.deliver(message.id, moment) == ("failed", 5.0)  # retried again, not given up
