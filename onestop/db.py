@@ -1,8 +1,10 @@
 """Declarative base, naming convention, and shared column types."""
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, ForeignKey, MetaData, String, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -70,3 +72,14 @@ class StoredFile:
     # Name of the file under UPLOAD_DIR; random, never derived from the user's filename.
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@contextmanager
+def kept_loaded(session: Session) -> Iterator[None]:
+    """Commit within without expiring what was loaded: reading it again would cost a query
+    each."""
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expiring

@@ -10,7 +10,7 @@ from onestop.accounts.access_tokens import user_for_token
 from onestop.api import rate
 from onestop.api.problems import problem
 from onestop.audit.events import security_event
-from onestop.db import utcnow
+from onestop.db import kept_loaded, utcnow
 from onestop.extensions import db
 from onestop.forms import CONTROL_IN_TEXT
 
@@ -37,7 +37,9 @@ def guard(blueprint) -> None:
             return problem(401, "Send a valid API token: Authorization: Bearer <token>.",
                            headers={"WWW-Authenticate": 'Bearer realm="onestop"'})
         g.api_user, g.api_token = found
-        db.session.commit()  # the token's last use, written at most once a minute
+        if g.api_token in db.session.dirty:  # its last use, written at most once a minute
+            with kept_loaded(db.session()):  # the token and its owner are read again below
+                db.session.commit()
         if twofactor.must_set_up(g.api_user):
             return problem(403, "Set up two-step sign-in (an admin requires it of staff) "
                                 "before using the API.")

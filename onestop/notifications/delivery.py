@@ -1,8 +1,7 @@
 """Delivering ledger rows: claim them under a lease, render each, send it, record what the
 mail server answered; and the re-queue of rows whose delivery seems lost."""
 import smtplib
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from email.message import Message
 from email.utils import formatdate
@@ -16,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from onestop import mail, policy
 from onestop.accounts.models import SiteSetting
 from onestop.cases.models import Case, Comment, Event
+from onestop.db import kept_loaded
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.i18n import lazy_gettext as _l
@@ -109,20 +109,9 @@ def _claim(notification_ids: Collection[int],
         .outerjoin(SiteSetting, SiteSetting.key == DEFAULTS_SETTING)
         .where(Notification.id.in_(taken)).order_by(Notification.id).options(*_EMAIL_NEEDS)
         .execution_options(populate_existing=True)).all()
-    with _kept_loaded():
+    with kept_loaded(db.session()):
         db.session.commit()
     return [row for row, _ in found], dict(found[0][1] or {}), until
-
-
-@contextmanager
-def _kept_loaded() -> Iterator[None]:
-    """Commit without expiring what was loaded: reading it again would cost a query each."""
-    session = db.session()
-    expiring, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = expiring
 
 
 def deliver(notification_id: int, now: datetime) -> str:
@@ -179,7 +168,7 @@ def _attempt(row: Notification, defaults: dict, clock: lease.Clock, records: Con
         return _finish(row, Status.SKIPPED, clock(), records)
     try:
         message = render_email(row)
-        with _kept_loaded():
+        with kept_loaded(db.session()):
             db.session.commit()  # no transaction stays open while the server takes its time
         mail.send(message)
     except mail.OutcomeUnknown as error:
@@ -194,7 +183,7 @@ def _attempt(row: Notification, defaults: dict, clock: lease.Clock, records: Con
 
 def _finish(row: Notification, status: str, now: datetime, records: Connection) -> str:
     """Record a send or a skip, durable before the next row is sent."""
-    with _kept_loaded():
+    with kept_loaded(db.session()):
         db.session.commit()  # what the next rows' emails read stays loaded
     values = {"status": status, "lease_until": None,
               "sent_at": now if status == Status.SENT else None}
