@@ -2,7 +2,7 @@
 again at every delivery (a name that pointed outside may point inside tomorrow)."""
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import current_app
 
@@ -10,6 +10,9 @@ from onestop.errors import Invalid
 from onestop.i18n import lazy_gettext as _l
 
 URL_MAX = 2000
+# What stays as typed in a path and a query (RFC 3986's characters there, and escapes made).
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
 
 
 class Refused(Exception):
@@ -17,7 +20,8 @@ class Refused(Exception):
 
 
 def clean_url(url: str) -> str:
-    """The URL as it will be called, or Invalid on the url field."""
+    """The URL as it will be called (its host in IDNA's ASCII form, its path and query
+    percent-encoded), or Invalid on the url field."""
     url = url.strip()
     parts = urlsplit(url)
     https_only = current_app.config["WEBHOOK_HTTPS_ONLY"]
@@ -32,14 +36,26 @@ def clean_url(url: str) -> str:
             or parts.fragment or any(c.isspace() for c in url):
         raise Invalid(_l("This is not an address a system can be reached at (a host, no "
                          "user name or password, no #fragment)."), field="url")
-    return url
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise Invalid(_l("This is not an address a system can be reached at (a host, no "
+                         "user name or password, no #fragment)."), field="url") from None
+    if ":" in host:
+        host = f"[{host}]"
+    return urlunsplit((parts.scheme, host + (f":{port}" if port else ""),
+                       quote(parts.path, safe=_PATH_SAFE), quote(parts.query, safe=_QUERY_SAFE),
+                       ""))
 
 
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    mapped = getattr(address, "ipv4_mapped", None)
-    address = mapped or address
-    return (address.is_private or address.is_loopback or address.is_link_local
-            or address.is_multicast or address.is_reserved or address.is_unspecified)
+    """Anything but a public unicast address, also inside an IPv6 address that carries an
+    IPv4 one (mapped, 6to4, Teredo)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if address.is_site_local or (carried is not None and _forbidden(carried)):
+            return True
+    return not address.is_global or address.is_multicast
 
 
 def resolve(url: str, allow_private: bool) -> str:
@@ -54,10 +70,14 @@ def resolve(url: str, allow_private: bool) -> str:
         raise Refused(f"{parts.hostname} could not be resolved: {error}") from error
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
     if not allow_private:
-        inside = [str(a) for a in addresses if _forbidden(a)]
+        inside = sorted({str(a) for a in addresses if _forbidden(a)})
         if inside:
-            raise Refused(f"{parts.hostname} resolves to an address inside the network "
-                          f"({', '.join(sorted(set(inside)))}); an admin may allow it")
+            # Which addresses, for the server's log only: told to whoever typed the name, it
+            # would map the inside of the network one name at a time.
+            current_app.logger.warning("webhook %s refused: %s resolves to %s", url,
+                                       parts.hostname, ", ".join(inside))
+            raise Refused(f"{parts.hostname} resolves to an address inside the network; "
+                          f"an admin may allow it")
     return str(addresses[0])
 
 

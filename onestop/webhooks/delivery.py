@@ -24,6 +24,10 @@ from onestop.webhooks.models import (
 )
 
 RESPONSE_KEPT = 1024  # bytes of the answer kept in the attempt's log
+
+
+class GaveUp(Exception):
+    """The message is not tried again."""
 USER_AGENT = "OneStop-Webhooks/1"
 
 
@@ -92,7 +96,14 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, address: str,
         response = pool.urlopen("POST", path, body=body, headers=headers, redirect=False,
                                 assert_same_host=False, preload_content=False)
         try:
-            kept = response.read(RESPONSE_KEPT, decode_content=False)
+            # The first bytes, for a while at most: an answer that trickles in must not hold
+            # the attempt (each read waits up to the timeout, not the whole answer).
+            kept, until = b"", time.monotonic() + timeout
+            while len(kept) < RESPONSE_KEPT and time.monotonic() < until:
+                chunk = response.read1(RESPONSE_KEPT - len(kept))
+                if not chunk:
+                    break
+                kept += chunk
         finally:
             response.release_conn()
     return response.status, kept.decode("utf-8", "replace")
@@ -106,9 +117,14 @@ def deliver(delivery_id: int, now: datetime) -> tuple[str, float | None]:
         return "not due", None
     endpoint = delivery.endpoint
     config = current_app.config
+    schedule = config["WEBHOOK_RETRY_SECONDS"]
     attempt = WebhookAttempt(delivery_id=delivery.id, started_at=now)
     began = time.monotonic()
     try:
+        if delivery.attempts > len(schedule) + 1:
+            # More attempts begun than the schedule has: the others never ended (their worker
+            # was killed, a hung answer past the time limit). Not tried again for ever.
+            raise GaveUp(f"{delivery.attempts - 1} attempts began and none ended")
         attempt.address = resolve(endpoint.url, endpoint.allow_private)
         attempt.status_code, attempt.response = _post(endpoint, delivery, attempt.address,
                                                       config["WEBHOOK_TIMEOUT_SECONDS"])
@@ -116,7 +132,7 @@ def deliver(delivery_id: int, now: datetime) -> tuple[str, float | None]:
             attempt.error = f"HTTP {attempt.status_code}"
     except Refused as refusal:
         attempt.error = f"refused: {refusal}"
-    except (urllib3.exceptions.HTTPError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, the attempt is logged
         attempt.error = f"{type(error).__name__}: {error}"[:2000]
     attempt.milliseconds = int((time.monotonic() - began) * 1000)
     done = now + timedelta(milliseconds=attempt.milliseconds)
@@ -130,7 +146,6 @@ def deliver(delivery_id: int, now: datetime) -> tuple[str, float | None]:
         endpoint.failing_since = None
         db.session.commit()
         return "delivered", None
-    schedule = config["WEBHOOK_RETRY_SECONDS"]
     retry = schedule[delivery.attempts - 1] if delivery.attempts <= len(schedule) else None
     db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery.id, still_held)
                        .values(lease_until=None, enqueued_at=done,

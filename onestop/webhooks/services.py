@@ -150,38 +150,43 @@ def _body(ev: Event, kind: str) -> str:
                       ensure_ascii=False, separators=(",", ":"))
 
 
-def _organizations_told(ev: Event) -> set[int | None]:
-    """The organizations whose people the notifications tell of this event (None: the desk)."""
-    told: set[int | None] = set()
-    for _, audience, _ in case_events.who_hears(ev):
+def _organizations_told(ev: Event) -> dict[int | None, str]:
+    """The organizations whose people the notifications tell of this event (None: the desk),
+    each with the kind it hears it as (a firm's answer is "answered" for those who asked and
+    a comment for the other partners at work)."""
+    told: dict[int | None, str] = {}
+    for kind, audience, _ in case_events.who_hears(ev):
         for user in audience(ev):
             if user.is_staff:
-                told.add(None)
+                told.setdefault(None, kind)
             elif user.is_partner:
-                told.add(user.organization_id)
+                told.setdefault(user.organization_id, kind)
     return told
 
 
 def fan_out(events: list[Event]) -> list[int]:
-    """Write a message for each endpoint that listens for the kind of a new event, when the
-    notifications tell its organization of the event and the organization may read it whole;
-    their deliveries are queued once the transaction commits."""
-    kinds = {ev.id: who[0][0] for ev in events if (who := case_events.who_hears(ev))}
-    if not kinds:
+    """Write a message for each endpoint that listens for the kind its organization hears a
+    new event as, when the organization may read the event whole; their deliveries are
+    queued once the transaction commits."""
+    heard_at_all = [ev for ev in events if case_events.who_hears(ev)]
+    if not heard_at_all:
         return []
     endpoints = db.session.scalars(select(WebhookEndpoint).where(
         WebhookEndpoint.state != EndpointState.DISABLED)).all()
+    if not endpoints:
+        return []
     wanted = {kind for endpoint in endpoints for kind in endpoint.events}
-    told = {ev.id: _organizations_told(ev) for ev in events if kinds.get(ev.id) in wanted}
+    told = {ev.id: _organizations_told(ev) for ev in heard_at_all
+            if wanted & {kind for kind, _, _ in case_events.who_hears(ev)}}
     rows = []
     for endpoint in endpoints:
-        candidates = [i for i, organizations in told.items()
-                      if kinds[i] in endpoint.events and endpoint.organization_id in organizations]
-        heard = policy.events_heard_by(endpoint, candidates) if candidates else set()
+        kinds = {ev_id: kind for ev_id, organizations in told.items()
+                 if (kind := organizations.get(endpoint.organization_id, "")) in endpoint.events}
+        heard = policy.events_heard_by(endpoint, list(kinds)) if kinds else set()
         rows += [{"key": f"e{ev.id}-w{endpoint.id}", "endpoint_id": endpoint.id,
                   "event_id": ev.id, "kind": kinds[ev.id], "body": _body(ev, kinds[ev.id]),
                   "status": DeliveryStatus.QUEUED, "attempts": 0, "enqueued_at": ev.created_at,
-                  "created_at": ev.created_at} for ev in events if ev.id in heard]
+                  "created_at": ev.created_at} for ev in heard_at_all if ev.id in heard]
     if not rows:
         return []
     table = WebhookDelivery.__table__

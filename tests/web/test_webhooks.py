@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from onestop.cases import services as cases
@@ -289,3 +290,54 @@ def test_a_message_sent_again_gets_a_fresh_schedule(world, now, receiver):
     services.redeliver(world.union_lead, message, moment)
     db.session.commit()
     assert delivery.deliver(message.id, moment) == ("failed", 5.0)  # retried again, not given up
+
+
+@pytest.mark.parametrize("address", ["100.64.0.1", "100.100.100.200", "2002:a9fe:a9fe::1",
+                                      "fec0::1", "::ffff:10.0.0.1", "0.0.0.0", "224.0.0.1"])
+def test_no_inside_address_passes_in_any_disguise(ctx, address):
+    host = f"[{address}]" if ":" in address else address
+    with pytest.raises(addresses.Refused) as refused:
+        addresses.resolve(f"https://{host}/x", allow_private=False)
+    assert "inside the network" in str(refused.value)
+
+
+def test_a_refusal_names_no_inside_address(browser, world):
+    response = browser(world.union_lead.email).post("/webhooks/", {
+        "url": "http://localhost:9/x", "events": [E.COMMENT]})
+    assert response.status_code == 422
+    assert "127.0.0.1" not in response.get_data(as_text=True)  # the log has it, not the page
+
+
+def test_an_international_host_is_called_by_its_ascii_name(ctx):
+    assert addresses.clean_url("https://예시.한국:8443/훅?q=값") == \
+        "https://xn--vv4b11d.xn--3e0b707e:8443/%ED%9B%85?q=%EA%B0%92"
+
+
+def test_attempts_that_never_ended_are_not_begun_for_ever(world, now, receiver):
+    hook = receiver()
+    endpoint = _endpoint(world, world.union, hook.url, [E.TASK_ROUTED])
+    _routed_case(world, now, orgs=("union",))
+    (message,) = _deliveries(endpoint)
+    message.attempts = len(current_app.config["WEBHOOK_RETRY_SECONDS"]) + 1  # each one killed
+    db.session.commit()
+    assert delivery.deliver(message.id, now) == ("failed", None)
+    db.session.refresh(message)
+    assert message.status == DeliveryStatus.FAILED and hook.count() == 0
+    (attempt,) = db.session.scalars(select(WebhookAttempt)).all()
+    assert "GaveUp" in attempt.error and "none ended" in attempt.error
+
+
+def test_a_firm_answer_is_a_comment_for_the_partners_who_did_not_ask(world, now, receiver):
+    hook = receiver()
+    union = _endpoint(world, world.union, hook.url, [E.COMMENT])
+    univ = _endpoint(world, world.univ, hook.url, [E.FIRM_ANSWERED])
+    case = _routed_case(world, now)
+    univ_task = next(t for t in case.tasks if t.organization_id == world.univ.id)
+    tasks.accept_task(world.univ_staff, univ_task, now=now, version=None)
+    tasks.request_information(world.univ_staff, univ_task, "which site?", now=now,
+                              version=None)
+    db.session.commit()
+    cases.add_comment(world.firm_a_user, case, "site A-1", now=now)
+    db.session.commit()
+    assert [d.kind for d in _deliveries(univ)] == [E.FIRM_ANSWERED]
+    assert [d.kind for d in _deliveries(union)] == [E.COMMENT]
