@@ -82,6 +82,8 @@ def _select_locale() -> str:
     languages = ("ko", "en")
     if not has_request_context():
         return "ko"
+    if g.get("request_locale") in languages:  # the request asked for one (Open311's locale)
+        return g.request_locale
     user = g.get("api_user") or current_user  # an API token's owner, or the signed-in user
     if user and user.is_authenticated and user.locale in languages:
         return user.locale
@@ -161,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
     from onestop.firms.views import bp as firms
     from onestop.home.views import bp as home
     from onestop.notifications.views import bp as notifications
+    from onestop.open311.views import bp as open311
     from onestop.replies.views import bp as replies
     from onestop.reports.council import bp as council
     from onestop.reports.service_views import bp as reports
@@ -169,7 +172,7 @@ def register_blueprints(app: Flask) -> None:
     from onestop.webhooks.views import bp as webhooks
 
     for bp in (home, accounts, firms, cases, tasks, admin, audit, notifications, reports, zone,
-               council, commitments, replies, webhooks):
+               council, commitments, replies, webhooks, open311):
         app.register_blueprint(bp)
     api.register(app)
 

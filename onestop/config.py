@@ -125,6 +125,9 @@ class Config:
     API_RATE_LIMIT_STORAGE = os.environ.get("API_RATE_LIMIT_STORAGE") or (
         CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
         else "memory://")
+    # Open311's discovery document: how to reach the people behind the API (an address, a
+    # phone number); without it, the discovery points to the site itself.
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
 
     # Email: SMTP_URL like smtp://user:pass@host:587?starttls=1 or smtps://host:465;
     # without it, messages are written as .eml files to OUTBOX_DIR.

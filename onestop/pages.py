@@ -98,6 +98,10 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error):
         if request.path.startswith("/api/"):  # no route or method there: the API's answer
             return http_problem(error)
+        if request.path.startswith("/open311/"):  # Open311's own error body
+            from onestop.open311.documents import http_error as open311_error
+
+            return open311_error(error)
         return page(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -2,11 +2,13 @@
 request body may hold before any schema reads it."""
 import json
 import re
+from typing import NamedTuple
 
 from flask import g, request
 
 from onestop.accounts import twofactor
 from onestop.accounts.access_tokens import user_for_token
+from onestop.accounts.models import AccessToken, User
 from onestop.api import rate
 from onestop.api.problems import problem
 from onestop.audit.events import security_event
@@ -26,33 +28,65 @@ def caller():
     return g.api_user
 
 
+class Refusal(NamedTuple):
+    """Why a call with a token is refused: its HTTP status, a reason each edge words its own
+    way, and the seconds to wait (a rate limit)."""
+
+    status: int
+    reason: str  # no_valid_token | two_factor | rate_limited | read_only
+    retry_after: int | None = None
+
+
+def bearer_secret() -> str | None:
+    """The secret of the request's `Authorization: Bearer …` header, if it has one."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else None
+
+
+def admit(secret: str | None, *, writing: bool) -> tuple[tuple[User, AccessToken] | None,
+                                                          Refusal | None]:
+    """The one gate of a call made with a personal access token (the JSON API's bearer
+    token, Open311's api_key): the token's owner and the token when valid, and why the call
+    is refused, if it is (no valid token, two-step sign-in to set up first, past the rate,
+    a read token writing)."""
+    found = user_for_token(secret, now=utcnow()) if secret else None
+    if found is None:
+        security_event("api.refused", obj=request.path, outcome="no_valid_token")
+        return None, Refusal(401, "no_valid_token")
+    user, token = found
+    if token in db.session.dirty:  # its last use, written at most once a minute
+        with kept_loaded(db.session()):  # the token and its owner are read again below
+            db.session.commit()
+    if twofactor.must_set_up(user):
+        return found, Refusal(403, "two_factor")
+    wait = rate.wait_seconds(token.id)
+    if wait is not None:
+        return found, Refusal(429, "rate_limited", wait)
+    if writing and token.scope != "write":
+        return found, Refusal(403, "read_only")
+    return found, None
+
+
 def guard(blueprint) -> None:
     @blueprint.before_request
     def authenticate():
-        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        found = user_for_token(secret.strip(), now=utcnow()) if scheme.lower() == "bearer" \
-            else None
-        if found is None:
-            security_event("api.refused", obj=request.path, outcome="no_valid_token")
-            return problem(401, "Send a valid API token: Authorization: Bearer <token>.",
+        found, refusal = admit(bearer_secret(), writing=request.method not in READING)
+        if found is not None:
+            g.api_user, g.api_token = found
+        if refusal is None:
+            return None if request.method in READING else _refuse_body()
+        status, reason, wait = refusal
+        if reason == "no_valid_token":
+            return problem(status, "Send a valid API token: Authorization: Bearer <token>.",
                            headers={"WWW-Authenticate": 'Bearer realm="onestop"'})
-        g.api_user, g.api_token = found
-        if g.api_token in db.session.dirty:  # its last use, written at most once a minute
-            with kept_loaded(db.session()):  # the token and its owner are read again below
-                db.session.commit()
-        if twofactor.must_set_up(g.api_user):
-            return problem(403, "Set up two-step sign-in (an admin requires it of staff) "
-                                "before using the API.")
-        wait = rate.wait_seconds(g.api_token.id)
-        if wait is not None:
-            return problem(429, f"This token made too many requests; try again in {wait} s.",
+        if reason == "two_factor":
+            return problem(status, "Set up two-step sign-in (an admin requires it of staff) "
+                                   "before using the API.")
+        if reason == "rate_limited":
+            return problem(status, f"This token made too many requests; try again in {wait} s.",
                            headers={"Retry-After": str(wait)})
-        if request.method in READING:
-            return None
-        if g.api_token.scope != "write":
-            return problem(403, "This token may only read.", headers={
-                "WWW-Authenticate": 'Bearer realm="onestop", error="insufficient_scope"'})
-        return _refuse_body()
+        return problem(status, "This token may only read.", headers={
+            "WWW-Authenticate": 'Bearer realm="onestop", error="insufficient_scope"'})
 
     @blueprint.after_request
     def not_cached(response):
@@ -80,6 +114,12 @@ def _refuse_body():
     if not _clean(body, MAX_DEPTH):
         return problem(400, "The body nests too deep or holds a control character.")
     return None
+
+
+def is_clean(value) -> bool:
+    """No control character (but line breaks and tabs) nor lone surrogate in any text of
+    the value, and nested within reason."""
+    return _clean(value, MAX_DEPTH)
 
 
 def _clean(value, depth: int) -> bool:

@@ -2,6 +2,7 @@
 an Idempotency-Key, which makes a retried call act once."""
 import hashlib
 import json
+from typing import NamedTuple
 
 from flask import abort, redirect, request
 from pydantic import BaseModel, Field, ValidationError
@@ -59,11 +60,15 @@ def _digest(upload) -> str:
     return digest
 
 
-def _fingerprint() -> str:
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def fingerprint(leave_out: tuple[str, ...] = ()) -> str:
     """The call's content, however a client encodes it again: JSON with its keys sorted, a
-    form's fields and files whatever its boundary."""
-    if request.mimetype == "multipart/form-data":
-        parts = sorted(request.form.items(multi=True))
+    form's fields (but those left out: a credential) and files whatever its boundary."""
+    if request.mimetype in FORMS:
+        parts = sorted((name, value) for name, value in request.form.items(multi=True)
+                       if name not in leave_out)
         files = sorted((name, upload.filename or "", _digest(upload))
                        for name, upload in request.files.items(multi=True))
         content = json.dumps([parts, files])
@@ -72,28 +77,44 @@ def _fingerprint() -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-def claim(user, header: IdempotencyKey) -> Submission | None:
-    """Claim the call's Idempotency-Key in this transaction (None without one). Sent before
-    with the same content, the call ends here with a 303 to where the first one landed;
-    with other content, with a 422."""
-    if not header.idempotency_key:
-        return None
-    key, fingerprint = "api:" + header.idempotency_key, _fingerprint()
+class Replay(NamedTuple):
+    """A key claimed before: where its first call landed ("" while that one is still being
+    answered), and whether this call sent other content with it."""
+
+    landing: str
+    other_content: bool
+
+
+def claim_key(user, key: str, content: str) -> Submission | Replay:
+    """Claim an idempotency key of the user's in this transaction, for a call with this
+    content (its fingerprint); a Replay when it was claimed before."""
     try:
         submission = claim_token(user, key, now=utcnow())
     except IntegrityError:
         db.session.rollback()
         first = db.session.get(Submission, (user.id, key))
         # A claim from before fingerprints were kept ("") is taken for the same call.
-        if first.fingerprint and first.fingerprint != fingerprint:
-            abort(problem(422, "This Idempotency-Key was sent before with another body.",
-                          errors=[{"field": "Idempotency-Key", "message": "used before"}]))
-        if not first.landing:  # the first call failed after claiming, or is being answered
-            abort(problem(409, "A call with this Idempotency-Key is being answered; try "
-                               "again in a moment."))
-        abort(redirect(first.landing, 303))
-    submission.fingerprint = fingerprint
+        return Replay(first.landing, bool(first.fingerprint) and first.fingerprint != content)
+    submission.fingerprint = content
     return submission
+
+
+def claim(user, header: IdempotencyKey) -> Submission | None:
+    """Claim the call's Idempotency-Key in this transaction (None without one). Sent before
+    with the same content, the call ends here with a 303 to where the first one landed;
+    with other content, with a 422."""
+    if not header.idempotency_key:
+        return None
+    claimed = claim_key(user, "api:" + header.idempotency_key, fingerprint())
+    if isinstance(claimed, Submission):
+        return claimed
+    if claimed.other_content:
+        abort(problem(422, "This Idempotency-Key was sent before with another body.",
+                      errors=[{"field": "Idempotency-Key", "message": "used before"}]))
+    if not claimed.landing:  # the first call failed after claiming, or is being answered
+        abort(problem(409, "A call with this Idempotency-Key is being answered; try "
+                           "again in a moment."))
+    abort(redirect(claimed.landing, 303))
 
 
 def landed(submission: Submission | None, url: str) -> None:
