@@ -2,14 +2,25 @@
 from flask import jsonify, url_for
 from flask_openapi3 import Tag
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from onestop import policy
+from onestop.accounts.models import User
 from onestop.api import api, calls
 from onestop.api.auth import caller
-from onestop.api.calls import REPEATED, IdempotencyKey
+from onestop.api.calls import REPEATED, IdempotencyKey, multipart_body, multipart_form
 from onestop.api.docs import item_links, link
-from onestop.api.problems import WRITE_RESPONSES, problem
+from onestop.api.move_schemas import (
+    CaseTaskPath,
+    ExtensionAnswer,
+    ExtensionPath,
+    NewObjection,
+    ObjectionDecision,
+    ObjectionExtension,
+    Ownership,
+    Routing,
+)
+from onestop.api.problems import CONFLICT_RESPONSE, WRITE_RESPONSES, problem
 from onestop.api.schemas import (
     CaseDetail,
     CaseListQuery,
@@ -17,19 +28,30 @@ from onestop.api.schemas import (
     CaseOut,
     CasePage,
     CasePath,
+    ExtensionAsk,
     IfMatch,
+    Named,
     NewCase,
-    Routing,
+    ObjectionOut,
     TaskRef,
+    UserRef,
 )
 from onestop.api.versions import if_match, tagged
-from onestop.cases import services
+from onestop.cases import objections, services
 from onestop.cases.models import Case
-from onestop.cases.queries import case_page, default_status, refused_filters, shorten_search
+from onestop.cases.queries import (
+    case_page,
+    default_status,
+    refused_filters,
+    shorten_search,
+    task_of,
+)
 from onestop.catalog.models import RequestType
 from onestop.db import utcnow
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.notifications import progress
+from onestop.tasks import extensions, supplements
 from onestop.tasks.models import AgencyTask
 
 CASES = Tag(name="cases", description="Requests filed by firms.")
@@ -39,14 +61,41 @@ def _out(case: Case) -> CaseOut:
     return CaseOut.model_validate(case, from_attributes=True)
 
 
+def _objection(case: Case) -> ObjectionOut | None:
+    objection = objections.current(case)
+    if objection is None:
+        return None
+    return ObjectionOut(comment_id=objection.comment_id, filed_at=objection.filed_at,
+                        decision_due_at=objection.decision_due_at,
+                        extended=objection.extended, decision=objection.decision or None,
+                        decision_reason=objection.decision_reason,
+                        decided_at=objection.decided_at)
+
+
+def _ask(ask) -> ExtensionAsk:
+    return ExtensionAsk(id=ask.id, task_id=ask.task_id,
+                        organization=Named.model_validate(ask.task.organization,
+                                                          from_attributes=True),
+                        reason=ask.reason, previous_due_at=ask.previous_due_at,
+                        due_at=ask.due_at, asked_at=ask.asked_at)
+
+
 def _detail(user, case: Case):
+    answers = policy.can(user, "case.answer_extension", case)
     tasks = db.session.scalars(select(AgencyTask).where(
         AgencyTask.case_id == case.id, policy.visible_tasks(user))
-        .options(joinedload(AgencyTask.organization)).order_by(AgencyTask.id))
+        .options(joinedload(AgencyTask.organization),
+                 *([selectinload(AgencyTask.extensions)] if answers else []))
+        .order_by(AgencyTask.id)).all()
     body = CaseDetail(**_out(case).model_dump(), description=case.description,
                       checklist=case.checklist, accepted_at=case.accepted_at,
+                      owner=UserRef.model_validate(case.owner, from_attributes=True)
+                      if case.owner else None,
                       resolved_at=case.resolved_at, closed_at=case.closed_at,
-                      tasks=[TaskRef.model_validate(t, from_attributes=True) for t in tasks])
+                      tasks=[TaskRef.model_validate(t, from_attributes=True) for t in tasks],
+                      objection=_objection(case),
+                      extension_asks=[_ask(ask) for ask in extensions.waiting(tasks)]
+                      if answers else [])
     return tagged(body, case)
 
 
@@ -154,6 +203,127 @@ def route_case(path: CasePath, body: Routing, header: IfMatch):
     return _detail(user, case)
 
 
-item_links("/cases", "case_id", "get_case", ("move_case", "route_case"))
+@api.put("/cases/<int:case_id>/owner", tags=[CASES],
+         responses={200: CaseDetail, **WRITE_RESPONSES})
+def reassign_case(path: CasePath, body: Ownership, header: IfMatch):
+    """Hand the case to another caseworker of the desk, who is told.
+
+    As the case page does (the desk). If-Match must carry the ETag you last read."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id, "case.reassign")
+    version = if_match(header.if_match, case.version)
+    services.reassign_case(user, case, db.session.get(User, body.owner), now=utcnow(),
+                           version=version)
+    db.session.commit()
+    return _detail(user, case)
+
+
+@api.post("/cases/<int:case_id>/objection", tags=[CASES],
+          responses={201: CaseDetail, **CONFLICT_RESPONSE, **REPEATED},
+          openapi_extensions=multipart_body(NewObjection))
+def object_to_rejection(path: CasePath, header: IdempotencyKey):
+    """Object to the rejection of your firm's request, with reasons and files.
+
+    multipart/form-data, as the case page sends it, within the request type's objection days;
+    the desk decides by `objection.decision_due_at`. Send an Idempotency-Key so that a
+    retried call objects once."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id, "case.object")
+    form = multipart_form(NewObjection)
+    submission = calls.claim(user, header)
+    objections.file_objection(user, case, form.reasons,
+                              [(upload.filename or "", upload.read()) for upload in form.files],
+                              now=utcnow())
+    location = url_for("api.get_case", case_id=case.id)
+    calls.landed(submission, location)
+    db.session.commit()
+    response = _detail(user, case)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+@api.post("/cases/<int:case_id>/objection/extension", tags=[CASES],
+          responses={200: CaseDetail, **WRITE_RESPONSES})
+def extend_objection(path: CasePath, body: ObjectionExtension, header: IfMatch):
+    """Extend the decision on the objection, once, by the objection period.
+
+    Before it runs out, with the reason the firm is told (the desk). If-Match must carry the
+    case's ETag you last read."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id, "case.decide_objection")
+    objection = objections.existing(case)
+    version = if_match(header.if_match, case.version)
+    objections.extend_decision(user, objection, body.reason, now=utcnow(), version=version)
+    db.session.commit()
+    return _detail(user, case)
+
+
+@api.post("/cases/<int:case_id>/objection/decision", tags=[CASES],
+          responses={200: CaseDetail, **WRITE_RESPONSES})
+def decide_objection(path: CasePath, body: ObjectionDecision, header: IfMatch):
+    """Decide the objection: uphold it or dismiss it, with the reason the firm reads.
+
+    Upheld, the request goes back to the desk's review (the desk). If-Match must carry the
+    case's ETag you last read."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id, "case.decide_objection")
+    objection = objections.existing(case)
+    version = if_match(header.if_match, case.version)
+    objections.decide(user, objection, body.decision == objections.UPHELD, body.reason,
+                      now=utcnow(), version=version)
+    db.session.commit()
+    return _detail(user, case)
+
+
+@api.put("/cases/<int:case_id>/extensions/<int:extension_id>/answer", tags=[CASES],
+         responses={200: CaseDetail, **WRITE_RESPONSES})
+def answer_extension(path: ExtensionPath, body: ExtensionAnswer, header: IfMatch):
+    """Agree or not to a partner's further extension of its period.
+
+    One of the case's `extension_asks` (your firm's members). The same answer again changes
+    nothing. If-Match must carry the case's ETag you last read."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id, "case.answer_extension")
+    extension = extensions.extension_of(case, path.extension_id)
+    version = if_match(header.if_match, case.version)
+    extensions.answer_extension(user, extension, body.answer == "agree", now=utcnow(),
+                                version=version)
+    db.session.commit()
+    return _detail(user, case)
+
+
+@api.post("/cases/<int:case_id>/tasks/<int:task_id>/more-time", tags=[CASES],
+          responses={200: CaseDetail, **WRITE_RESPONSES})
+def ask_more_time(path: CaseTaskPath, header: IfMatch):
+    """Take your firm's extra time, once, to answer a partner's question.
+
+    The task's supplement deadline moves out by the request type's supplement period (your
+    firm's members). If-Match must carry the case's ETag you last read."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id, "case.answer")
+    task = task_of(case, path.task_id)
+    version = if_match(header.if_match, case.version)
+    supplements.ask_more_time(user, task, now=utcnow(), version=version)
+    db.session.commit()
+    return _detail(user, case)
+
+
+@api.post("/cases/<int:case_id>/progress", tags=[CASES],
+          responses={200: CaseDetail, **CONFLICT_RESPONSE})
+def ask_progress(path: CasePath):
+    """Ask where the request stands: your firm's members are sent its progress.
+
+    While it is being processed, once a day (your firm's members)."""
+    user = caller()
+    case = policy.load(user, Case, path.case_id, "case.ask_progress")
+    progress.ask_progress(user, case, now=utcnow())
+    db.session.commit()
+    return _detail(user, case)
+
+
+item_links("/cases", "case_id", "get_case",
+           ("move_case", "route_case", "reassign_case", "extend_objection",
+            "decide_objection"))
 link("/cases", "post", 201, "ReadTheFiledCase", operationId="get_case",
      parameters={"case_id": "$response.body#/id"})

@@ -13,10 +13,10 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from onestop.cases.models import PRIORITIES, NoteAudience
+from onestop.cases.objections import DISMISSED, UPHELD
 from onestop.cases.queries import SEARCH_MAX_CHARS, SORTS
 from onestop.cases.services import CASE_ACTIONS
 from onestop.db import MAX_ID
@@ -136,13 +136,46 @@ class TaskRef(BaseModel):
     due_at: datetime | None
 
 
+class UserRef(BaseModel):
+    id: int
+    name: str
+
+
+class ObjectionOut(BaseModel):
+    comment_id: int = Field(description="The public comment with the firm's reasons and files.")
+    filed_at: datetime
+    decision_due_at: datetime
+    extended: bool = Field(description="The desk extended its decision (once at most).")
+    decision: Literal[UPHELD, DISMISSED] | None = Field(  # type: ignore[valid-type]
+        description="upheld: back to the desk's review; dismissed: the rejection stands; "
+                    "null while the desk decides.")
+    decision_reason: str
+    decided_at: datetime | None
+
+
+class ExtensionAsk(BaseModel):
+    id: int
+    task_id: int
+    organization: Named
+    reason: str
+    previous_due_at: datetime
+    due_at: datetime = Field(description="The partner's due date if your firm agrees.")
+    asked_at: datetime
+
+
 class CaseDetail(CaseOut):
     description: str
     checklist: list[dict]
+    owner: UserRef | None = Field(description="The desk's caseworker who owns it.")
     accepted_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
     tasks: list[TaskRef]
+    objection: ObjectionOut | None = Field(
+        None, description="The objection to its rejection, as it stands.")
+    extension_asks: list[ExtensionAsk] = Field(
+        default_factory=list, description="A partner's further extensions waiting for your "
+                                          "firm's answer (its members only).")
 
 
 class CasePage(BaseModel):
@@ -229,27 +262,6 @@ WrittenDatetime = Annotated[AwareDatetime, BeforeValidator(_written),
                             AfterValidator(_within_reason)]
 
 
-class Routing(Strict):
-    organizations: list[Annotated[int, an_id()]] = Field(
-        min_length=1, max_length=50, description="The partner organizations that each get a "
-                                                 "task, all running at once.")
-    instructions: str = Field("", max_length=4000, description="For the partners.")
-    due_at: WrittenDatetime | None = Field(None, description="Another due date than the "
-                                                             "rule's (with due_reason).")
-    due_reason: str = Field("", max_length=500)
-
-    @model_validator(mode="after")
-    def _reason_with_a_date(self):
-        if self.due_reason.strip() and self.due_at is None:
-            raise ValueError("due_reason goes with due_at")
-        return self
-
-
-class UserRef(BaseModel):
-    id: int
-    name: str
-
-
 class CaseRef(BaseModel):
     id: int
     reference: str
@@ -297,17 +309,6 @@ class TaskMove(Strict):
     text: str = Field("", max_length=4000, validate_default=True,
                       description="The question (request_info), the note (complete) or the "
                                   "reason (decline).")
-
-
-class Transfer(Strict):
-    organization: int = an_id(description="The competent partner organization.")
-    reason: str = Field(min_length=1, max_length=4000, pattern=SOMETHING,
-                        description="Why that organization is the competent one.")
-
-
-class DueDate(Strict):
-    due_at: WrittenDatetime = Field(description="The new due date.")
-    reason: str = Field(min_length=1, max_length=500, pattern=SOMETHING)
 
 
 class Assignment(Strict):

@@ -7,11 +7,16 @@ from onestop.accounts.models import User
 from onestop.api import api
 from onestop.api.auth import caller
 from onestop.api.docs import item_links
+from onestop.api.move_schemas import (
+    DueDate,
+    Extension,
+    Pause,
+    Transfer,
+)
 from onestop.api.problems import WRITE_RESPONSES
 from onestop.api.schemas import (
     Assignment,
     CaseRef,
-    DueDate,
     IfMatch,
     Named,
     TaskListQuery,
@@ -19,7 +24,6 @@ from onestop.api.schemas import (
     TaskOut,
     TaskPage,
     TaskPath,
-    Transfer,
     UserRef,
 )
 from onestop.api.versions import if_match, tagged
@@ -27,7 +31,7 @@ from onestop.db import utcnow
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.orgs.models import Organization
-from onestop.tasks import services
+from onestop.tasks import consultations, extensions, services
 from onestop.tasks.models import AgencyTask
 from onestop.tasks.queries import ORDER, task_query
 
@@ -137,5 +141,38 @@ def set_due_date(path: TaskPath, body: DueDate, header: IfMatch):
     return _one(user, task)
 
 
+@api.post("/tasks/<int:task_id>/extensions", tags=[TASKS],
+          responses={200: TaskOut, **WRITE_RESPONSES})
+def extend_task(path: TaskPath, body: Extension, header: IfMatch):
+    """Extend the task's period before it runs out, with the reason the firm reads.
+
+    As the task page does (the task's organization, or the desk): by at most the period
+    itself. The first extension takes effect at once; a further one only once the firm
+    agrees (its due date stays until then). If-Match must carry the ETag you last read."""
+    user = caller()
+    task = policy.load(user, AgencyTask, path.task_id, "task.extend")
+    version = if_match(header.if_match, task.version)
+    extensions.extend_task(user, task, body.due_at, body.reason, now=utcnow(), version=version)
+    db.session.commit()
+    return _one(user, task)
+
+
+@api.post("/tasks/<int:task_id>/pauses", tags=[TASKS],
+          responses={200: TaskOut, **WRITE_RESPONSES})
+def record_pause(path: TaskPath, body: Pause, header: IfMatch):
+    """Record a deliberation or hearing that has ended on a running consultation.
+
+    Its working time does not count: the due date moves out by it (the task's
+    organization). If-Match must carry the ETag you last read."""
+    user = caller()
+    task = policy.load(user, AgencyTask, path.task_id, "task.record_pause")
+    version = if_match(header.if_match, task.version)
+    consultations.record_pause(user, task, body.kind, body.start, body.end, body.note,
+                               now=utcnow(), version=version)
+    db.session.commit()
+    return _one(user, task)
+
+
 item_links("/tasks", "task_id", "get_task",
-           ("move_task", "assign_task", "transfer_task", "set_due_date"))
+           ("move_task", "assign_task", "transfer_task", "set_due_date", "extend_task",
+            "record_pause"))

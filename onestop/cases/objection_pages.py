@@ -9,7 +9,6 @@ from onestop.cases.forms import ObjectionDecisionForm, ObjectionForm, ReasonForm
 from onestop.cases.models import Case
 from onestop.cases.views import _again, _case_url, bp, render_case
 from onestop.db import utcnow
-from onestop.errors import NotFound
 from onestop.submissions.uploads import FormFiles
 from onestop.web import answer_form, load, perform
 
@@ -40,7 +39,7 @@ def extend_objection(case_id: int):
     case = _load(case_id, "case.decide_objection")
     form = ReasonForm()
     return answer_form(
-        form, lambda: objections.extend_decision(current_user, _objection(case),
+        form, lambda: objections.extend_decision(current_user, objections.existing(case),
                                                  form.reason.data, now=utcnow()),
         again=_again(case, "objection_extend", form), landing=_case_url(case, "objection"),
         done=lambda _result: confirmations.objection_extended(objections.current(case)))
@@ -52,7 +51,7 @@ def decide_objection(case_id: int):
     case = _load(case_id, "case.decide_objection")
     form = ObjectionDecisionForm()
     return answer_form(
-        form, lambda: objections.decide(current_user, _objection(case),
+        form, lambda: objections.decide(current_user, objections.existing(case),
                                         form.decision.data == objections.UPHELD,
                                         form.reason.data, now=utcnow()),
         again=_again(case, "objection_decision", form), landing=_case_url(case, "objection"),
@@ -61,10 +60,3 @@ def decide_objection(case_id: int):
 
 def _load(case_id: int, action: str) -> Case:
     return load(Case, case_id, action)
-
-
-def _objection(case: Case):
-    objection = objections.current(case)
-    if objection is None:
-        raise NotFound("not found")
-    return objection

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from onestop import policy, workflow
 from onestop.cases.models import Case, Comment, Event, NoteAudience, Objection
 from onestop.cases.services import attach_files, review_due
+from onestop.concurrency import check_version
 from onestop.deadlines import parse_period
-from onestop.errors import Invalid, InvalidTransition
+from onestop.errors import Invalid, InvalidTransition, NotFound
 from onestop.extensions import db
 from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import CaseStatus
@@ -28,6 +29,14 @@ def current(case: Case) -> Objection | None:
     if objection is None or (case.closed_at is not None
                              and objection.filed_at < case.closed_at):
         return None
+    return objection
+
+
+def existing(case: Case) -> Objection:
+    """The objection as it stands (current); NotFound when there is none to act on."""
+    objection = current(case)
+    if objection is None:
+        raise NotFound("not found")
     return objection
 
 
@@ -68,18 +77,22 @@ def file_objection(actor, case: Case, reasons: str, files: list[tuple[str, bytes
     db.session.add(Event(case=case, comment=comment, actor=actor, action="case.object",
                          params={"due_at": objection.decision_due_at.isoformat()},
                          created_at=now))
+    case.updated_at = now  # the objection is part of the case as read: its version moves
     return objection
 
 
-def _pending(actor, objection: Objection) -> None:
+def _pending(actor, objection: Objection, version) -> None:
     policy.require(actor, "case.decide_objection", objection.case)
+    check_version(objection.case, version)
     if objection.decision:
         raise InvalidTransition(_l("This objection has been decided."))
 
 
-def extend_decision(actor, objection: Objection, reason: str, *, now: datetime) -> None:
-    """Once, before it runs out, by at most the objection period; the firm is told why."""
-    _pending(actor, objection)
+def extend_decision(actor, objection: Objection, reason: str, *, now: datetime,
+                    version=None) -> None:
+    """Once, before it runs out, by at most the objection period; the firm is told why.
+    version is the case's, as read (None: not checked)."""
+    _pending(actor, objection, version)
     if objection.extended:
         raise InvalidTransition(_l("The decision was extended once already."))
     if objection.decision_due_at <= now:
@@ -94,12 +107,14 @@ def extend_decision(actor, objection: Objection, reason: str, *, now: datetime) 
                          detail=reason.strip(),
                          params={"due_at": objection.decision_due_at.isoformat()},
                          created_at=now))
+    objection.case.updated_at = now
 
 
-def decide(actor, objection: Objection, upheld: bool, reason: str, *, now: datetime) -> None:
+def decide(actor, objection: Objection, upheld: bool, reason: str, *, now: datetime,
+           version=None) -> None:
     """Uphold (the request goes back to the desk's review) or dismiss (the rejection stands),
-    with the reason the firm reads."""
-    _pending(actor, objection)
+    with the reason the firm reads. version is the case's, as read (None: not checked)."""
+    _pending(actor, objection, version)
     if not reason.strip():
         raise Invalid(_l("Give the firm the reason for the decision."), field="reason")
     objection.decision = UPHELD if upheld else DISMISSED

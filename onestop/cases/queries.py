@@ -186,3 +186,11 @@ def attachment_of(user, case: Case, attachment_id: int) -> Attachment:
     if attachment is None:
         raise NotFound("not found")
     return attachment
+
+
+def task_of(case: Case, task_id: int) -> AgencyTask:
+    """One of the case's tasks; NotFound for any other id."""
+    task = db.session.get(AgencyTask, task_id)
+    if task is None or task.case_id != case.id:
+        raise NotFound("not found")
+    return task

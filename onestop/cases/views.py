@@ -30,7 +30,7 @@ from onestop.cases.forms import (
     VersionedForm,
 )
 from onestop.cases.models import Attachment, Case, Comment, Event
-from onestop.cases.queries import attachment_of
+from onestop.cases.queries import attachment_of, task_of
 from onestop.cases.satisfaction import answer_of, answer_satisfaction
 from onestop.catalog.fields import display_value, field_label
 from onestop.catalog.labels import CATEGORY_LABELS
@@ -45,7 +45,7 @@ from onestop.statuses import ACTIVE_TASK, CaseStatus, TaskStatus
 from onestop.storage import clean_filename, upload_dir
 from onestop.submissions.uploads import FormFiles
 from onestop.tasks import extensions, supplements
-from onestop.tasks.models import AgencyTask, TaskExtension
+from onestop.tasks.models import AgencyTask
 from onestop.web import answer_form, changes_since, load, perform, refused_form_again
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -116,8 +116,7 @@ def render_case(case: Case, *, status: int = 200, refused: str | None = None, fo
         questions=_open_questions(tasks, comments),
         objection=objections.current(case), objection_deadline=objections.deadline(case),
         may_object=objections.may_object(case, utcnow()),
-        extension_asks=[(t, extensions.pending(t)) for t in tasks
-                        if extensions.pending(t) and t.status in ACTIVE_TASK]
+        extension_asks=[(ask.task, ask) for ask in extensions.waiting(tasks)]
         if policy.can(current_user, "case.answer_extension", case) else [],
         replies=[a for a in attachments if a.uploaded_by.firm_id is None],
         previewable=previewable,
@@ -226,9 +225,7 @@ def route(case_id: int):
 @login_required
 def answer_extension(case_id: int, extension_id: int, answer: str):
     case = load(Case, case_id, "case.answer_extension")
-    extension = db.session.get(TaskExtension, extension_id)
-    if extension is None or extension.task.case_id != case.id:
-        raise NotFound("not found")
+    extension = extensions.extension_of(case, extension_id)
     form = VersionedForm()
     return answer_form(
         form, lambda: extensions.answer_extension(current_user, extension, answer == "agree",
@@ -241,9 +238,7 @@ def answer_extension(case_id: int, extension_id: int, answer: str):
 @login_required
 def more_time(case_id: int, task_id: int):
     case = load(Case, case_id, "case.answer")
-    task = db.session.get(AgencyTask, task_id)
-    if task is None or task.case_id != case.id:
-        raise NotFound("not found")
+    task = task_of(case, task_id)
     form = VersionedForm()
     return answer_form(
         form, lambda: supplements.ask_more_time(current_user, task, now=utcnow()),

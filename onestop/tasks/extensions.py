@@ -8,7 +8,7 @@ from onestop import policy
 from onestop.cases.models import Event
 from onestop.concurrency import check_version
 from onestop.deadlines import WorkCalendar, parse_period
-from onestop.errors import Invalid, InvalidTransition
+from onestop.errors import Invalid, InvalidTransition, NotFound
 from onestop.extensions import db
 from onestop.i18n import lazy_gettext as _l
 from onestop.statuses import ACTIVE_TASK
@@ -41,6 +41,19 @@ def needs_consent(task: AgencyTask) -> bool:
 
 def pending(task: AgencyTask) -> TaskExtension | None:
     return next((e for e in task.extensions if e.consent == Consent.ASKED), None)
+
+
+def waiting(tasks) -> list[TaskExtension]:
+    """The further extensions of these tasks, still at work, that wait for the firm's answer."""
+    return [ask for task in tasks if task.status in ACTIVE_TASK and (ask := pending(task))]
+
+
+def extension_of(case, extension_id: int) -> TaskExtension:
+    """One extension of a task on this case; NotFound for any other id."""
+    extension = db.session.get(TaskExtension, extension_id)
+    if extension is None or extension.task.case_id != case.id:
+        raise NotFound("not found")
+    return extension
 
 
 # An emailed reply whose first line is one of these answers the request to extend (the
@@ -106,14 +119,17 @@ def extend_task(actor, task: AgencyTask, due_at: datetime, reason: str, *, now: 
     return extension
 
 
-def answer_extension(actor, extension: TaskExtension, agree: bool, *, now: datetime) -> None:
+def answer_extension(actor, extension: TaskExtension, agree: bool, *, now: datetime,
+                     version=None) -> None:
     """The firm agrees to a further extension (it takes effect) or does not (the due date
-    stays). Sending the same answer again changes nothing."""
+    stays). Sending the same answer again changes nothing. version is the case's, as the
+    firm read it (None: not checked)."""
     task = extension.task
     policy.require(actor, "case.answer_extension", task.case)
     answer = Consent.GIVEN if agree else Consent.REFUSED
     if extension.consent == answer:
-        return
+        return  # a retry of the answer given, whatever version it read
+    check_version(task.case, version)
     if extension.consent != Consent.ASKED:
         raise InvalidTransition(_l("This request to extend was already answered."))
     _require_active(task)

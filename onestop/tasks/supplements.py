@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from onestop import policy
 from onestop.cases.models import Event
+from onestop.concurrency import check_version
 from onestop.deadlines import WorkCalendar, parse_period
 from onestop.errors import Invalid, InvalidTransition
 from onestop.extensions import db
@@ -41,9 +42,11 @@ def start(task: AgencyTask, due_at: datetime) -> None:
     task.supplement_lapsed_at = None
 
 
-def ask_more_time(actor, task: AgencyTask, *, now: datetime) -> None:
-    """The firm asks once for more time: the deadline moves out by the supplement period."""
+def ask_more_time(actor, task: AgencyTask, *, now: datetime, version=None) -> None:
+    """The firm asks once for more time: the deadline moves out by the supplement period.
+    version is the case's, as the firm read it (None: not checked)."""
     policy.require(actor, "case.answer", task.case)
+    check_version(task.case, version)
     if task.status != TaskStatus.WAITING_ON_FIRM or task.supplement_due_at is None:
         raise InvalidTransition(_l("No supplement deadline runs on this question."))
     if task.supplement_more_time or task.supplement_reminded:
@@ -54,6 +57,7 @@ def ask_more_time(actor, task: AgencyTask, *, now: datetime) -> None:
                          action="task.supplement_more_time",
                          params={"due_at": task.supplement_due_at.isoformat()},
                          created_at=now))
+    task.case.updated_at = now  # the firm's page changed: its forms' versions move
 
 
 def sweep(now: datetime) -> None:

@@ -139,7 +139,6 @@ class Scenario:
                  for t, org in (("A", w.union), ("B", w.univ))}
         db.session.add_all(hooks.values())
 
-
         def file(user, title, files=()):
             return cases.file_case(user, w.permit_type, title=title, description="d",
                                    priority="normal", form_data={"floor_area": "1"},
@@ -775,6 +774,24 @@ ROUTES = [
      lambda s, t: {},
      lambda role, t: "ok" if role in OWN_FIRM[t] else "404",
      lambda s, t, role: fresh(AccessToken, firm_token(s, t).id).revoked_at is not None),
+    # Open311 GeoReport v2, with the role's token as api_key (anon: none). The catalog is
+    # public; a firm's requests are not: listed only as its key's owner may see them (none
+    # without a key), and outside its reach the spec's 404 error body.
+    ("open311.discovery", "GET", lambda s, t: {"fmt": "xml"}, None, everyone, None),
+    ("open311.services", "GET", lambda s, t: {"fmt": "json"}, None, everyone, None),
+    ("open311.service_definition", "GET",
+     lambda s, t: {"service_code": s.world.permit_type.code, "fmt": "xml"}, None, everyone,
+     None),
+    ("open311.list_requests", "GET", lambda s, t: {"fmt": "json"}, None, everyone, None),
+    ("open311.get_request", "GET", lambda s, t: {"service_request_id": s.case[t].id,
+                                                 "fmt": "json" if t == "A" else "xml"},
+     None, visible_then(lambda t: ALL), None),
+    ("open311.get_token", "GET", lambda s, t: {"token_id": s.case[t].id, "fmt": "json"}, None,
+     visible_then(lambda t: ALL), None),
+    ("open311.create_request", "POST", lambda s, t: {"fmt": "json" if t == "A" else "xml"},
+     lambda s, t: {"service_code": s.world.hiring_type.code,
+                   "description": "Open311 matrix filing"},
+     ok(*FIRMS), lambda s, t, role: count(Case, Case.title == "Open311 matrix filing") == 1),
     # The JSON API, with a token of the role's (anon: none, so 401): the same rules as the
     # pages, and 404 for whatever is outside the caller's reach.
     ("api.list_request_types", "GET", lambda s, t: {}, None, ok(*ALL), None),
@@ -867,6 +884,54 @@ ROUTES = [
                                       "if_match": version(on(s)[t])},
        seen_by(lambda t, who=who: who[t], allowed), status_of(on, state))
       for action, (on, who, allowed, state) in CASE_ACTIONS.items()],
+    # The pages' other moves, through the API: the same rules as their pages above.
+    ("api.reassign_case", "PUT", lambda s, t: {"case_id": s.case[t].id},
+     lambda s, t: {"json": {"owner": s.world.admin.id}, "if_match": version(s.case[t])},
+     visible_then(lambda t: STAFF),
+     lambda s, t, role: fresh(Case, s.case[t].id).owner_id == s.world.admin.id),
+    ("api.extend_task", "POST", lambda s, t: {"task_id": s.task[t].id},
+     lambda s, t: {"json": {"due_at": future(31) + ":00+09:00", "reason": "r"},
+                   "if_match": version(s.task[t])},
+     lambda role, t: "ok" if role in STAFF | OWN_ORG[t] else "403" if role in OWN_FIRM[t]
+     else "404",
+     lambda s, t, role: count(TaskExtension, TaskExtension.task_id == s.task[t].id) == 1),
+    ("api.answer_extension", "PUT",
+     lambda s, t: {"case_id": s.case[t].id, "extension_id": asked_extension(s, t).id},
+     lambda s, t: {"json": {"answer": "agree"}, "if_match": version(s.case[t])},
+     seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: fresh(TaskExtension, asked_extension(s, t).id).consent == "given"),
+    ("api.ask_more_time", "POST",
+     lambda s, t: {"case_id": s.case[t].id, "task_id": asked_firm(s, t).id},
+     lambda s, t: {"json": None, "if_match": version(s.case[t])},
+     seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: fresh(AgencyTask, s.task[t].id).supplement_more_time),
+    ("api.ask_progress", "POST", lambda s, t: {"case_id": s.case[t].id},
+     lambda s, t: {"json": None}, seen_by(lambda t: SEES[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: count(Event, Event.case_id == s.case[t].id,
+                              Event.action == "case.progress_asked") == 1),
+    ("api.object_to_rejection", "POST", lambda s, t: {"case_id": rejected(s, t).id},
+     lambda s, t: {"form": {"reasons": "r"}},
+     seen_by(lambda t: SEES_SUBMITTED[t], lambda t: OWN_FIRM[t]),
+     lambda s, t, role: objections.current(fresh(Case, s.submitted[t].id)) is not None),
+    ("api.extend_objection", "POST", lambda s, t: {"case_id": objected(s, t).id},
+     lambda s, t: {"json": {"reason": "r"}, "if_match": version(s.submitted[t])},
+     seen_by(lambda t: SEES_SUBMITTED[t], lambda t: STAFF),
+     lambda s, t, role: objections.current(fresh(Case, s.submitted[t].id)).extended),
+    ("api.decide_objection", "POST", lambda s, t: {"case_id": objected(s, t).id},
+     lambda s, t: {"json": {"decision": "dismissed", "reason": "r"},
+                   "if_match": version(s.submitted[t])},
+     seen_by(lambda t: SEES_SUBMITTED[t], lambda t: STAFF),
+     lambda s, t, role: objections.current(fresh(Case, s.submitted[t].id)).decision
+     == "dismissed"),
+    ("api.record_pause", "POST", lambda s, t: {"task_id": consulted(s, t).id},
+     lambda s, t: {"json": {"kind": "hearing",
+                            "start": (s.task[t].routed_at + timedelta(minutes=1)).isoformat(),
+                            "end": (utcnow() - timedelta(minutes=1)).isoformat(), "note": "n"},
+                   "if_match": version(s.task[t])},
+     lambda role, t: "ok" if role in OWN_ORG[t] else "403" if role in STAFF | OWN_FIRM[t]
+     else "404",
+     lambda s, t, role: count(Event, Event.task_id == s.task[t].id,
+                              Event.action == "task.pause_recorded") == 1),
 ]
 
 
@@ -895,6 +960,21 @@ def api_headers(s, role) -> dict:
 def target_id(s, t, measure, year) -> int:
     firm = s.user("firm_a" if t == "A" else "firm_b").firm
     return next(x.id for x in firm.agreement.targets if (x.measure, x.year) == (measure, year))
+
+
+def open311_key(s, role) -> str | None:
+    """The api_key Open311 takes: the same personal access token as the JSON API's."""
+    return api_headers(s, role).get("Authorization", "").removeprefix("Bearer ") or None
+
+
+def _open311_request(app, method, url, data, key):
+    """Open311 takes its api_key as an argument: the query's when reading, the form's when
+    filing."""
+    client = app.test_client()
+    key_arg = {"api_key": key} if key else {}
+    if method == "GET":
+        return client.get(url, query_string=key_arg)
+    return client.post(url, data={**data, **key_arg})
 
 
 # Routes every visitor may use, signed in or not; tested in test_security.py.
@@ -1021,12 +1101,15 @@ def test_route_answers_each_role_as_designed(ctx, route):
                 url = url_for(endpoint, **values(scenario, tenant))
             data = data_for(scenario, tenant) if data_for else None
             api = endpoint.startswith("api.")
+            open311 = endpoint.startswith("open311.")  # signs in by api_key: anon has none
             headers = api_headers(scenario, role) if api else None
+            key = open311_key(scenario, role) if open311 else None
             before = snapshot() if method != "GET" else None
             response = (_api_request(app, method, url, data, headers) if api
+                        else _open311_request(app, method, url, data, key) if open311
                         else _request(app, scenario, role, method, url, data))
             wanted = ("401" if role == "anon" and api
-                      else "login" if role == "anon" and endpoint not in PUBLIC
+                      else "login" if role == "anon" and endpoint not in PUBLIC and not open311
                       else expect(role, tenant))
             got = response.status_code
             if wanted == "login":

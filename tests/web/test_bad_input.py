@@ -102,6 +102,9 @@ def real_values(s: Scenario) -> dict:
             "endpoint_id": s.webhook["A"].id, "delivery_id": s.hook_message["A"].id,
             "view_id": desk_view(s, "A").id, "extension_id": asked_extension(s, "A").id,
             "token_id": firm_token(s, "A").id, "name": "sample.eml", "token": s.invitation,
+            # Open311's: a service's code, a service request's id (its token is its id).
+            "service_code": s.world.permit_type.code, "service_request_id": s.case["A"].id,
+            "open311.get_token.token_id": s.case["A"].id,
             # Each link's own kind of token, so that its handler runs deep.
             "accounts.reset_password.token": s.reset_token,
             "accounts.confirm_email.token": s.email_token,
