@@ -15,6 +15,7 @@ from onestop.i18n import wtforms_catalog
 # C0 controls and DEL except tab, line feed and carriage return: invisible, and some
 # databases refuse them. (NUL never gets this far: the request is refused with a 400.)
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ONCE_MAX = 64  # a form's one-time token, as submissions.token stores it
 
 
 def record_id(value) -> int:
@@ -68,4 +69,5 @@ class BaseForm(FlaskForm):
 class OnceForm(BaseForm):
     """A form whose submit must not act twice: web.perform claims its token."""
 
-    once = HiddenField(default=lambda: secrets.token_urlsafe(18), validators=[Length(max=64)])
+    once = HiddenField(default=lambda: secrets.token_urlsafe(18),
+                       validators=[Length(max=ONCE_MAX)])

@@ -14,6 +14,7 @@ from onestop.concurrency import CHANGED_MEANWHILE
 from onestop.db import parse_id, utcnow
 from onestop.errors import DomainError, Invalid, NotAllowed, NotFound, TooManyAttempts
 from onestop.extensions import db
+from onestop.forms import ONCE_MAX
 from onestop.i18n import gettext as _
 from onestop.submissions.services import claim_token, first_landing, release_token
 
@@ -47,6 +48,9 @@ def perform(action, *args, form=None, landing=None, **kwargs):
     acting twice; `landing` (a URL, or a function of the result) is where both land.
     """
     token = getattr(getattr(form, "once", None), "data", None)
+    if token is not None and len(token) > ONCE_MAX:  # a button's form is not validated
+        flash(_("The form expired or was sent from elsewhere, so it was not sent."), "error")
+        return _refused(400)
     try:
         submission = _claim(token) if token else None
         result = action(*args, **kwargs)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from onestop.cases.models import Case, Comment
 from onestop.extensions import db
+from onestop.replies.models import CannedReply
 from onestop.tasks.models import AgencyTask
 from tests.web.helpers import latest_case, version_of
 
@@ -124,3 +125,15 @@ def test_a_token_is_one_users(browser, world):
     second = b.post(f"/cases/new/{world.hiring_type.id}", filing(world, "shared"))
     assert first.status_code == second.status_code == 303
     assert count(Case) == 2 and first.headers["Location"] != second.headers["Location"]
+
+
+def test_a_one_time_token_too_long_to_keep_is_refused_not_a_server_error(browser, world):
+    """A one-button form (a delete) reaches perform unvalidated: its token is checked there."""
+    reply = CannedReply(organization_id=world.permits.id, created_by_id=world.permits_staff.id,
+                        title="kept", body="b")
+    db.session.add(reply)
+    db.session.commit()
+    b = browser(world.permits_staff.email)
+    response = b.post(f"/replies/{reply.id}/delete", {"once": "x" * 100})
+    assert response.status_code == 303
+    assert db.session.get(CannedReply, reply.id) is not None
