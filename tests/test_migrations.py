@@ -81,11 +81,12 @@ def test_the_city_scale_migration_goes_down_and_up_again(tmp_path):
         assert diff == [], f"{url.split(':')[0]}: {diff}"
 
 
-def test_the_sqlite_search_index_takes_in_the_rows_already_there(tmp_path):
+def test_the_sqlite_search_index_takes_in_the_rows_already_there(tmp_path, monkeypatch):
     """The FTS5 tables come with the rows written before them, keep up with the rows written
     after, come back after a batch rebuild dropped their triggers, and go on the way down."""
     from onestop.cases import services as cases
     from onestop.cases.models import Case
+    from onestop.notifications import events as case_events
     from onestop.search import may_contain
     from tests.factories import NOW, World
 
@@ -97,12 +98,16 @@ def test_the_sqlite_search_index_takes_in_the_rows_already_there(tmp_path):
                      UPLOAD_DIR=str(tmp_path / "u"))
     with app.app_context():
         upgrade(revision="ffec5bb0c7a1")
+        # Today's code on that schema: only the notifications hear of the filing (the
+        # webhooks' tables come later).
+        monkeypatch.setattr(case_events, "LISTENERS", [case_events.announce])
         world = World.build()
         before = cases.file_case(world.firm_a_user, world.hiring_type, title="공장 승인 요청",
                                  description="d", priority="normal", form_data={},
                                  checked_items=[], files=[], now=NOW)
         db.session.commit()
         upgrade()
+        monkeypatch.undo()
         after = cases.file_case(world.firm_a_user, world.hiring_type, title="승인 재검토",
                                 description="d", priority="normal", form_data={},
                                 checked_items=[], files=[], now=NOW)
