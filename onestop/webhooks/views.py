@@ -60,23 +60,13 @@ def endpoint(endpoint_id: int):
     return _endpoint_page(endpoint, form, status=refusal_status())
 
 
-def _pressed() -> ButtonForm | None:
-    """The button's form when its one-time token is one; else None, with why as a flash."""
-    form = ButtonForm()
-    if form.validate_on_submit():
-        return form
-    flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return None
-
-
 @bp.post("/<int:endpoint_id>/switch/<any(on, off):state>")
 @login_required
 def switch(endpoint_id: int, state: str):
     endpoint = load(WebhookEndpoint, endpoint_id)
     here = url_for("webhooks.endpoint", endpoint_id=endpoint.id)
-    form = _pressed()
-    if form and perform(services.switch, current_user, endpoint, state == "on", utcnow(),
-                        form=form, landing=here):
+    if perform(services.switch, current_user, endpoint, state == "on", utcnow(),
+               form=ButtonForm(), landing=here):
         flash(_("Webhook on: waiting messages are being sent.") if state == "on"
               else _("Webhook paused: its messages wait until it is on again."), "success")
     return redirect(here, 303)
@@ -86,9 +76,8 @@ def switch(endpoint_id: int, state: str):
 @login_required
 def new_secret(endpoint_id: int):
     endpoint = load(WebhookEndpoint, endpoint_id)
-    form = _pressed()
-    secret = form and perform(services.new_secret, current_user, endpoint, form=form,
-                              landing=url_for("webhooks.endpoint", endpoint_id=endpoint.id))
+    secret = perform(services.new_secret, current_user, endpoint, form=ButtonForm(),
+                     landing=url_for("webhooks.endpoint", endpoint_id=endpoint.id))
     if not secret:
         return redirect(url_for("webhooks.endpoint", endpoint_id=endpoint.id), 303)
     return _endpoint_page(endpoint, EndpointForm(formdata=None, obj=endpoint), new_secret=secret)
@@ -99,9 +88,8 @@ def new_secret(endpoint_id: int):
 def delete(endpoint_id: int):
     endpoint = load(WebhookEndpoint, endpoint_id)
     url = endpoint.url
-    form = _pressed()
-    if form and perform(services.delete_endpoint, current_user, endpoint, form=form,
-                        landing=url_for("webhooks.index")):
+    if perform(services.delete_endpoint, current_user, endpoint, form=ButtonForm(),
+               landing=url_for("webhooks.index")):
         flash(_("Webhook %(url)s deleted with its messages.", url=url), "success")
     return redirect(url_for("webhooks.index"), 303)
 
@@ -112,8 +100,7 @@ def redeliver(delivery_id: int):
     delivery = db.session.get(WebhookDelivery, delivery_id) or abort(404)
     here = url_for("webhooks.endpoint", endpoint_id=delivery.endpoint_id)
     policy.require(current_user, "webhook.edit", delivery.endpoint)
-    form = _pressed()
-    if form and perform(services.redeliver, current_user, delivery, utcnow(), form=form,
-                        landing=here):
+    if perform(services.redeliver, current_user, delivery, utcnow(), form=ButtonForm(),
+               landing=here):
         flash(_("The message is queued to be sent again."), "success")
     return redirect(here, 303)

@@ -26,14 +26,14 @@ ROLES = {
         "/reports/council", "/commitments/to-verify", "first:/commitments/to-verify",
         "/cases/views", "/replies/"]),
     "partner-lead": ("lead@union.example", ["/", "/tasks/", "first:/tasks/", "/deadlines",
-                                            "/replies/"]),
+                                            "/replies/", "/webhooks/"]),
     "partner": ("staff@univ.example", ["/", "/tasks/", "first:/tasks/", "/cases/",
                                        "/notifications/preferences"]),
     "admin": ("admin@city.example", [
         "/admin/users", "/admin/users/new", "/admin/organizations", "/admin/request-types",
         "first:/admin/request-types", "/admin/holidays", "/admin/reminder-rules",
         "/admin/notifications", "/admin/outbox", "/admin/security", "/admin/audit-log",
-        "/admin/notification-defaults/partner", "/admin/imports"]),
+        "/admin/notification-defaults/partner", "/admin/imports", "/webhooks/"]),
 }
 
 

@@ -341,3 +341,10 @@ def test_a_firm_answer_is_a_comment_for_the_partners_who_did_not_ask(world, now,
     db.session.commit()
     assert [d.kind for d in _deliveries(univ)] == [E.FIRM_ANSWERED]
     assert [d.kind for d in _deliveries(union)] == [E.COMMENT]
+
+
+def test_a_button_with_a_token_too_long_to_keep_changes_nothing(browser, world):
+    endpoint = _endpoint(world, world.union, "https://93.184.215.14/a", [E.COMMENT])
+    b = browser(world.union_lead.email)
+    assert b.post(f"/webhooks/{endpoint.id}/delete", {"once": "x" * 100}).status_code == 303
+    assert db.session.get(WebhookEndpoint, endpoint.id) is not None
