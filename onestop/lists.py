@@ -152,7 +152,8 @@ def ordered(stmt: Select, keys: tuple[Key, ...]) -> Select:
 
 def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
          narrowing: Narrowing | None = None, *, counted: bool = True) -> Page:
-    """A page of the statement's rows (entities) in the keys' order, after the cursor. A
+    """A page of the statement's rows (entities, or rows of columns named as the keys' attrs)
+    in the keys' order, after the cursor. A
     narrowing (then `stmt` is its unnarrowed list) is first tested row by row on the next
     SCAN_WINDOW rows (unless it is rare); only when they do not fill the page do its indexes
     gather the set. Uncounted (the API's pages), it asks no count."""
@@ -166,7 +167,7 @@ def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
         scanned = base.where(narrowing.row_by_row)
         if bound is not None:
             scanned = scanned.where(_upto(keys, list(bound)))
-        rows = db.session.scalars(scanned.order_by(*orders).limit(per_page + 1)).all()
+        rows = _fetch(scanned.order_by(*orders).limit(per_page + 1))
         if len(rows) > per_page or bound is None:
             return _page(rows, keys, cursor, per_page, count=None)
     if narrowing is not None:
@@ -174,12 +175,18 @@ def page(stmt: Select, keys: tuple[Key, ...], cursor: str | None, per_page: int,
     ordered = stmt.order_by(*orders)
     if after is not None:
         ordered = ordered.where(after)
-    rows = db.session.scalars(ordered.limit(per_page + 1)).all()
+    rows = _fetch(ordered.limit(per_page + 1))
     if not counted:
         return _page(rows, keys, cursor, per_page, count=None)
     count = capped_count(stmt)
     return _page(rows, keys, cursor, per_page, count=min(count, COUNT_CAP),
                  more=count > COUNT_CAP)
+
+
+def _fetch(stmt: Select) -> list:
+    """The entities of a select of one entity, else its rows (a list of its own columns)."""
+    result = db.session.execute(stmt)
+    return (result.scalars() if len(stmt.column_descriptions) == 1 else result).all()
 
 
 def _page(rows: list, keys: tuple[Key, ...], cursor: str | None, per_page: int, *,

@@ -1,5 +1,5 @@
 """Cases: the queue's filters and search as cursor pages, a case, and its moves."""
-from flask import jsonify, url_for
+from flask import current_app, url_for
 from flask_openapi3 import Tag
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -38,7 +38,7 @@ from onestop.api.schemas import (
 )
 from onestop.api.versions import if_match, tagged
 from onestop.cases import objections, services
-from onestop.cases.models import Case
+from onestop.cases.models import Case, reference
 from onestop.cases.queries import (
     case_page,
     default_status,
@@ -50,6 +50,7 @@ from onestop.catalog.models import RequestType
 from onestop.db import utcnow
 from onestop.errors import Invalid
 from onestop.extensions import db
+from onestop.firms.models import Firm
 from onestop.notifications import progress
 from onestop.tasks import extensions, supplements
 from onestop.tasks.models import AgencyTask
@@ -99,6 +100,24 @@ def _detail(user, case: Case):
     return tagged(body, case)
 
 
+# The list reads its own columns rather than cases: building 25 cases with their firms and
+# types took a third of its time.
+LISTED = (select(Case.id, Case.submitted_at, Case.title, Case.status, Case.priority,
+                 Case.priority_rank, Case.due_at, Case.version, Case.firm_id,
+                 Firm.name.label("firm_name"), Case.request_type_id,
+                 RequestType.code.label("type_code"), RequestType.name.label("type_name"))
+          .join_from(Case, Firm, Case.firm).join_from(Case, RequestType, Case.request_type))
+
+
+def _listed(row) -> dict:
+    return {"id": row.id, "reference": reference(row.id, row.submitted_at), "title": row.title,
+            "status": row.status, "priority": row.priority,
+            "firm": {"id": row.firm_id, "name": row.firm_name},
+            "request_type": {"id": row.request_type_id, "code": row.type_code,
+                             "name": row.type_name},
+            "submitted_at": row.submitted_at, "due_at": row.due_at, "version": row.version}
+
+
 @api.get("/cases", tags=[CASES], responses={200: CasePage})
 def list_cases(query: CaseListQuery):
     """The cases you may see, as the queue lists them.
@@ -116,9 +135,11 @@ def list_cases(query: CaseListQuery):
     if filters["owner"] == "me":
         filters["owner"] = user.id
     filters["q"] = shorten_search(filters["q"])[0]
-    page = case_page(user, filters, utcnow(), query.cursor, query.limit, counted=False)
-    body = CasePage(items=[_out(case) for case in page.items], next_cursor=page.next_cursor)
-    response = jsonify(body.model_dump(mode="json"))
+    page = case_page(user, filters, utcnow(), query.cursor, query.limit, counted=False,
+                     shape=LISTED)
+    body = CasePage.model_validate({"items": [_listed(row) for row in page.items],
+                                    "next_cursor": page.next_cursor})
+    response = current_app.response_class(body.model_dump_json(), mimetype="application/json")
     if page.next_cursor:
         after = url_for("api.list_cases", **{**query.model_dump(exclude_defaults=True),
                                              "cursor": page.next_cursor}, _external=True)

@@ -106,8 +106,13 @@ class Case(db.Model):
 
     @property
     def reference(self) -> str:
-        return f"OS-{self.submitted_at:%Y}-{self.id:05d}"
+        return reference(self.id, self.submitted_at)
 
+
+
+def reference(case_id: int, submitted_at: datetime) -> str:
+    """How people name a case: OS-2026-00042."""
+    return f"OS-{submitted_at:%Y}-{case_id:05d}"
 
 
 @event.listens_for(Case, "before_insert")
