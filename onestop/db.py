@@ -83,3 +83,25 @@ def kept_loaded(session: Session) -> Iterator[None]:
         yield
     finally:
         session.expire_on_commit = expiring
+
+
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+def statement_by_statement(session: Session) -> None:
+    """The session's statements run each on its own, without a transaction around them: a read
+    saves the BEGIN and ROLLBACK round trips, and psycopg keeps its prepared statements, which
+    a ROLLBACK discards. Only for requests that read: under READ COMMITTED each statement sees
+    its own snapshot anyway, but writes would no longer be one transaction. A session that is
+    in a transaction already (a test's, kept across its requests) is left in it."""
+    if not session.in_transaction():
+        session.connection(execution_options=AUTOCOMMIT)
+
+
+def in_transactions_again(session: Session) -> None:
+    """Ends statement_by_statement (at the request's end): the connection goes back to the
+    pool, which restores its transactions, and nothing left unwritten is written, so that a
+    session kept after the request (a test's) is as it would have been."""
+    if session.in_transaction() and session.connection().get_execution_options().get(
+            "isolation_level") == AUTOCOMMIT["isolation_level"]:
+        session.rollback()

@@ -12,7 +12,7 @@ from onestop.accounts.models import AccessToken, User
 from onestop.api import rate
 from onestop.api.problems import problem
 from onestop.audit.events import security_event
-from onestop.db import kept_loaded, utcnow
+from onestop.db import in_transactions_again, kept_loaded, statement_by_statement, utcnow
 from onestop.extensions import db
 from onestop.forms import CONTROL_IN_TEXT
 
@@ -70,6 +70,8 @@ def admit(secret: str | None, *, writing: bool) -> tuple[tuple[User, AccessToken
 def guard(blueprint) -> None:
     @blueprint.before_request
     def authenticate():
+        if request.method in READING:
+            statement_by_statement(db.session())
         found, refusal = admit(bearer_secret(), writing=request.method not in READING)
         if found is not None:
             g.api_user, g.api_token = found
@@ -87,6 +89,10 @@ def guard(blueprint) -> None:
                            headers={"Retry-After": str(wait)})
         return problem(status, "This token may only read.", headers={
             "WWW-Authenticate": 'Bearer realm="onestop", error="insufficient_scope"'})
+
+    @blueprint.teardown_request
+    def end_reading(_error):
+        in_transactions_again(db.session())
 
     @blueprint.after_request
     def not_cached(response):
