@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from onestop import policy
+from onestop.accounts import twofactor
 from onestop.accounts.models import AccessToken, User
 from onestop.accounts.passwords import credentials_fingerprint
 from onestop.errors import Invalid
@@ -81,15 +82,17 @@ def carry_over(user: User, before: str) -> None:
         .values(credentials=credentials_fingerprint(user)))
 
 
-def user_for_token(secret: str, *, now: datetime) -> tuple[User, AccessToken] | None:
-    """The user a bearer token speaks for, or None (unknown, or not usable). Its last use is
-    written at most once a minute."""
+def user_for_token(secret: str, *, now: datetime) -> tuple[User, AccessToken, dict | None] | None:
+    """The user a bearer token speaks for, the token, and the two-step rule for staff
+    (twofactor.STAFF_RULE, read in the same statement); None when the token is unknown or
+    not usable. Its last use is written at most once a minute."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
-    token = db.session.scalar(select(AccessToken).where(
-        AccessToken.token_hash == _hash(secret)).options(joinedload(AccessToken.user)))
-    if token is None or not is_usable(token, now):
+    found = db.session.execute(select(AccessToken, twofactor.STAFF_RULE).where(
+        AccessToken.token_hash == _hash(secret)).options(joinedload(AccessToken.user))).first()
+    if found is None or not is_usable(found[0], now):
         return None
+    token, staff_rule = found
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return token.user, token
+    return token.user, token, staff_rule

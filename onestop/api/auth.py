@@ -49,15 +49,16 @@ def admit(secret: str | None, *, writing: bool) -> tuple[tuple[User, AccessToken
     token, Open311's api_key): the token's owner and the token when valid, and why the call
     is refused, if it is (no valid token, two-step sign-in to set up first, past the rate,
     a read token writing)."""
-    found = user_for_token(secret, now=utcnow()) if secret else None
-    if found is None:
+    signed_in = user_for_token(secret, now=utcnow()) if secret else None
+    if signed_in is None:
         security_event("api.refused", obj=request.path, outcome="no_valid_token")
         return None, Refusal(401, "no_valid_token")
-    user, token = found
+    user, token, staff_rule = signed_in
+    found = user, token
     if token in db.session.dirty:  # its last use, written at most once a minute
         with kept_loaded(db.session()):  # the token and its owner are read again below
             db.session.commit()
-    if twofactor.must_set_up(user):
+    if twofactor.must_set_up(user, staff_rule):
         return found, Refusal(403, "two_factor")
     wait = rate.wait_seconds(token.id)
     if wait is not None:
