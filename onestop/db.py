@@ -85,7 +85,7 @@ def kept_loaded(session: Session) -> Iterator[None]:
         session.expire_on_commit = expiring
 
 
-AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+_STATEMENT_BY_STATEMENT = "onestop.statement_by_statement"
 
 
 def statement_by_statement(session: Session) -> None:
@@ -95,13 +95,13 @@ def statement_by_statement(session: Session) -> None:
     its own snapshot anyway, but writes would no longer be one transaction. A session that is
     in a transaction already (a test's, kept across its requests) is left in it."""
     if not session.in_transaction():
-        session.connection(execution_options=AUTOCOMMIT)
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session.info[_STATEMENT_BY_STATEMENT] = True
 
 
 def in_transactions_again(session: Session) -> None:
     """Ends statement_by_statement (at the request's end): the connection goes back to the
     pool, which restores its transactions, and nothing left unwritten is written, so that a
     session kept after the request (a test's) is as it would have been."""
-    if session.in_transaction() and session.connection().get_execution_options().get(
-            "isolation_level") == AUTOCOMMIT["isolation_level"]:
+    if session.info.pop(_STATEMENT_BY_STATEMENT, False):
         session.rollback()
