@@ -6,6 +6,7 @@ time (measured in-process), and case creation per second.
 
     .venv/bin/python bench/pages.py 100000 1000000 [--duration 10]
     .venv/bin/python bench/pages.py --database URL   (a database seeded before)
+    .venv/bin/python bench/pages.py --database URL --only API   (those pages alone)
 
 TEST_DATABASE_URL names the PostgreSQL server (the bench creates and drops its own database);
 the emails filed cases queue go to BENCH_REDIS_URL (bench/broker.py).
@@ -275,7 +276,10 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[100_000])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--database", help="measure this seeded database instead (its URL)")
+    parser.add_argument("--only", default="", help="measure only the pages whose name holds "
+                                                   "this text (e.g. API)")
     args = parser.parse_args()
+    PAGES[:] = [page for page in PAGES if args.only in page[0]]
     server = os.environ.get("TEST_DATABASE_URL",
                             "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     wrk_path = ensure_wrk()
