@@ -1,10 +1,17 @@
 """Declarative base, naming convention, and shared column types."""
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, String, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+from sqlalchemy import DateTime, ForeignKey, MetaData, String, TypeDecorator, event
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    registry,
+    scoped_session,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -105,3 +112,61 @@ def in_transactions_again(session: Session) -> None:
     session kept after the request (a test's) is as it would have been."""
     if session.info.pop(_STATEMENT_BY_STATEMENT, False):
         session.rollback()
+
+
+_AFTER_COMMIT = "onestop.after_commit"  # [(done, undone, value)], in the order asked
+_SAVEPOINTS = "onestop.after_commit.savepoints"  # savepoint -> how many were waiting then
+Handler = Callable[[list], object]
+
+
+def after_commit(session: Session | scoped_session, done: Handler, values: Iterable,
+                 undone: Handler | None = None) -> None:
+    """`done(values)` once the session's transaction has committed, never before (emails and
+    webhooks queued, stored files kept or removed, log lines written); `undone(values)` if
+    what asked for them is rolled back. A savepoint rolled back (one case of a bulk action)
+    takes back only what was asked for under it."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        session.begin()  # asked for before any statement: it still belongs to a transaction
+    session.info.setdefault(_AFTER_COMMIT, []).extend((done, undone, v) for v in values)
+
+
+def _call_each(handled: Iterable[tuple[Handler | None, object]]) -> None:
+    """Each handler once, with its values in the order they were asked for."""
+    grouped: dict[Handler, list] = {}
+    for handler, value in handled:
+        if handler is not None:
+            grouped.setdefault(handler, []).append(value)
+    for handler, values in grouped.items():
+        handler(values)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released (SQLAlchemy says "commit"): nothing is committed yet
+    session.info.pop(_SAVEPOINTS, None)
+    _call_each((done, v) for done, _undone, v in session.info.pop(_AFTER_COMMIT, []))
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_SAVEPOINTS, {})[id(transaction)] = len(
+            session.info.get(_AFTER_COMMIT, []))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction) -> None:
+    waiting = session.info.get(_AFTER_COMMIT, [])
+    mark = session.info.get(_SAVEPOINTS, {}).pop(id(previous_transaction), None)
+    if mark is not None:
+        taken_back = waiting[mark:]
+        del waiting[mark:]
+    elif not session.in_transaction():
+        taken_back = session.info.pop(_AFTER_COMMIT, [])
+        session.info.pop(_SAVEPOINTS, None)
+    else:
+        return
+    _call_each((undone, v) for _done, undone, v in taken_back)

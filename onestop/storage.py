@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from onestop.db import after_commit
 from onestop.errors import Invalid
 from onestop.i18n import lazy_gettext as _l
 
@@ -137,7 +137,7 @@ def store_upload(session: Session, filename: str, data: bytes) -> dict:
     name, content_type = check_upload(filename, data)
     key = secrets.token_hex(16)
     (upload_dir() / (key + PART)).write_bytes(data)
-    session.info.setdefault("new_files", []).append(key)
+    after_commit(session, _keep, [key], undone=_drop_parts)
     return {"filename": name, "content_type": content_type, "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest(), "storage_key": key}
 
@@ -148,26 +148,23 @@ def read_stored(key: str) -> bytes:
 
 def discard_after_commit(session: Session, key: str) -> None:
     """Remove a stored file once the transaction that dropped its row has committed."""
-    session.info.setdefault("gone_files", []).append(key)
+    after_commit(session, _remove, [key])
 
 
-@event.listens_for(Session, "after_commit")
-def _settle_files(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint was released: the rows are not committed yet
-    folder = None
-    for key in session.info.pop("new_files", []):
-        folder = folder or upload_dir()
+def _keep(keys: list[str]) -> None:
+    folder = upload_dir()
+    for key in keys:
         os.replace(folder / (key + PART), folder / key)
-    for key in session.info.pop("gone_files", []):
-        (folder or upload_dir()).joinpath(key).unlink(missing_ok=True)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_files(session: Session, previous_transaction) -> None:
-    session.info.pop("gone_files", None)
-    for key in session.info.pop("new_files", []):
+def _drop_parts(keys: list[str]) -> None:
+    for key in keys:
         (upload_dir() / (key + PART)).unlink(missing_ok=True)
+
+
+def _remove(keys: list[str]) -> None:
+    for key in keys:
+        (upload_dir() / key).unlink(missing_ok=True)
 
 
 def remove_orphans(keys_in_use: Iterable[str], *, older_than_seconds: float) -> int:

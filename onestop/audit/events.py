@@ -10,11 +10,11 @@ import sys
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from onestop.db import after_commit
+
 logger = logging.getLogger("onestop.security")
-_PENDING = "security_events"
 
 
 class _StdoutHandler(logging.StreamHandler):
@@ -67,15 +67,9 @@ def security_event(name: str, **fields) -> None:
 
 def security_event_on_commit(session: Session, name: str, **fields) -> None:
     """Write one event when the session's transaction commits; never if it rolls back."""
-    session.info.setdefault(_PENDING, []).append(_line(name, **fields))
+    after_commit(session, _write, [_line(name, **fields)])
 
 
-@event.listens_for(Session, "after_commit")
-def _flush_pending(session: Session) -> None:
-    for line in session.info.pop(_PENDING, []):
+def _write(lines: list[str]) -> None:
+    for line in lines:
         logger.info(line)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)

@@ -3,18 +3,14 @@ change that calls for them, and their deliveries queued once that transaction ha
 (never before: a rolled-back change sends nothing)."""
 from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
+from onestop.db import after_commit
 from onestop.extensions import db
 from onestop.jobs import enqueue_deliveries
 from onestop.notifications.models import Notification, Status
 
-_TO_QUEUE = "onestop.notifications.to_queue"
-_MARKS = "onestop.notifications.savepoint_marks"
 ROWS_PER_STATEMENT = 500
 
 
@@ -38,8 +34,7 @@ def write(rows: list[dict]) -> list[int]:
             ids.append(row_id)
             if status == Status.QUEUED and next_attempt_at is None:
                 due_now.append(row_id)
-    if due_now:
-        db.session.info.setdefault(_TO_QUEUE, []).extend(due_now)
+    after_commit(db.session, enqueue_deliveries, due_now)
     return ids
 
 
@@ -60,31 +55,3 @@ def write_account_message(user, kind: str, key: str, params: dict, *, now: datet
     """One message about the account itself (no case) under a unique key: [id] when new,
     [] when the key was written before."""
     return write([row(key=key, user_id=user.id, kind=kind, params=params, now=now)])
-
-
-@event.listens_for(Session, "after_commit")
-def _queue_committed(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint was released (SQLAlchemy says "commit"): nothing is committed yet
-    ids = session.info.pop(_TO_QUEUE, None)
-    session.info.pop(_MARKS, None)
-    if ids and current_app:
-        enqueue_deliveries(ids)
-
-
-@event.listens_for(Session, "after_transaction_create")
-def _mark_savepoint(session: Session, transaction) -> None:
-    if transaction.nested:  # how many rows were waiting when the savepoint began
-        session.info.setdefault(_MARKS, {})[id(transaction)] = len(
-            session.info.get(_TO_QUEUE, []))
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous_transaction) -> None:
-    """Rows written under a savepoint rolled back (one case of a bulk action) are not sent."""
-    mark = session.info.get(_MARKS, {}).pop(id(previous_transaction), None)
-    if mark is not None and _TO_QUEUE in session.info:
-        del session.info[_TO_QUEUE][mark:]
-    if not session.in_transaction():
-        session.info.pop(_TO_QUEUE, None)
-        session.info.pop(_MARKS, None)

@@ -5,11 +5,11 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
 
 from onestop import policy
 from onestop.cases.models import Event
+from onestop.db import after_commit
 from onestop.errors import Invalid
 from onestop.extensions import db
 from onestop.i18n import lazy_gettext as _l
@@ -29,7 +29,6 @@ from onestop.webhooks.models import (
 # Every kind of the notifications but the firm's own progress notice.
 KINDS = [kind for kind in EventKind if kind != EventKind.PROGRESS_NOTICE]
 DESCRIPTION_MAX = 200
-_TO_QUEUE = "onestop.webhooks.to_queue"
 
 
 def endpoints_of(user) -> list[WebhookEndpoint]:
@@ -111,7 +110,7 @@ def switch(actor, endpoint: WebhookEndpoint, on: bool, now: datetime) -> None:
         WebhookDelivery.status == DeliveryStatus.QUEUED)))
     db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(waiting))
                        .values(next_attempt_at=None, enqueued_at=now))
-    _queue_after_commit(waiting)
+    after_commit(db.session, enqueue_webhooks, waiting)
 
 
 def delete_endpoint(actor, endpoint: WebhookEndpoint) -> None:
@@ -134,7 +133,7 @@ def redeliver(actor, delivery: WebhookDelivery, now: datetime) -> None:
     # A fresh schedule of retries, as if it were new (its log keeps the earlier attempts).
     delivery.status, delivery.attempts, delivery.next_attempt_at, delivery.enqueued_at = (
         DeliveryStatus.QUEUED, 0, None, now)
-    _queue_after_commit([delivery.id])
+    after_commit(db.session, enqueue_webhooks, [delivery.id])
 
 
 def _body(ev: Event, kind: str) -> str:
@@ -192,27 +191,8 @@ def fan_out(events: list[Event]) -> list[int]:
     table = WebhookDelivery.__table__
     ids = list(db.session.scalars(insert()(table).on_conflict_do_nothing(index_elements=["key"])
                                   .returning(table.c.id), rows))
-    _queue_after_commit(ids)
+    after_commit(db.session, enqueue_webhooks, ids)
     return ids
 
 
 case_events.LISTENERS.append(fan_out)
-
-
-def _queue_after_commit(ids: list[int]) -> None:
-    db.session.info.setdefault(_TO_QUEUE, []).extend(ids)
-
-
-@event.listens_for(Session, "after_commit")
-def _queue_committed(session: Session) -> None:
-    # A message of a savepoint rolled back since is queued too, and finds no row: harmless.
-    if not session.in_nested_transaction():
-        ids = session.info.pop(_TO_QUEUE, None)
-        if ids and current_app:
-            enqueue_webhooks(ids)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous_transaction) -> None:
-    if not session.in_transaction():
-        session.info.pop(_TO_QUEUE, None)
