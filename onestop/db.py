@@ -1,4 +1,5 @@
-"""Declarative base, naming convention, and shared column types."""
+"""Declarative base, naming convention, shared column types, and how a session meets the
+database: what waits for its commit, and reads run statement by statement."""
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime

@@ -109,7 +109,6 @@ class Case(db.Model):
         return reference(self.id, self.submitted_at)
 
 
-
 def reference(case_id: int, submitted_at: datetime) -> str:
     """How people name a case: OS-2026-00042."""
     return f"OS-{submitted_at:%Y}-{case_id:05d}"
