@@ -1,5 +1,6 @@
 """Declarative base, naming convention, shared column types, and how a session meets the
 database: what waits for its commit, and reads run statement by statement."""
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -116,16 +117,17 @@ def in_transactions_again(session: Session) -> None:
 
 
 _AFTER_COMMIT = "onestop.after_commit"  # [(done, undone, value)], in the order asked
-_SAVEPOINTS = "onestop.after_commit.savepoints"  # savepoint -> how many were waiting then
+_SAVEPOINTS = "onestop.after_commit.savepoints"  # open savepoint -> how many were waiting then
 Handler = Callable[[list], object]
+log = logging.getLogger(__name__)
 
 
 def after_commit(session: Session | scoped_session, done: Handler, values: Iterable,
                  undone: Handler | None = None) -> None:
     """`done(values)` once the session's transaction has committed, never before (emails and
     webhooks queued, stored files kept or removed, log lines written); `undone(values)` if
-    what asked for them is rolled back. A savepoint rolled back (one case of a bulk action)
-    takes back only what was asked for under it."""
+    what asked for them is rolled back or dropped. A savepoint rolled back (one case of a
+    bulk action, a failed flush within it included) takes back only what was asked under it."""
     if isinstance(session, scoped_session):
         session = session()
     if not session.in_transaction():
@@ -134,38 +136,48 @@ def after_commit(session: Session | scoped_session, done: Handler, values: Itera
 
 
 def _call_each(handled: Iterable[tuple[Handler | None, object]]) -> None:
-    """Each handler once, with its values in the order they were asked for."""
+    """Each handler once, with its values in the order they were asked for; one that fails
+    is logged and the others still run (the transaction is settled already)."""
     grouped: dict[Handler, list] = {}
     for handler, value in handled:
         if handler is not None:
             grouped.setdefault(handler, []).append(value)
     for handler, values in grouped.items():
-        handler(values)
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint was released (SQLAlchemy says "commit"): nothing is committed yet
-    session.info.pop(_SAVEPOINTS, None)
-    _call_each((done, v) for done, _undone, v in session.info.pop(_AFTER_COMMIT, []))
+        try:
+            handler(values)
+        except Exception:  # noqa: BLE001 - any failure: the rest must not be skipped
+            log.exception("after-commit work %r failed", handler)
 
 
 @event.listens_for(Session, "after_transaction_create")
 def _mark_savepoint(session: Session, transaction) -> None:
     if transaction.nested:
-        session.info.setdefault(_SAVEPOINTS, {})[id(transaction)] = len(
+        session.info.setdefault(_SAVEPOINTS, {})[transaction] = len(
             session.info.get(_AFTER_COMMIT, []))
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _rolled_back(session: Session, previous_transaction) -> None:
-    waiting = session.info.get(_AFTER_COMMIT, [])
-    mark = session.info.get(_SAVEPOINTS, {}).pop(id(previous_transaction), None)
-    if mark is not None:
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    released = session.get_nested_transaction()
+    if released is not None:  # a savepoint (SQLAlchemy says "commit"): nothing is committed yet
+        session.info.get(_SAVEPOINTS, {}).pop(released, None)
+        return
+    session.info.pop(_SAVEPOINTS, None)
+    _call_each((done, v) for done, _undone, v in session.info.pop(_AFTER_COMMIT, []))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction) -> None:
+    """A savepoint that ends still marked was rolled back (a released one lost its mark),
+    however it ended (a failed flush rolls it back without a rollback of its own); the
+    transaction that ends still holding work did not commit."""
+    marks = session.info.get(_SAVEPOINTS, {})
+    if transaction in marks:
+        waiting = session.info.get(_AFTER_COMMIT, [])
+        mark = marks.pop(transaction)
         taken_back = waiting[mark:]
         del waiting[mark:]
-    elif not session.in_transaction():
+    elif transaction.parent is None:
         taken_back = session.info.pop(_AFTER_COMMIT, [])
         session.info.pop(_SAVEPOINTS, None)
     else:

@@ -1,8 +1,13 @@
 """What a change hands on after its commit (onestop.db.after_commit): done once the
 transaction has committed, never before; taken back when it rolls back; and a savepoint
 rolled back (one refused case of a bulk action) takes back only what was asked under it."""
+import contextlib
 from pathlib import Path
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from onestop.accounts.models import SiteSetting
 from onestop.audit import events as audit_events
 from onestop.db import after_commit
 from onestop.extensions import db
@@ -60,7 +65,27 @@ def test_a_rollback_takes_back_what_was_asked_and_calls_its_undo(ctx):
     assert done == ["kept"]
     after_commit(db.session, done.extend, ["rolled back"], undone=undone.extend)
     db.session.rollback()
-    assert done == ["kept"] and undone == ["refused", "rolled back"]
+    after_commit(db.session, done.extend, ["closed"], undone=undone.extend)
+    db.session.close()
+    db.session.commit()
+    assert done == ["kept"] and undone == ["refused", "rolled back", "closed"]
+
+
+def test_a_savepoint_whose_flush_failed_takes_back_its_own(ctx):
+    """As a bulk action's refused case: the flush fails inside the savepoint, which its
+    failure rolls back with no rollback call of its own."""
+    done, undone = [], []
+    db.session.add(SiteSetting(key="taken", value={}))
+    db.session.commit()
+    for n in range(4):
+        with pytest.raises(IntegrityError) if n % 2 else contextlib.nullcontext():
+            with db.session.begin_nested():
+                after_commit(db.session, done.extend, [n], undone=undone.extend)
+                if n % 2:
+                    db.session.add(SiteSetting(key="taken", value={}))
+                    db.session.flush()
+    db.session.commit()
+    assert done == [0, 2] and undone == [1, 3]
 
 
 def test_a_file_of_a_savepoint_rolled_back_goes_and_the_others_stay(ctx):
