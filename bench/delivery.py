@@ -76,9 +76,13 @@ def seed(cases: int, with_events: bool) -> list[int]:
         .order_by(Notification.id)))
     if not with_events:
         db.session.execute(delete(Notification))
-    ids = reminders.sweep(harness.SWEEP_AT)
-    db.session.info.pop(ledger._TO_QUEUE, None)  # queued below, once, before the worker starts
-    db.session.commit()
+    enqueue, ledger.enqueue_deliveries = ledger.enqueue_deliveries, lambda ids: None
+    # Queued below, once, before the worker starts.
+    try:
+        ids = reminders.sweep(harness.SWEEP_AT)
+        db.session.commit()
+    finally:
+        ledger.enqueue_deliveries = enqueue
     print(f"seeded {cases} cases, {len(ids)} reminders and {len(events)} event emails in "
           f"{time.perf_counter() - started:.1f}s")
     return events + ids

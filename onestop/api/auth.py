@@ -71,7 +71,7 @@ def admit(secret: str | None, *, writing: bool) -> tuple[tuple[User, AccessToken
 def guard(blueprint) -> None:
     @blueprint.before_request
     def authenticate():
-        if request.method in READING:
+        if request.method in READING and bearer_secret():
             statement_by_statement(db.session())
         found, refusal = admit(bearer_secret(), writing=request.method not in READING)
         if found is not None:
